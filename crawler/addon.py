@@ -1,0 +1,81 @@
+"""The Scrapy add-on: ``ADDONS = {"crawler.addon.CivilAddon": 0}`` makes any spider civil.
+
+It swaps Scrapy's fail-open robots.txt middleware and its retry middleware for the gate, pins Scrapy's
+own delays to zero (the gate paces every host), and turns off the telnet console and remote control.
+Required setting: ``CIVIL_CONTACT``. See :data:`DEFAULTS` for the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+from crawler.identity import DEFAULT_TOKEN, user_agent
+
+GATE = "crawler.gate.CivilGate"
+
+#: civilcrawl's settings and their defaults.
+DEFAULTS: dict[str, Any] = {
+    "CIVIL_CONTACT": None,  # required: URL or e-mail in the User-Agent
+    "CIVIL_USER_AGENT_TOKEN": DEFAULT_TOKEN,  # RFC 9309 product token
+    "CIVIL_DELAY": 1.0,  # courtesy gap (s) between request starts at one host when nothing else says
+    "CIVIL_HOST_CONCURRENCY": 1,  # requests in flight per host
+    "CIVIL_MAX_PAGES": 0,  # hard cap on page fetches (0: none); robots.txt not counted
+    "CIVIL_MAX_DEPTH": None,
+    "CIVIL_MAX_BYTES": 10 * 1024 * 1024,  # larger responses are refused, never buffered whole
+    "CIVIL_MAX_RETRY_AFTER": 600.0,  # longer pauses (Retry-After) refuse the host's pages instead of waiting
+    "CIVIL_MAX_CRAWL_DELAY": 120.0,  # hosts asking for a longer gap are skipped, never crawled faster
+    "CIVIL_RETRY_TIMES": 2,
+    "CIVIL_ALLOW_PRIVATE_NETWORKS": False,
+    "CIVIL_ALLOW_NETWORKS": [],  # private networks allowed one by one (CIDR), e.g. ["127.0.0.1/32"]
+    "CIVIL_RESOLVE": {},  # {"host": "address"}, like curl --resolve (still checked by the network guard)
+    "CIVIL_STATE_DIR": None,  # persists the robots.txt cache
+    "CIVIL_AUDIT": None,  # audit log path (JSON Lines)
+    "CIVIL_OUT": None,  # items path (JSON Lines), used by crawler.pipelines.JsonLinesItems
+}
+
+
+class CivilAddon:
+    """Configure Scrapy for a civil crawl."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        for name, value in DEFAULTS.items():
+            settings.setdefault(name, value)
+        contact = settings.get("CIVIL_CONTACT")
+        if not contact:
+            raise ValueError("the civilcrawl add-on needs CIVIL_CONTACT (a URL or e-mail site owners can reach "
+                             "you at) in the settings; no request is sent without it")
+        if contact:
+            ua = user_agent(settings.get("CIVIL_USER_AGENT_TOKEN") or DEFAULT_TOKEN, contact)
+            settings.set("USER_AGENT", ua, "addon")
+        mws = settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
+        for path in ("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
+                     "scrapy.downloadermiddlewares.retry.RetryMiddleware"):
+            if path in mws:
+                settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", path, None)
+        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", GATE, 950)
+        exts = settings.getdict("EXTENSIONS_BASE")
+        for ext in ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl"):
+            if ext in exts:  # the telnet console and remote control run code sent to them: never on
+                settings.set_in_component_priority_dict("EXTENSIONS", ext, None)
+        if settings.get("CIVIL_OUT"):
+            settings.set_in_component_priority_dict("ITEM_PIPELINES", "crawler.pipelines.JsonLinesItems", 900)
+        for name, value in {
+            "ROBOTSTXT_OBEY": False,  # the gate obeys robots.txt; Scrapy's middleware would fail open
+            "TELNETCONSOLE_ENABLED": False,
+            "REMOTE_CONTROL_ENABLED": False,
+            "DOWNLOAD_DELAY": 0,
+            "DOWNLOAD_DELAY_JITTER": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CONCURRENT_REQUESTS": 64,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
+            "HTTPCACHE_ENABLED": False,  # nothing is stored before it has been checked
+            "DOWNLOAD_MAXSIZE": settings.getint("CIVIL_MAX_BYTES") + 1,
+            "DOWNLOAD_TIMEOUT": 30,
+            "SCHEDULER_PRIORITY_QUEUE": "crawler.frontier.HostAwarePriorityQueue",
+            "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+            "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
+            "REDIRECT_MAX_TIMES": 10,
+        }.items():
+            settings.set(name, value, "addon")

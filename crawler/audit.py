@@ -1,0 +1,74 @@
+"""The audit log: one JSON line per decision, appended with a single write so a kill loses at most one line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+FETCHED, REFUSED, SKIPPED = "fetched", "refused", "skipped"
+
+
+def utc_iso(ts: float | None = None) -> str:
+    """An ISO 8601 UTC timestamp with milliseconds."""
+    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc)
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class JsonLinesFile:
+    """Append-only JSON Lines file; each record is one ``os.write`` on an O_APPEND descriptor."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        if os.fstat(self._fd).st_size and not self._ends_with_newline():
+            os.write(self._fd, b"\n")  # a previous run was killed mid-line: keep lines whole
+
+    def _ends_with_newline(self) -> bool:
+        with open(self.path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._fd is None:
+            raise ValueError(f"{self.path} is closed")
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        os.write(self._fd, line.encode("utf-8"))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+
+
+class AuditLog:
+    """Records decisions ``{ts, url, host, decision, reason, detail}`` (plus optional fields) and counts them."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None):
+        self.file = JsonLinesFile(path) if path else None
+        self.counts: Counter[tuple[str, str]] = Counter()
+
+    def record(self, url: str, host: str, decision: str, reason: str, detail: str = "", **extra: Any) -> None:
+        rec = {"ts": utc_iso(), "url": url, "host": host, "decision": decision, "reason": reason, "detail": detail}
+        rec.update((k, v) for k, v in extra.items() if v is not None)
+        self.counts[(decision, reason)] += 1
+        if self.file:
+            self.file.write(rec)
+        level = logging.DEBUG if decision == FETCHED else logging.INFO
+        logger.log(level, "%s %s (%s%s)", decision, url, reason, f": {detail}" if detail else "")
+
+    def total(self, decision: str) -> int:
+        return sum(n for (d, _), n in self.counts.items() if d == decision)
+
+    def close(self) -> None:
+        if self.file:
+            self.file.close()

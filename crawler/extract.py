@@ -1,0 +1,58 @@
+"""Page parsing: one lxml parse per page, then title, visible text and absolute links."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lxml import etree
+
+from crawler.urls import absolute_link
+
+_INVISIBLE = ("script", "style", "noscript", "template", "svg", "head")
+
+
+@lru_cache(maxsize=32)
+def _parser(encoding: str | None) -> etree.HTMLParser:
+    return etree.HTMLParser(encoding=encoding, recover=True, no_network=True, remove_comments=True,
+                            remove_pis=True, huge_tree=False)
+
+
+def parse_html(body: bytes, encoding: str | None = None) -> etree._Element | None:
+    """Parse an HTML body once; None when nothing parseable is there."""
+    if not body.strip():
+        return None
+    try:
+        return etree.fromstring(body, _parser(encoding))
+    except (etree.ParserError, ValueError, LookupError):
+        try:
+            return etree.fromstring(body, _parser(None))
+        except (etree.ParserError, ValueError):
+            return None
+
+
+def title_of(root: etree._Element) -> str:
+    title = root.findtext(".//title")
+    return " ".join(title.split()) if title else ""
+
+
+def text_of(root: etree._Element) -> str:
+    """Visible text: scripts, styles and the head dropped, white space folded. Mutates ``root``."""
+    body = root.find("body")
+    target = body if body is not None else root
+    etree.strip_elements(target, *_INVISIBLE, with_tail=False)
+    return " ".join(" ".join(target.itertext()).split())
+
+
+def links_of(root: etree._Element, page_url: str) -> list[tuple[str, bool]]:
+    """Absolute http(s) links of ``<a>`` and ``<area>``, with a flag for ``rel=nofollow``; in page order."""
+    base = page_url
+    base_el = root.find(".//base[@href]")
+    if base_el is not None:
+        base = absolute_link(page_url, base_el.get("href", "")) or page_url
+    out: list[tuple[str, bool]] = []
+    for el in root.iter("a", "area"):
+        href = el.get("href")
+        if href and (url := absolute_link(base, href)):
+            rel = el.get("rel")
+            out.append((url, bool(rel) and "nofollow" in rel.lower().split()))
+    return out

@@ -1,0 +1,382 @@
+"""The gate: the one decision point every outgoing request passes, and the only writer of audit records.
+
+Order of checks for a page: scope and depth, network guard, robots.txt, page budget, then the per-host
+pace. Refusals raise ``IgnoreRequest`` after writing their audit record; a fetched URL gets its record
+when its answer is back, so every URL considered ends with exactly one final decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from scrapy import Request, signals
+from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.http import Response
+
+from crawler import audit as A
+from crawler.audit import AuditLog
+from crawler.identity import DEFAULT_TOKEN, user_agent
+from crawler.netguard import GuardRefusal, NetworkGuard
+from crawler.politeness import Politeness, ShutdownError
+from crawler.robots import (ALLOW_ALL, MAX_REDIRECTS, PARSE_LIMIT, UNREACHABLE, RobotsRecord, RobotsStore,
+                            record_from_response, retry_after_seconds, unreachable)
+from crawler.urls import BadURL, origin, split_origin
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+ROBOTS_META = "civil_robots"  # marks our own robots.txt fetches; value: the origin they are for
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+
+
+class Refused(IgnoreRequest):
+    """A request the gate refused; its audit record is already written."""
+
+
+class CivilGate:
+    """Downloader middleware enforcing robots.txt, the network guard, the page budget and per-host pace."""
+
+    def __init__(self, crawler: Crawler):
+        s = crawler.settings
+        self.crawler = crawler
+        self.token = s.get("CIVIL_USER_AGENT_TOKEN") or DEFAULT_TOKEN
+        contact = s.get("CIVIL_CONTACT")
+        if not contact:
+            raise ValueError("civilcrawl needs CIVIL_CONTACT (a URL or e-mail site owners can reach you at): "
+                             "set it in your settings or pass --contact")
+        self.user_agent = user_agent(self.token, contact)
+        # Scrapy's own DOWNLOAD_DELAY, when a project sets one, only ever adds to our courtesy delay
+        self.delay = max(s.getfloat("CIVIL_DELAY", 1.0), s.getfloat("DOWNLOAD_DELAY", 0.0))
+        if self.delay < 0:
+            raise ValueError(f"CIVIL_DELAY must be >= 0, got {self.delay}")
+        self.max_pages = s.getint("CIVIL_MAX_PAGES", 0)
+        self.max_depth = s.get("CIVIL_MAX_DEPTH")
+        self.max_depth = None if self.max_depth in (None, "") else int(self.max_depth)
+        self.max_bytes = s.getint("CIVIL_MAX_BYTES", 10 * 1024 * 1024)
+        self.max_wait = s.getfloat("CIVIL_MAX_RETRY_AFTER", 600.0)
+        self.max_crawl_delay = s.getfloat("CIVIL_MAX_CRAWL_DELAY", 120.0)
+        self.retry_times = s.getint("CIVIL_RETRY_TIMES", 2)
+        self.host_concurrency = max(1, s.getint("CIVIL_HOST_CONCURRENCY", 1))
+        self.audit = AuditLog(s.get("CIVIL_AUDIT"))
+        self.guard = NetworkGuard(allow_private=s.getbool("CIVIL_ALLOW_PRIVATE_NETWORKS"),
+                                  allowed_networks=s.getlist("CIVIL_ALLOW_NETWORKS"),
+                                  overrides=s.getdict("CIVIL_RESOLVE"))
+        self.politeness = Politeness(stopping=lambda: crawler.crawling is False or not self._engine_running())
+        self.robots = RobotsStore(s.get("CIVIL_STATE_DIR"))
+        self.pages = 0
+        self._robots_pending: dict[str, asyncio.Future[RobotsRecord]] = {}
+        self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
+        self._pinned_slots: set[str] = set()
+        crawler.signals.connect(self._on_headers, signal=signals.headers_received)
+        crawler.signals.connect(self._on_bytes, signal=signals.bytes_received)
+        crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CivilGate:
+        gate = cls(crawler)
+        from twisted.internet import reactor
+
+        gate.guard.install(reactor)
+        return gate
+
+    def _engine_running(self) -> bool:
+        try:
+            return bool(self.crawler.engine.running)
+        except (AttributeError, RuntimeError):
+            return True
+
+    # -- decisions taken before a request exists (links found by our spider) --------------------------
+
+    def admit(self, url: str, *, depth: int, scope: set[str] | None = None) -> bool:
+        """Decide on a discovered URL: bad, off-site, too deep or over budget URLs are recorded and dropped."""
+        try:
+            _, host, _ = split_origin(url)
+            url_origin = origin(url)
+        except BadURL as exc:
+            self.audit.record(url, "", A.REFUSED, "bad-url", str(exc))
+            return False
+        if scope is not None and url_origin not in scope:
+            self.audit.record(url, host, A.SKIPPED, "offsite", f"outside {', '.join(sorted(scope))}")
+            return False
+        if self.max_depth is not None and depth > self.max_depth:
+            self.audit.record(url, host, A.SKIPPED, "max-depth", f"depth {depth} > {self.max_depth}")
+            return False
+        if self.max_pages and self.pages >= self.max_pages:
+            self.audit.record(url, host, A.SKIPPED, "max-pages", f"budget of {self.max_pages} pages used")
+            return False
+        return True
+
+    # -- downloader middleware ------------------------------------------------------------------------
+
+    async def process_request(self, request: Request) -> None:
+        meta = request.meta
+        try:
+            _, host, _ = split_origin(request.url)
+            url_origin = origin(request.url)
+        except BadURL as exc:
+            self._refuse(request, "", "bad-url", str(exc))
+        if ROBOTS_META in meta:
+            await self._check_network(request, host)
+            await self._take_turn(request, host)
+            return None
+        if not meta.get("civil_admitted"):
+            self._check_scope(request, host, url_origin)
+        await self._check_network(request, host)
+        record = (await self._robots_for(url_origin)).effective(time.time())
+        if not record.allows(request.url, self.token):
+            reason = "robots-unavailable" if record.kind == UNREACHABLE else "robots"
+            self._refuse(request, host, reason, record.describe())
+        self._apply_robots_pace(host, url_origin, record)
+        if self.max_pages and self.pages >= self.max_pages:
+            self._refuse(request, host, "max-pages", f"budget of {self.max_pages} pages used", A.SKIPPED)
+        await self._take_turn(request, host)
+        if self.max_pages and self.pages >= self.max_pages:  # spent by others while we waited
+            self.politeness.release(host)
+            meta.pop("civil_host", None)
+            self._refuse(request, host, "max-pages", f"budget of {self.max_pages} pages used", A.SKIPPED)
+        self.pages += 1
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Response | Request:
+        meta = request.meta
+        host = meta.pop("civil_host", None)
+        if host is None:
+            return response
+        status = response.status
+        server_error = status in RETRY_STATUSES
+        self.politeness.release(host, server_error=server_error, ok=status < 400)
+        if ROBOTS_META in meta:
+            self.audit.record(request.url, host, A.FETCHED, "robots-txt", f"robots.txt for {meta[ROBOTS_META]}",
+                              status=status, **self._timing(meta))
+            return response
+        note = ""
+        if status in (429, 503):
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            source = f"Retry-After {wait:g} s" if wait is not None else "back-off"
+            if wait is None:
+                wait = self.politeness.state(host).effective_gap or self.delay or 1.0
+            self.politeness.pause(host, wait, f"HTTP {status}, {source}")
+            note = f"HTTP {status}: host paused {wait:g} s ({source})"
+            if wait <= self.max_wait and (retry := self._retry(request, note)):
+                return retry
+        elif server_error and (retry := self._retry(request, f"HTTP {status}")):
+            return retry
+        reason = "retry-after" if note or meta.get("civil_retry_note") else ("rate" if meta.get("civil_waited", 0) > 0.001 else "ok")
+        detail = "; ".join(x for x in (note, meta.get("civil_retry_note", ""), self._pace_detail(host, meta)) if x)
+        if meta.get("civil_attempts"):
+            detail += f"; attempt {meta['civil_attempts'] + 1}"
+        if 300 <= status < 400 and (loc := response.headers.get("Location")):
+            detail = f"{detail}; redirect to {urljoin(request.url, loc.decode('latin-1'))}".lstrip("; ")
+        self.audit.record(request.url, host, A.FETCHED, reason, detail, status=status, **self._timing(meta))
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        meta = request.meta
+        if isinstance(exception, Refused):
+            return None
+        host = meta.pop("civil_host", None)
+        if host is None:  # refused by another middleware before reaching us (e.g. Scrapy's offsite filter)
+            if isinstance(exception, IgnoreRequest) and ROBOTS_META not in meta:
+                self.audit.record(request.url, self._host(request), A.SKIPPED, "offsite", str(exception) or "filtered")
+            return None
+        too_large = meta.get("civil_too_large")
+        self.politeness.release(host, server_error=too_large is None)
+        if ROBOTS_META in meta:
+            return None  # the robots fetcher turns this into an 'unreachable' record
+        if too_large is not None:
+            self.audit.record(request.url, host, A.REFUSED, "too-large",
+                              f"{too_large} bytes > cap of {self.max_bytes}", **self._timing(meta))
+            raise Refused("too large")
+        detail = f"{type(exception).__name__}: {exception}".strip(": ")
+        if retry := self._retry(request, detail):
+            return retry  # type: ignore[return-value]
+        self.audit.record(request.url, host, A.FETCHED, "error", detail, **self._timing(meta))
+        return None
+
+    # -- helpers ------------------------------------------------------------------------------------------
+
+    def _refuse(self, request: Request, host: str, reason: str, detail: str, decision: str = A.REFUSED) -> None:
+        if ROBOTS_META not in request.meta:
+            self.audit.record(request.url, host, decision, reason, detail)
+        request.meta["civil_refused"] = reason
+        raise Refused(f"{reason}: {detail}")
+
+    def _check_scope(self, request: Request, host: str, url_origin: str) -> None:
+        scope = getattr(self.crawler.spider, "civil_scope", None)
+        redirected = request.meta.get("redirect_urls")
+        if scope is not None and url_origin not in scope:
+            if redirected and getattr(self.crawler.spider, "civil_seed_redirects", True) and \
+                    redirected[0] in getattr(self.crawler.spider, "civil_seeds", ()):
+                scope.add(url_origin)  # a seed that moved (http -> https, www.): crawl where it lives now
+            else:
+                self._refuse(request, host, "offsite", f"outside {', '.join(sorted(scope))}", A.SKIPPED)
+        depth = request.meta.get("depth", 0)
+        if self.max_depth is not None and depth > self.max_depth:
+            self._refuse(request, host, "max-depth", f"depth {depth} > {self.max_depth}", A.SKIPPED)
+
+    async def _check_network(self, request: Request, host: str) -> None:
+        try:
+            await self.guard.check(host)
+        except GuardRefusal as exc:
+            self._refuse(request, host, "private-network", str(exc))
+        except OSError as exc:
+            self._refuse(request, host, "robots-unavailable", f"DNS lookup failed: {exc}")
+
+    async def _take_turn(self, request: Request, host: str) -> None:
+        if host not in self._host_gaps:
+            self._host_gaps[host] = {}
+            self.politeness.set_gap(host, self.delay, f"--delay {self.delay:g}", self.host_concurrency)
+        paused = self.politeness.paused_for(host)
+        if paused > self.max_wait:
+            state = self.politeness.state(host)
+            self._refuse(request, host, "retry-after", f"{state.pause_reason}; {paused:.0f} s left > {self.max_wait:g} s")
+        try:
+            waited = await self.politeness.acquire(host)
+        except ShutdownError:
+            request.meta["civil_refused"] = "shutdown"
+            raise Refused("crawl stopping") from None
+        self._pin_slot(request)
+        meta = request.meta
+        meta["civil_host"] = host
+        meta["civil_waited"] = waited
+        meta["civil_started"] = time.time()
+        meta["civil_bytes"] = 0
+        request.headers["User-Agent"] = self.user_agent  # identity is a floor: set last, over any other setting
+
+    def _pin_slot(self, request: Request) -> None:
+        """Make Scrapy's download slot a pass-through: the gate alone paces, so a start here is a start there."""
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        if key in self._pinned_slots:
+            return
+        self._pinned_slots.add(key)
+        downloader.per_slot_settings[key] = {"delay": 0.0, "jitter": 0.0, "concurrency": 64}
+        if (slot := downloader.slots.get(key)) is not None:
+            slot.delay, slot.jitter, slot.concurrency = 0.0, 0.0, max(slot.concurrency, 64)
+
+    def _apply_robots_pace(self, host: str, url_origin: str, record: RobotsRecord) -> None:
+        gaps = self._host_gaps.setdefault(host, {})
+        if url_origin in gaps:
+            return
+        delay, per_request = record.delays(self.token)
+        gap, source = self.delay, f"--delay {self.delay:g}"
+        if delay is not None and delay > gap:
+            gap, source = delay, f"Crawl-delay {delay:g} ({url_origin}/robots.txt)"
+        if per_request is not None and per_request > gap:
+            gap, source = per_request, f"Request-rate 1/{per_request:g}s ({url_origin}/robots.txt)"
+        gaps[url_origin] = (gap, source)
+        gap, source = max(gaps.values())
+        if gap > self.max_crawl_delay:
+            self.politeness.pause(host, float("inf"), f"{source} exceeds --max-crawl-delay {self.max_crawl_delay:g}")
+        self.politeness.set_gap(host, gap, source, self.host_concurrency)
+
+    def _pace_detail(self, host: str, meta: dict[str, Any]) -> str:
+        st = self.politeness.state(host)
+        waited = meta.get("civil_waited", 0.0)
+        return f"waited {waited:.3f} s; gap {st.effective_gap:g} s from {st.gap_source}" if waited > 0.001 else ""
+
+    @staticmethod
+    def _timing(meta: dict[str, Any]) -> dict[str, Any]:
+        started = meta.get("civil_started")
+        return {"started": A.utc_iso(started) if started else None, "wait": round(meta.get("civil_waited", 0.0), 3)}
+
+    def _retry(self, request: Request, note: str) -> Request | None:
+        attempts = request.meta.get("civil_attempts", 0)
+        if attempts >= self.retry_times or request.meta.get("dont_retry"):
+            return None
+        meta = {k: v for k, v in request.meta.items() if not k.startswith("civil_") or k == "civil_admitted"}
+        meta.update(civil_attempts=attempts + 1, civil_retry_note=note)
+        return request.replace(meta=meta, dont_filter=True)
+
+    @staticmethod
+    def _host(request: Request) -> str:
+        try:
+            return split_origin(request.url)[1]
+        except BadURL:
+            return ""
+
+    # -- robots.txt -----------------------------------------------------------------------------------------
+
+    async def robots_for(self, url: str) -> RobotsRecord:
+        """The robots.txt record for a URL's origin, fetching it (politely, through this gate) when needed."""
+        return await self._robots_for(origin(url))
+
+    async def _robots_for(self, url_origin: str) -> RobotsRecord:
+        record = self.robots.get(url_origin)
+        if record is not None and record.fresh(time.time()):
+            return record
+        pending = self._robots_pending.get(url_origin)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[RobotsRecord] = asyncio.get_running_loop().create_future()
+        self._robots_pending[url_origin] = fut
+        try:
+            record = await self._fetch_robots(url_origin, record)
+            self.robots.put(record)
+            fut.set_result(record)
+            if record.sitemaps:
+                self.crawler.stats.set_value(f"civil/sitemaps/{url_origin}", record.sitemaps)
+            return record
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # mark retrieved
+            raise
+        finally:
+            del self._robots_pending[url_origin]
+
+    async def _fetch_robots(self, url_origin: str, previous: RobotsRecord | None) -> RobotsRecord:
+        url = f"{url_origin}/robots.txt"
+        for _ in range(MAX_REDIRECTS + 1):
+            request = Request(url, dont_filter=True, priority=1000, meta={
+                ROBOTS_META: url_origin, "dont_redirect": True, "dont_retry": True,
+                "handle_httpstatus_all": True, "dont_obey_robotstxt": True})
+            try:
+                response = await self.crawler.engine.download_async(request)
+            except Refused:
+                if request.meta.get("civil_refused") == "shutdown":
+                    raise
+                return unreachable(url_origin, f"{url}: {request.meta.get('civil_refused')}", previous, time.time())
+            except Exception as exc:
+                return unreachable(url_origin, f"{url}: {type(exc).__name__}: {exc}", previous, time.time())
+            location = response.headers.get("Location")
+            if 300 <= response.status < 400 and location:
+                url = urljoin(url, location.decode("latin-1"))
+                try:
+                    split_origin(url)
+                except BadURL as exc:
+                    return unreachable(url_origin, f"redirect to a bad URL: {exc}", previous, time.time())
+                continue
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            return record_from_response(url_origin, response.status, response.body, url, retry_after,
+                                        previous, time.time())
+        return RobotsRecord(url_origin, ALLOW_ALL, time.time(), None,
+                            f"more than {MAX_REDIRECTS} redirects: treated as unavailable (4xx), all allowed")
+
+    # -- size caps (signals) ------------------------------------------------------------------------------
+
+    def _on_headers(self, headers: Any, body_length: int, request: Request, spider: Any = None) -> None:
+        if ROBOTS_META not in request.meta and body_length > self.max_bytes:
+            request.meta["civil_too_large"] = body_length
+            raise StopDownload(fail=True)
+
+    def _on_bytes(self, data: bytes, request: Request, spider: Any = None) -> None:
+        meta = request.meta
+        meta["civil_bytes"] = received = meta.get("civil_bytes", 0) + len(data)
+        if ROBOTS_META in meta:
+            if received > PARSE_LIMIT:
+                raise StopDownload(fail=False)  # keep the first 500 KiB, parse those
+        elif received > self.max_bytes:
+            meta["civil_too_large"] = received
+            raise StopDownload(fail=True)
+
+    def _on_closed(self, spider: Any, reason: str) -> None:
+        self.politeness.close()
+        self.crawler.stats.set_value("civil/decisions", dict(self.audit.counts))
+        self.crawler.stats.set_value("civil/pages", self.pages)
+        self.audit.close()

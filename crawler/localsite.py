@@ -1,0 +1,133 @@
+"""Small HTTP sites on 127.0.0.1 for the demo, the tests and the benchmarks.
+
+One :class:`LocalServer` serves many named sites on one port, chosen by the ``Host`` header, and logs
+every request as the server saw it (the time it arrived, host, path, User-Agent): politeness is checked
+there, not in the crawler's own bookkeeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    """What a route answers."""
+
+    status: int = 200
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering (a slow or stalled server)
+    content_type: str = "text/html; charset=utf-8"
+
+
+Route = Reply | Callable[["Hit"], Reply]
+
+
+@dataclass
+class Hit:
+    """One request as the server received it."""
+
+    t: float  # time.monotonic() on arrival
+    host: str
+    path: str
+    user_agent: str
+    headers: dict[str, str]
+
+
+def html(title: str, body: str = "", links: list[str] | tuple[str, ...] = ()) -> str:
+    """A small HTML page with a title, some text and links."""
+    anchors = "".join(f'<li><a href="{h}">{h}</a></li>' for h in links)
+    return (f"<!doctype html><html><head><title>{title}</title><style>p{{}}</style></head>"
+            f"<body><h1>{title}</h1><p>{body}</p><script>var x=1;</script><ul>{anchors}</ul></body></html>")
+
+
+class Site:
+    """Routes of one host: exact paths first, then an optional fallback, else 404."""
+
+    def __init__(self, routes: dict[str, Route] | None = None, fallback: Callable[[Hit], Reply | None] | None = None):
+        self.routes = dict(routes or {})
+        self.fallback = fallback
+
+    def answer(self, hit: Hit) -> Reply:
+        route = self.routes.get(hit.path)
+        if route is None and self.fallback is not None:
+            route = self.fallback(hit)
+        if route is None:
+            return Reply(404, "not found", content_type="text/plain")
+        return route(hit) if callable(route) else route
+
+
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 serving ``sites`` by host name (``"*"`` matches any host)."""
+
+    def __init__(self, sites: dict[str, Site], port: int = 0):
+        self.sites = sites
+        self.hits: list[Hit] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
+                hit = Hit(time.monotonic(), host, self.path, self.headers.get("User-Agent", ""), dict(self.headers))
+                with server._lock:
+                    server.hits.append(hit)
+                site = server.sites.get(host) or server.sites.get("*")
+                reply = site.answer(hit) if site else Reply(421, "unknown host", content_type="text/plain")
+                if reply.delay:
+                    time.sleep(reply.delay)
+                body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    for k, v in reply.headers.items():
+                        self.send_header(k, v)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128  # the default backlog of 5 drops SYNs under a crawl's bursts
+
+        self.httpd = Server(("127.0.0.1", port), Handler)
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, host: str = "127.0.0.1", path: str = "/") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def start(self) -> LocalServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def hits_for(self, host: str, *, robots: bool = True) -> list[Hit]:
+        with self._lock:
+            return [h for h in self.hits if h.host == host and (robots or h.path != "/robots.txt")]
+
+    @staticmethod
+    def gaps(hits: list[Hit]) -> list[float]:
+        """Start-to-start gaps between consecutive requests, in seconds."""
+        return [b.t - a.t for a, b in zip(hits, hits[1:])]

@@ -1,0 +1,159 @@
+"""Per-host politeness: a minimum gap between request starts, a concurrency cap, pauses and back-off.
+
+Everything here is asyncio and single-threaded (Scrapy's reactor loop). The gate calls :meth:`acquire`
+before a request leaves and :meth:`release` when its answer (or error) is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+#: Server-side gaps can be a little shorter than dispatch gaps (connection set-up varies);
+#: this margin is added to every non-zero gap so the gap holds as the server sees it.
+GAP_MARGIN = 0.02
+MAX_BACKOFF = 300.0
+
+
+@dataclass
+class HostState:
+    """The pacing state of one host."""
+
+    gap: float = 0.0  # seconds between request starts, before back-off
+    gap_source: str = "default"
+    concurrency: int = 1
+    active: int = 0  # requests holding a turn (waiting out the gap, or in flight)
+    in_flight: int = 0
+    waiting: int = 0
+    last_start: float = float("-inf")
+    paused_until: float = 0.0
+    pause_reason: str = ""
+    errors: int = 0  # consecutive 5xx / 429 answers
+    queue: deque[asyncio.Future[None]] = field(default_factory=deque)
+
+    @property
+    def effective_gap(self) -> float:
+        """The gap with back-off applied: doubles for every consecutive server error, up to MAX_BACKOFF."""
+        if not self.errors:
+            return self.gap
+        return max(self.gap, min(MAX_BACKOFF, max(self.gap, 1.0) * 2 ** (self.errors - 1)))
+
+
+class ShutdownError(Exception):
+    """The crawl is stopping; waiting requests are dropped (and kept for a later resume)."""
+
+
+class Politeness:
+    """Hands out permission to start a request, per host, never faster than the host's gap."""
+
+    def __init__(self, stopping: Callable[[], bool] | None = None) -> None:
+        self.stopping = stopping  # polled while waiting, so a stopping crawl never drains queues at crawl pace
+        self.hosts: dict[str, HostState] = {}
+        self._closing = False
+        self._closed: asyncio.Event | None = None
+
+    def state(self, host: str) -> HostState:
+        st = self.hosts.get(host)
+        if st is None:
+            st = self.hosts[host] = HostState()
+        return st
+
+    def load(self, host: str) -> int:
+        """Requests of ``host`` waiting or in flight (the scheduler spreads work by this)."""
+        st = self.hosts.get(host)
+        return st.in_flight + st.waiting if st else 0
+
+    def set_gap(self, host: str, gap: float, source: str, concurrency: int = 1) -> None:
+        st = self.state(host)
+        st.gap, st.gap_source, st.concurrency = gap, source, max(1, concurrency)
+
+    def pause(self, host: str, seconds: float, reason: str) -> None:
+        """Send nothing to ``host`` for ``seconds`` (Retry-After, back-off); never shortens a pause."""
+        st = self.state(host)
+        until = time.monotonic() + seconds
+        if until > st.paused_until:
+            st.paused_until, st.pause_reason = until, reason
+
+    def paused_for(self, host: str) -> float:
+        st = self.hosts.get(host)
+        return max(0.0, st.paused_until - time.monotonic()) if st else 0.0
+
+    async def acquire(self, host: str) -> float:
+        """Wait for a turn at ``host``; return the seconds waited. Raises ShutdownError when closing."""
+        st = self.state(host)
+        began = time.monotonic()
+        st.waiting += 1
+        try:
+            if st.active >= st.concurrency or st.queue:
+                fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                st.queue.append(fut)
+                try:
+                    await fut  # the releaser hands its slot over (active stays counted)
+                except BaseException:
+                    if not fut.done() or fut.cancelled():
+                        st.queue.remove(fut) if fut in st.queue else None
+                        raise
+                    st.active -= 1
+                    self._wake_next(st)
+                    raise
+            else:
+                st.active += 1
+            try:
+                while True:
+                    if self._closing or (self.stopping is not None and self.stopping()):
+                        raise ShutdownError("crawl is stopping")
+                    gap = st.effective_gap
+                    ready = max(st.last_start + (gap + GAP_MARGIN if gap else 0.0), st.paused_until)
+                    delay = ready - time.monotonic()
+                    if delay <= 0:
+                        break
+                    await self._sleep(delay)  # the pause may grow meanwhile, so look again
+            except BaseException:
+                st.active -= 1
+                self._wake_next(st)
+                raise
+            st.in_flight += 1
+            st.last_start = time.monotonic()
+            return st.last_start - began
+        finally:
+            st.waiting -= 1
+
+    def release(self, host: str, *, server_error: bool = False, ok: bool = False) -> None:
+        """A request of ``host`` has finished; adjust the back-off and let the next one in."""
+        st = self.state(host)
+        st.in_flight = max(0, st.in_flight - 1)
+        st.active = max(0, st.active - 1)
+        if server_error:
+            st.errors += 1
+        elif ok and st.errors:
+            st.errors -= 1
+        self._wake_next(st)
+
+    def _wake_next(self, st: HostState) -> None:
+        while st.queue and st.active < st.concurrency:
+            fut = st.queue.popleft()
+            if not fut.done():
+                st.active += 1
+                fut.set_result(None)
+
+    async def _sleep(self, seconds: float) -> None:
+        if self._closed is None:
+            self._closed = asyncio.Event()
+        try:
+            await asyncio.wait_for(self._closed.wait(), min(seconds, 0.25) if self.stopping else seconds)
+        except TimeoutError:
+            pass
+
+    def close(self) -> None:
+        """Wake every waiter so it can give up at once (graceful stop must not drain queues at crawl pace)."""
+        self._closing = True
+        if self._closed is not None:
+            self._closed.set()
+        for st in self.hosts.values():
+            while st.queue:
+                fut = st.queue.popleft()
+                if not fut.done():
+                    fut.set_result(None)

@@ -1,0 +1,51 @@
+"""URL helpers: origins (scheme + host + port), host keys and link normalisation."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class BadURL(ValueError):
+    """A URL that cannot be crawled (no http(s) scheme, no host, a bad port)."""
+
+
+def split_origin(url: str) -> tuple[str, str, int]:
+    """Return ``(scheme, host, port)`` of an http(s) URL, lowercased, raising BadURL otherwise."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise BadURL(f"{url!r}: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise BadURL(f"{url!r}: only http and https URLs can be crawled")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise BadURL(f"{url!r}: the URL has no host")
+    return scheme, host, port or _DEFAULT_PORTS[scheme]
+
+
+def origin(url: str) -> str:
+    """The RFC 6454 origin as a string, default ports omitted: ``https://example.org``."""
+    scheme, host, port = split_origin(url)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}" if port == _DEFAULT_PORTS[scheme] else f"{scheme}://{host}:{port}"
+
+
+def host_of(url: str) -> str:
+    """The lowercased host name (the key for per-host politeness)."""
+    return split_origin(url)[1]
+
+
+def absolute_link(base: str, href: str) -> str | None:
+    """Resolve ``href`` against ``base`` and drop the fragment; None for non-http(s) links."""
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    url = urljoin(base, href)
+    if not url.startswith(("http://", "https://")):
+        return None
+    return url.split("#", 1)[0]

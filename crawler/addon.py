@@ -41,7 +41,9 @@ class CivilAddon:
 
     def update_settings(self, settings: BaseSettings) -> None:
         for name, value in DEFAULTS.items():
-            settings.setdefault(name, value)
+            settings.setdefault(name, value, "addon")
+        if settings.getpriority("DOWNLOAD_TIMEOUT") == 0:
+            settings.set("DOWNLOAD_TIMEOUT", 30, "addon")  # Scrapy's 180 s stalls a host for minutes
         contact = settings.get("CIVIL_CONTACT")
         if not contact:
             raise ValueError("the civilcrawl add-on needs CIVIL_CONTACT (a URL or e-mail site owners can reach "
@@ -72,7 +74,6 @@ class CivilAddon:
             "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
             "HTTPCACHE_ENABLED": False,  # nothing is stored before it has been checked
             "DOWNLOAD_MAXSIZE": settings.getint("CIVIL_MAX_BYTES") + 1,
-            "DOWNLOAD_TIMEOUT": 30,
             "SCHEDULER_PRIORITY_QUEUE": "crawler.frontier.HostAwarePriorityQueue",
             "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
             "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",

@@ -23,6 +23,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a slow or stalled server)
     content_type: str = "text/html; charset=utf-8"
+    stream: bool = False  # no Content-Length: the body ends when the connection closes
 
 
 Route = Reply | Callable[["Hit"], Reply]
@@ -87,11 +88,16 @@ class LocalServer:
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
-                    self.send_header("Content-Length", str(len(body)))
+                    if reply.stream:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
+                    else:
+                        self.send_header("Content-Length", str(len(body)))
                     for k, v in reply.headers.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    self.wfile.write(body)
+                    for i in range(0, len(body), 65536):
+                        self.wfile.write(body[i:i + 65536])
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

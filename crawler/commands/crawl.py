@@ -36,6 +36,8 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True)
     p.add_argument("--state", metavar="DIR", help="keep the robots.txt cache (and later: resume state) here")
     p.add_argument("--max-bytes", type=_nonneg_int, default=10 * 1024 * 1024, metavar="N",
                    help="refuse responses larger than this (default 10 MB)")
+    p.add_argument("--timeout", type=_nonneg_float, default=30.0, metavar="SECONDS",
+                   help="give up on a request after this long (default 30)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 
 
@@ -88,6 +90,7 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_AUDIT": args.audit,
         "CIVIL_OUT": args.out,
         "CIVIL_MAX_BYTES": args.max_bytes,
+        "DOWNLOAD_TIMEOUT": args.timeout,
         "LOG_LEVEL": ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)],
     }
 

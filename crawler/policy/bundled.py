@@ -1,0 +1,24 @@
+"""Where the bundled policies live: the installed package data, else the checkout's ``policies/``."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+#: The source of truth in a checkout (and in an editable install).
+SOURCE_DIR = Path(__file__).resolve().parents[2] / "policies"
+
+
+def bundled_dir() -> Path:
+    """The folder of bundled ``*.yaml`` policies, for a wheel install or a source checkout."""
+    try:  # a wheel maps policies/ to the package crawler.policy.bundled (see pyproject)
+        packaged = Path(str(resources.files("crawler.policy.bundled")))
+    except (ModuleNotFoundError, TypeError):
+        packaged = None
+    if packaged is not None and any(packaged.glob("*.yaml")):
+        return packaged
+    if SOURCE_DIR.is_dir():
+        return SOURCE_DIR
+    raise FileNotFoundError(
+        f"bundled policies not found (looked in the package crawler.policy.bundled and {SOURCE_DIR}) — reinstall civilcrawl"
+    )

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Sequence
 from urllib.parse import quote, urlsplit
 
 # Percent-encode only what robots.txt authors cannot type (non-ASCII, spaces) so both sides compare alike.
@@ -14,11 +15,12 @@ def normalize(path: str) -> str:
     if "://" in path:
         parts = urlsplit(path)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return quote(path, safe=_SAFE)
+    return path if path.isascii() and " " not in path else quote(path, safe=_SAFE)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _compile(pattern: str) -> re.Pattern[str]:
+    pattern = normalize(pattern)
     end = pattern.endswith("$")
     body = ".*".join(map(re.escape, (pattern[:-1] if end else pattern).split("*")))
     return re.compile(body + ("\\Z" if end else ""))
@@ -26,10 +28,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 def matches(pattern: str, path: str) -> bool:
     """Whether a normalized path matches a robots-style pattern."""
-    return _compile(normalize(pattern)).match(path) is not None
+    return _compile(pattern).match(path) is not None
 
 
-def select(rules: list[tuple[int, str]], path: str) -> list[tuple[int, str]]:
+def select(rules: Sequence[tuple[int, str]], path: str) -> list[tuple[int, str]]:
     """(line, expression) of the path-scoped rules with the longest matching path.
 
     A rule value is `[pattern WS] expression`; without a leading `/` or `*` pattern it applies to `/`.
@@ -37,10 +39,10 @@ def select(rules: list[tuple[int, str]], path: str) -> list[tuple[int, str]]:
     """
     path, best, out = normalize(path), -1, []
     for line, value in rules:
-        pattern, expr = (value.split(None, 1) + [""])[:2] if value[:1] in "/*" else ("/", value)
+        pattern, expr = (value.split(None, 1) + [""])[:2] if value.startswith(("/", "*")) else ("/", value)
         if not matches(pattern, path):
             continue
-        size = len(normalize(pattern))
+        size = len(normalize(pattern))  # bytes of the encoded path, as RFC 9309
         if size > best:
             best, out = size, []
         if size == best:

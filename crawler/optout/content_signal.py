@@ -10,6 +10,8 @@ use=immediate refuses archive/research/ai-train, use=reference archive, use=full
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from ._pattern import lines_source, select
 from .decide import Signal, combine
 
@@ -37,7 +39,7 @@ def signal(value: str, source: str) -> Signal:
     return Signal("content-signal", value.strip(), source, refuses, grants)
 
 
-def robots_signal(rules: list[tuple[int, str]], path: str) -> Signal | None:
+def robots_signal(rules: Sequence[tuple[int, str]], path: str) -> Signal | None:
     """The Content-Signal line(s) of our robots.txt group that apply to `path`, combined."""
     chosen = select(rules, path)
     if not chosen:

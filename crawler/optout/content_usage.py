@@ -9,7 +9,7 @@ Vocabulary and legacy keys per purpose: see `crawler.optout.decide`.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import http_sf
 from http_sf import StructuredFieldError, Token
@@ -61,7 +61,7 @@ def header_signal(values: Iterable[bytes | str]) -> Signal | None:
     return _signal(", ".join(lines), "header Content-Usage") if lines else None
 
 
-def robots_signal(rules: list[tuple[int, str]], path: str) -> Signal | None:
+def robots_signal(rules: Sequence[tuple[int, str]], path: str) -> Signal | None:
     """The longest-path Content-Usage rule(s) of our robots.txt group for `path`, from (line, value) pairs."""
     chosen = select(rules, path)
     if not chosen:

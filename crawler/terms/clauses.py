@@ -1,7 +1,7 @@
 """Find terms-of-service clauses against automated access, scraping, crawling, data mining or AI training.
 
-Languages: English, French, German, Spanish, Italian, Portuguese (``lang`` narrows to that one plus
-English; None uses all). The text is cut into sentences; a list item inherits its lead-in
+Languages: English, French, German, Spanish, Italian, Portuguese (``lang`` tries that one plus
+English first, then all if nothing is found; None uses all). The text is cut into sentences; a list item inherits its lead-in
 ("You agree not to:"). A sentence is a **clause** when it names automated means and a prohibition
 aimed at the reader:
 
@@ -132,7 +132,7 @@ _OWN_BOTS = (r"\b(?:your|their)\s+(?:own\s+)?(?:bots?|apps?|applications?|chatbo
              r"|\bvos\s+(?:propres\s+)?(?:bots?|robots?|applications?)\b|\bihre\s+(?:eigenen\s+)?(?:bots?|apps?)\b|\bsus\s+(?:propios\s+)?(?:bots?|aplicaciones)\b|\bi\s+(?:tuoi|suoi|vostri)\s+bot\b|\b(?:seus|suas)\s+(?:pr[óo]prios\s+)?(?:bots?|aplicativos)\b")
 _OR = r"\bor\b|\bnor\b|\bou\b|\boder\b|\bo\b|\bu\b|\bnonch[ée]\b|;"
 _TDM = re.compile(r"mining|\btdm\b|44b|fouille|miner[íi]a|estrazione\s+di\s+testo|minera[çc]", re.I)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•·–]|\(?[a-z0-9ivx]{1,4}[.)])\s+", re.I)
+_LIST_ITEM = re.compile(r"^\s*(?:(?:[-*•·–]|\(?[a-z0-9ivx]{1,4}[.)])\s+)+", re.I)
 _ABBR = re.compile(r"\b(?:e\.g|i\.e|etc|z\.b|d\.h|u\.a|bzw|vgl|p\.ex|p\.\s?ej|ex|art|arts|no|nr|inc|ltd|co|vs|cf|ecc|ca|approx|incl|sec|par|s\.a|n[º°o])\.$", re.I)
 
 
@@ -165,8 +165,15 @@ class TermsVerdict:
 
 
 def analyse(text: str, lang: str | None = None) -> TermsVerdict:
-    """Analyse terms text (use ``text.html_to_text`` for HTML); ``lang`` narrows the vocabulary."""
-    rx = _compiled(tuple(sorted({lang, "en"})) if lang in LANGS else LANGS)
+    """Analyse terms text (use ``text.html_to_text`` for HTML); ``lang`` tries that language (+ English) first."""
+    if lang in LANGS and lang != "en":
+        narrow = _analyse(text, tuple(sorted({lang, "en"})))
+        return narrow if narrow.verdict != "none found" else _analyse(text, LANGS)  # a wrong lang attribute
+    return _analyse(text, LANGS)
+
+
+def _analyse(text: str, langs: tuple[str, ...]) -> TermsVerdict:
+    rx = _compiled(langs)
     sentences = segments(text)
     found: list[Clause] = []
     for i, (sentence, lead) in enumerate(sentences):
@@ -223,11 +230,14 @@ def _classify(sentence: str, lead: str | None, following: str, rx: dict[str, re.
     strong, weak, verb = rx["strong"].search(sentence), rx["weak"].search(sentence), rx["verb"].search(full)
     ai = rx["ai"].search(sentence)
     automated = strong or (weak and verb)
-    if not (automated or ai):
+    if not (strong or weak or ai):
         return None
     if rx["own_bots"].search(full) and not strong:
         return None
     prohibited = rx["prohibit"].search(cleaned)
+    crawl_terms = (strong or weak) and (rx["robots_txt"].search(full) or rx["rate"].search(full))
+    if crawl_terms and not automated and not ai and (prohibited or rx["oblige"].search(cleaned)):
+        return Clause(_quote(full), "condition", _exceptions(full, "", rx))
     if not prohibited:
         if ai and rx["reserve"].search(cleaned) and (_TDM.search(sentence) or rx["train"].search(sentence)):
             return Clause(_quote(full), "ai-train")

@@ -1,0 +1,114 @@
+"""Clause analysis: verdicts in six languages, tricky negatives, exceptions, purposes, text extraction."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.terms import analyse, html_to_text
+from crawler.terms.clauses import PURPOSES, segments
+
+
+@pytest.mark.parametrize("text", [
+    "You shall not use any automated means, including bots or scripts, to copy material from the Website.",
+    "Users must not crawl, spider or index the Platform.",
+    "Web scraping of this site is forbidden.",
+    "Vous ne devez pas utiliser de logiciels automatisés pour télécharger les annonces.",
+    "Die Nutzung von Bots zum Abrufen unserer Inhalte ist nicht gestattet.",
+    "Sie dürfen unsere Seiten nicht mit Scraping-Werkzeugen durchsuchen.",
+    "No podrá utilizar scripts automatizados para descargar los contenidos.",
+    "Gli utenti non possono usare spider per copiare le pagine del sito.",
+    "O usuário não pode utilizar bots para extrair informações da plataforma.",
+])
+def test_forbidden_in_each_language(text):
+    v = analyse(text)
+    assert v.verdict == "forbidden" and v.clauses == [text] and v.purposes_forbidden == set(PURPOSES)
+
+
+@pytest.mark.parametrize("text", [
+    "We never use robots to decide on refunds.",
+    "We will not sell your data to scrapers or data brokers.",
+    "Nous ne transmettons pas vos données aux robots publicitaires.",
+    "Wir nutzen keine Crawler, um Profile zu erstellen.",
+    "If you do not want search engine robots to access your page, change your settings.",
+    "Nothing in these terms prohibits you from using a feed reader to access our RSS feeds automatically.",
+    "Automated access is not prohibited for accessibility tools.",
+    "Your own bots built on the Bot API must not download files without the user's consent.",
+    "Scraping and automated access",   # a heading
+    "Our crawler, Examplebot, respects robots.txt.",
+    "You must not harass other users.",
+])
+def test_negatives(text):
+    assert analyse(text).verdict == "none found"
+
+
+def test_we_do_not_allow_is_still_a_prohibition():
+    assert analyse("We do not allow bots to access member profiles.").verdict == "forbidden"
+
+
+def test_lead_in_list():
+    text = "Prohibited uses. You may not:\n\n- resell the service;\n- (b) copy any content using automated tools;\n\nOther terms apply."
+    assert segments(text)[3] == ("copy any content using automated tools;", "You may not:")
+    v = analyse(text)
+    assert v.verdict == "forbidden" and v.clauses == ["You may not: … copy any content using automated tools;"]
+
+
+def test_sentences_keep_abbreviations():
+    assert [s for s, _ in segments("Do not scrape, e.g. with bots. Be nice.")] == ["Do not scrape, e.g. with bots.", "Be nice."]
+
+
+@pytest.mark.parametrize("text, exceptions, purposes", [
+    ("You may not access the Service by automated means except for public search engines.", ["public search engines"], PURPOSES - {"search"}),
+    ("Robots may not access the site. Public search engines may however index our public pages.", ["public search engines"], PURPOSES - {"search"}),
+    ("Automated access is forbidden unless it complies with our robots.txt.", ["robots.txt compliance"], set()),
+    ("You may not use robots to access the Service in a way that sends more requests than a human can reasonably produce.", ["rate limits"], set()),
+    ("You may not scrape the site for commercial purposes.", ["non-commercial use"], set()),
+])
+def test_conditional_exceptions(text, exceptions, purposes):
+    v = analyse(text)
+    assert (v.verdict, v.exceptions, v.purposes_forbidden) == ("conditional", exceptions, set(purposes))
+
+
+@pytest.mark.parametrize("text, exceptions", [
+    ("You may not use automated means to access the Service without our express written permission.", ["prior permission"]),
+    ("Automated collection of data is prohibited, except through our official API.", ["official API"]),
+])
+def test_exceptions_that_do_not_soften(text, exceptions):
+    v = analyse(text)
+    assert v.verdict == "forbidden" and v.exceptions == exceptions
+
+
+@pytest.mark.parametrize("text", [
+    "You may not use our content to train machine learning models.",
+    "You may not use scrapers to collect data for training generative AI.",
+    "Il est interdit d'utiliser les contenus pour entraîner des modèles d'intelligence artificielle.",
+    "Wir widersprechen dem Text- und Data-Mining unserer Inhalte gemäß § 44b UrhG.",
+])
+def test_ai_training_only(text):
+    v = analyse(text)
+    assert (v.verdict, v.purposes_forbidden) == ("conditional", {"ai-train"})
+
+
+def test_ai_plus_general_ban_is_forbidden():
+    v = analyse("You may not use bots to access the site, or use its content to train AI models.")
+    assert v.verdict == "forbidden"
+
+
+def test_condition_for_crawlers():
+    v = analyse("Automated agents must respect robots.txt and may not exceed one request per second.")
+    assert v.verdict == "conditional"
+
+
+def test_most_restrictive_clause_wins_and_lang_narrows():
+    text = "Search engines may crawl us. You may not scrape the site."
+    assert analyse(text).verdict == "forbidden"
+    assert analyse("Es ist verboten, Crawler einzusetzen, um Daten zu sammeln.", "de").verdict == "forbidden"
+    assert analyse("Es ist verboten, Crawler einzusetzen, um Daten zu sammeln.", "fr").verdict == "forbidden"  # wrong lang: retried with all
+    assert analyse("Il est interdit d'aspirer le site.", "de").verdict == "forbidden"
+
+
+def test_html_to_text_lists_and_lang():
+    text, lang = html_to_text('<html lang="fr-CA"><body><nav>menu</nav><p>Vous acceptez de ne pas :</p><ul><li>aspirer le site ;</li></ul><script>x()</script></body></html>')
+    assert lang == "fr" and "menu" not in text and "x()" not in text
+    assert text.splitlines()[-1] == "- aspirer le site ;"
+    assert analyse(text, lang).verdict == "forbidden"
+    assert html_to_text("") == ("", None)

@@ -105,7 +105,7 @@ def _prepare(image: Image.Image) -> np.ndarray:
     if image.mode == "RGBA":
         white = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, image)
-    rgb = np.asarray(image.convert("RGB"))
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     h, w = rgb.shape[:2]
     longest = max(w, h)
     scale = MAX_SIDE / longest if longest > MAX_SIDE else MIN_SIDE / longest if longest < MIN_SIDE else 1.0
@@ -113,7 +113,8 @@ def _prepare(image: Image.Image) -> np.ndarray:
         scale = math.sqrt(MAX_AREA / (w * h))
     if scale != 1.0:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        # INTER_AREA only pays off (and costs 3x) when shrinking by more than half.
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 0.5 else cv2.INTER_LINEAR)
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     h, w = bgr.shape[:2]
     if h < MIN_INPUT or w < MIN_INPUT:

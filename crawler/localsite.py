@@ -137,3 +137,33 @@ class LocalServer:
     def gaps(hits: list[Hit]) -> list[float]:
         """Start-to-start gaps between consecutive requests, in seconds."""
         return [b.t - a.t for a, b in zip(hits, hits[1:])]
+
+
+_TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8", ".css": "text/css",
+          ".js": "text/javascript", ".txt": "text/plain; charset=utf-8", ".png": "image/png",
+          ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".svg": "image/svg+xml"}
+
+
+def static_site(root: str, robots_txt: str | None = None) -> Site:
+    """Serve the files under ``root`` (``index.html`` for folders); robots.txt from ``robots_txt`` if given."""
+    import os
+    from urllib.parse import unquote, urlsplit
+
+    base = os.path.realpath(root)
+
+    def serve(hit: Hit) -> Reply | None:
+        path = unquote(urlsplit(hit.path).path)
+        if path == "/robots.txt" and robots_txt is not None:
+            return Reply(body=robots_txt, content_type="text/plain")
+        full = os.path.realpath(os.path.join(base, path.lstrip("/")))
+        if not full.startswith(base):
+            return None
+        if os.path.isdir(full):
+            full = os.path.join(full, "index.html")
+        if not os.path.isfile(full):
+            return None
+        with open(full, "rb") as f:
+            body = f.read()
+        return Reply(body=body, content_type=_TYPES.get(os.path.splitext(full)[1].lower(), "application/octet-stream"))
+
+    return Site(fallback=serve)

@@ -27,7 +27,7 @@ class JsonLinesItems:
         return cls(path)
 
     def process_item(self, item: Any) -> Any:
-        self.file.write(ItemAdapter(item).asdict())
+        self.file.write(item if isinstance(item, dict) else ItemAdapter(item).asdict())
         return item
 
     def close_spider(self) -> None:

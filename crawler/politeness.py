@@ -82,9 +82,11 @@ class Politeness:
         return max(0.0, st.paused_until - time.monotonic()) if st else 0.0
 
     async def acquire(self, host: str) -> float:
-        """Wait for a turn at ``host``; return the seconds waited. Raises ShutdownError when closing."""
+        """Wait for a turn at ``host``; return the seconds spent waiting out its gap or pause (not the queue).
+
+        Raises ShutdownError when the crawl is stopping.
+        """
         st = self.state(host)
-        began = time.monotonic()
         st.waiting += 1
         try:
             if st.active >= st.concurrency or st.queue:
@@ -101,6 +103,7 @@ class Politeness:
                     raise
             else:
                 st.active += 1
+            paced = 0.0
             try:
                 while True:
                     if self._closing or (self.stopping is not None and self.stopping()):
@@ -111,13 +114,14 @@ class Politeness:
                     if delay <= 0:
                         break
                     await self._sleep(delay)  # the pause may grow meanwhile, so look again
+                    paced += delay
             except BaseException:
                 st.active -= 1
                 self._wake_next(st)
                 raise
             st.in_flight += 1
             st.last_start = time.monotonic()
-            return st.last_start - began
+            return paced
         finally:
             st.waiting -= 1
 

@@ -51,7 +51,11 @@ class CivilSpider(Spider):
             return None
         return Request(url, callback=self.parse, errback=self.failed, meta={"civil_admitted": True, "depth": depth})
 
-    def parse(self, response: Response) -> Iterator[Any]:
+    def parse(self, response: Response) -> list[Any]:
+        """One item per page, then requests for the new in-scope links it has (not a generator: cheaper)."""
+        return list(self._parse(response))
+
+    def _parse(self, response: Response) -> Iterator[Any]:
         item: dict[str, Any] = {"url": response.url, "status": response.status,
                                 "fetched_at": A.utc_iso(response.meta.get("civil_started"))}
         ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -42,10 +43,25 @@ def host_of(url: str) -> str:
 
 def absolute_link(base: str, href: str) -> str | None:
     """Resolve ``href`` against ``base`` and drop the fragment; None for non-http(s) links."""
-    href = href.strip()
-    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+    href = href.strip().split("#", 1)[0]
+    if not href:
         return None
-    url = urljoin(base, href)
-    if not url.startswith(("http://", "https://")):
-        return None
-    return url.split("#", 1)[0]
+    if href[0] == "?":
+        url = urljoin(base, href)
+    else:
+        # A relative reference depends only on the base up to its last '/' (RFC 3986 §5.2.3), and pages
+        # of one folder share most links: resolving against that prefix makes the cache hit.
+        url = _join(_folder(base), href)
+    return url if url.startswith(("http://", "https://")) else None
+
+
+def _folder(url: str) -> str:
+    """``url`` cut after the last '/' of its path (query dropped): all a relative reference depends on."""
+    url = url.split("?", 1)[0]
+    start = url.find("//") + 2 if "//" in url else 0
+    return url + "/" if url.find("/", start) == -1 else url[: url.rfind("/") + 1]
+
+
+@lru_cache(maxsize=1 << 16)
+def _join(base_dir: str, href: str) -> str:
+    return urljoin(base_dir, href)

@@ -27,6 +27,8 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True)
     p.add_argument("--max-depth", type=_nonneg_int, default=None, metavar="N")
     p.add_argument("--delay", type=_nonneg_float, default=1.0, metavar="SECONDS",
                    help="courtesy gap between requests to one host when nothing asks for more (default 1.0)")
+    p.add_argument("--host-concurrency", type=_pos_int, default=1, metavar="N",
+                   help="requests in flight per host (default 1); gaps between starts still hold")
     p.add_argument("--allow-private-networks", action="store_true",
                    help="let the crawl reach loopback and private addresses (off by default)")
     p.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
@@ -45,6 +47,13 @@ def _nonneg_int(value: str) -> int:
     n = int(value)
     if n < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return n
+
+
+def _pos_int(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
     return n
 
 
@@ -82,6 +91,7 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_USER_AGENT_TOKEN": args.token,
         "CIVIL_DELAY": args.delay,
         "CIVIL_MAX_PAGES": args.max_pages,
+        "CIVIL_HOST_CONCURRENCY": args.host_concurrency,
         "CIVIL_MAX_DEPTH": args.max_depth,
         "CIVIL_ALLOW_PRIVATE_NETWORKS": args.allow_private_networks,
         "CIVIL_ALLOW_NETWORKS": args.allow_network,

@@ -1,0 +1,54 @@
+"""Baseline for benchmarks/throughput.py: a plain Scrapy CrawlSpider, as the docs teach it.
+
+Usage: python benchmarks/plain_scrapy.py OUT.jsonl URL [URL ...]   (names *.docs resolve to 127.0.0.1)
+"""
+
+from __future__ import annotations
+
+import sys
+from urllib.parse import urlsplit
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+from scrapy.resolver import CachingThreadedResolver
+from scrapy.spiders import CrawlSpider, Rule
+
+
+class LoopbackNames(CachingThreadedResolver):
+    """Resolve the benchmark's ``*.docs`` names to 127.0.0.1 (and nothing else differently)."""
+
+    def getHostByName(self, name, timeout=None):
+        if name.endswith(".docs"):
+            from twisted.internet import defer
+
+            return defer.succeed("127.0.0.1")
+        return super().getHostByName(name, timeout)
+
+
+class DocsSpider(CrawlSpider):
+    name = "plain"
+
+    def __init__(self, urls: list[str], **kw):
+        self.start_urls = urls
+        self.allowed_domains = [urlsplit(u).hostname for u in urls]
+        netlocs = [urlsplit(u).netloc for u in urls]
+        self.rules = (Rule(LinkExtractor(allow_domains=netlocs), callback="parse_item", follow=True),)
+        super().__init__(**kw)
+
+    def parse_start_url(self, response):
+        return self.parse_item(response)
+
+    def parse_item(self, response):
+        yield {"url": response.url, "title": response.css("title::text").get()}
+
+
+if __name__ == "__main__":
+    out, urls = sys.argv[1], sys.argv[2:]
+    process = CrawlerProcess({
+        "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16, "LOG_LEVEL": "WARNING",
+        "TWISTED_DNS_RESOLVER": f"{__name__}.LoopbackNames" if __name__ != "__main__" else "plain_scrapy.LoopbackNames",
+        "FEEDS": {out: {"format": "jsonlines", "overwrite": True}}, "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+    })
+    process.crawl(DocsSpider, urls=urls)
+    process.start()

@@ -21,7 +21,7 @@ from crawler import audit as A
 from crawler.audit import AuditLog
 from crawler.identity import DEFAULT_TOKEN, user_agent
 from crawler.netguard import GuardRefusal, NetworkGuard
-from crawler.politeness import Politeness, ShutdownError
+from crawler.politeness import PageBudget, Politeness, ShutdownError
 from crawler.robots import (ALLOW_ALL, MAX_REDIRECTS, PARSE_LIMIT, UNREACHABLE, RobotsRecord, RobotsStore,
                             record_from_response, retry_after_seconds, unreachable)
 from crawler.urls import BadURL, origin, split_origin
@@ -55,7 +55,6 @@ class CivilGate:
         self.delay = max(s.getfloat("CIVIL_DELAY", 1.0), s.getfloat("DOWNLOAD_DELAY", 0.0))
         if self.delay < 0:
             raise ValueError(f"CIVIL_DELAY must be >= 0, got {self.delay}")
-        self.max_pages = s.getint("CIVIL_MAX_PAGES", 0)
         self.max_depth = s.get("CIVIL_MAX_DEPTH")
         self.max_depth = None if self.max_depth in (None, "") else int(self.max_depth)
         self.max_bytes = s.getint("CIVIL_MAX_BYTES", 10 * 1024 * 1024)
@@ -69,7 +68,7 @@ class CivilGate:
                                   overrides=s.getdict("CIVIL_RESOLVE"))
         self.politeness = Politeness(stopping=lambda: crawler.crawling is False or not self._engine_running())
         self.robots = RobotsStore(s.get("CIVIL_STATE_DIR"))
-        self.pages = 0
+        self.budget = PageBudget(s.getint("CIVIL_MAX_PAGES", 0))
         self._robots_pending: dict[str, asyncio.Future[RobotsRecord]] = {}
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()
@@ -107,8 +106,8 @@ class CivilGate:
         if self.max_depth is not None and depth > self.max_depth:
             self.audit.record(url, host, A.SKIPPED, "max-depth", f"depth {depth} > {self.max_depth}")
             return False
-        if self.max_pages and self.pages >= self.max_pages:
-            self.audit.record(url, host, A.SKIPPED, "max-pages", f"budget of {self.max_pages} pages used")
+        if self.budget.exhausted():
+            self.audit.record(url, host, A.SKIPPED, "max-pages", self.budget.describe())
             return False
         return True
 
@@ -133,14 +132,13 @@ class CivilGate:
             reason = "robots-unavailable" if record.kind == UNREACHABLE else "robots"
             self._refuse(request, host, reason, record.describe())
         self._apply_robots_pace(host, url_origin, record)
-        if self.max_pages and self.pages >= self.max_pages:
-            self._refuse(request, host, "max-pages", f"budget of {self.max_pages} pages used", A.SKIPPED)
+        if self.budget.exhausted():
+            self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         await self._take_turn(request, host)
-        if self.max_pages and self.pages >= self.max_pages:  # spent by others while we waited
+        if not self.budget.take():  # spent by others while we waited
             self.politeness.release(host)
             meta.pop("civil_host", None)
-            self._refuse(request, host, "max-pages", f"budget of {self.max_pages} pages used", A.SKIPPED)
-        self.pages += 1
+            self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         return None
 
     def process_response(self, request: Request, response: Response) -> Response | Request:
@@ -378,5 +376,5 @@ class CivilGate:
     def _on_closed(self, spider: Any, reason: str) -> None:
         self.politeness.close()
         self.crawler.stats.set_value("civil/decisions", dict(self.audit.counts))
-        self.crawler.stats.set_value("civil/pages", self.pages)
+        self.crawler.stats.set_value("civil/pages", self.budget.used)
         self.audit.close()

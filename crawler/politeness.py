@@ -161,3 +161,23 @@ class Politeness:
                 fut = st.queue.popleft()
                 if not fut.done():
                     fut.set_result(None)
+
+
+class PageBudget:
+    """The hard cap on page fetches (``--max-pages``); 0 means no cap. Taken only when a request leaves."""
+
+    def __init__(self, limit: int = 0):
+        self.limit, self.used = limit, 0
+
+    def exhausted(self) -> bool:
+        return bool(self.limit) and self.used >= self.limit
+
+    def take(self) -> bool:
+        """Spend one page if any is left."""
+        if self.exhausted():
+            return False
+        self.used += 1
+        return True
+
+    def describe(self) -> str:
+        return f"budget of {self.limit} pages used"

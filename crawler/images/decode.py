@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps
@@ -40,28 +39,29 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = M
     """Decode ``data``; never raises for bad input, returns a :class:`DecodeFailure` instead."""
     if len(data) > max_bytes:
         return DecodeFailure("too-large", f"{len(data)} bytes exceeds the {max_bytes}-byte cap")
-    with warnings.catch_warnings():
-        # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that; both are bombs to us.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            src = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            return DecodeFailure("too-large", f"decompression bomb: {exc}")
-        except Image.UnidentifiedImageError:
-            return DecodeFailure("undecodable", f"not a {'/'.join(ALLOWED_FORMATS)} image")
-        except Exception as exc:  # hostile headers make plugins raise anything
-            return DecodeFailure("undecodable", f"unreadable header: {type(exc).__name__}: {exc}")
-        width, height = src.size
-        if width <= 0 or height <= 0 or width * height > max_pixels:
-            return DecodeFailure("too-large", f"{width}x{height} pixels exceeds the {max_pixels}-pixel cap")
-        try:
-            src.seek(0)  # animated GIF/WebP and MPO: only the first frame is checked and kept
-            src.load()
-            image = _normalise(src)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            return DecodeFailure("too-large", f"decompression bomb: {exc}")
-        except Exception as exc:  # truncated data, corrupt chunks, oversized text chunks...
-            return DecodeFailure("undecodable", f"{src.format} data is broken: {type(exc).__name__}: {exc}")
+    # Pillow warns above MAX_IMAGE_PIXELS and raises above twice that. Our cap never exceeds its warning
+    # level, so a warning is always followed by our own refusal; under "-W error" it is caught below.
+    # (No warnings.catch_warnings(): it is not thread-safe.)
+    max_pixels = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+    try:
+        src = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return DecodeFailure("too-large", f"decompression bomb: {exc}")
+    except Image.UnidentifiedImageError:
+        return DecodeFailure("undecodable", f"not a {'/'.join(ALLOWED_FORMATS)} image")
+    except Exception as exc:  # hostile headers make plugins raise anything
+        return DecodeFailure("undecodable", f"unreadable header: {type(exc).__name__}: {exc}")
+    width, height = src.size
+    if width <= 0 or height <= 0 or width * height > max_pixels:
+        return DecodeFailure("too-large", f"{width}x{height} pixels exceeds the {max_pixels}-pixel cap")
+    try:
+        src.seek(0)  # animated GIF/WebP and MPO: only the first frame is checked and kept
+        src.load()
+        image = _normalise(src)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        return DecodeFailure("too-large", f"decompression bomb: {exc}")
+    except Exception as exc:  # truncated data, corrupt chunks, oversized text chunks...
+        return DecodeFailure("undecodable", f"{src.format} data is broken: {type(exc).__name__}: {exc}")
     return Decoded(image=image, format=src.format or "", source=src)
 
 

@@ -33,6 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_STATE_DIR": None,  # persists the robots.txt cache
     "CIVIL_AUDIT": None,  # audit log path (JSON Lines)
     "CIVIL_OUT": None,  # items path (JSON Lines), used by crawler.pipelines.JsonLinesItems
+    "CIVIL_PURPOSE": "research",  # search | archive | research | ai-train: which opt-outs apply
+    "CIVIL_ART3": False,  # a research organisation under EU DSM Art. 3 (TDM reservations do not bind research)
+    "CIVIL_POLICIES": [],  # folders of policy files, layered after the bundled ones
+    "CIVIL_BUNDLED_POLICIES": True,
+    "CIVIL_TERMS": "policy",  # policy | discover | require-policy
 }
 
 

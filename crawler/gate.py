@@ -11,7 +11,8 @@ import asyncio
 import logging
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, StopDownload
@@ -22,7 +23,15 @@ from crawler.audit import AuditLog
 from crawler.identity import DEFAULT_TOKEN, user_agent
 from crawler.netguard import GuardRefusal, NetworkGuard
 from crawler.politeness import PageBudget, Politeness, ShutdownError
-from crawler.robots import (ALLOW_ALL, MAX_REDIRECTS, PARSE_LIMIT, UNREACHABLE, RobotsRecord, RobotsStore,
+from crawler.optout import decide
+from crawler.optout.aitxt import aitxt_signal
+from crawler.optout.aitxt import parse as parse_aitxt
+from crawler.optout.robots_lines import signals_from_robots
+from crawler.optout.tdmrep import parse_file as parse_tdmrep
+from crawler.optout.tdmrep import tdm_signal
+from crawler.page import inspect
+from crawler.policy import Policy, load_policy_set
+from crawler.robots import (ALLOW_ALL, MAX_REDIRECTS, PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore,
                             record_from_response, retry_after_seconds, unreachable)
 from crawler.urls import BadURL, origin, split_origin
 
@@ -32,6 +41,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ROBOTS_META = "civil_robots"  # marks our own robots.txt fetches; value: the origin they are for
+AUX_META = "civil_aux"  # other files read for a decision (tdmrep.json, ai.txt): (label, origin)
+TDMREP, AITXT = "/.well-known/tdmrep.json", "/ai.txt"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
@@ -69,6 +80,14 @@ class CivilGate:
         self.politeness = Politeness(stopping=lambda: crawler.crawling is False or not self._engine_running())
         self.robots = RobotsStore(s.get("CIVIL_STATE_DIR"))
         self.budget = PageBudget(s.getint("CIVIL_MAX_PAGES", 0))
+        self.purpose = s.get("CIVIL_PURPOSE") or "research"
+        self.art3 = s.getbool("CIVIL_ART3")
+        self.terms_mode = s.get("CIVIL_TERMS") or "policy"
+        self.policies = load_policy_set(s.getlist("CIVIL_POLICIES"), bundled=s.getbool("CIVIL_BUNDLED_POLICIES", True))
+        self._policy_cache: dict[str, Policy | None] = {}
+        self._site_pages: dict[str, int] = {}
+        self._aux_cache: dict[tuple[str, str], tuple[Any]] = {}
+        self._aux_pending: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self._robots_pending: dict[str, asyncio.Future[RobotsRecord]] = {}
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()
@@ -111,6 +130,14 @@ class CivilGate:
             return False
         return True
 
+    def record_skip(self, url: str, reason: str, detail: str) -> None:
+        """A URL dropped without a request (e.g. reachable only through nofollow links)."""
+        try:
+            host = split_origin(url)[1]
+        except BadURL:
+            host = ""
+        self.audit.record(url, host, A.SKIPPED, reason, detail)
+
     # -- downloader middleware ------------------------------------------------------------------------
 
     async def process_request(self, request: Request) -> None:
@@ -124,14 +151,21 @@ class CivilGate:
             await self._check_network(request, host)
             await self._take_turn(request, host)
             return None
-        if not meta.get("civil_admitted"):
+        aux = AUX_META in meta
+        if not aux and not meta.get("civil_admitted"):
             self._check_scope(request, host, url_origin)
+        policy = self._policy_for(request.url)
+        self._check_policy(request, host, policy, meta.get("depth", 0))
         await self._check_network(request, host)
         record = (await self._robots_for(url_origin)).effective(time.time())
         if not record.allows(request.url, self.token):
             reason = "robots-unavailable" if record.kind == UNREACHABLE else "robots"
             self._refuse(request, host, reason, record.describe())
-        self._apply_robots_pace(host, url_origin, record)
+        self._apply_pace(host, url_origin, record, policy)
+        if aux:
+            await self._take_turn(request, host)
+            return None
+        await self._check_signals(request, host, url_origin, record)
         if self.budget.exhausted():
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         await self._take_turn(request, host)
@@ -139,6 +173,8 @@ class CivilGate:
             self.politeness.release(host)
             meta.pop("civil_host", None)
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
+        if policy is not None and policy.max_pages is not None:
+            self._site_pages[policy.site] = self._site_pages.get(policy.site, 0) + 1
         return None
 
     def process_response(self, request: Request, response: Response) -> Response | Request:
@@ -149,8 +185,9 @@ class CivilGate:
         status = response.status
         server_error = status in RETRY_STATUSES
         self.politeness.release(host, server_error=server_error, ok=status < 400)
-        if ROBOTS_META in meta:
-            self.audit.record(request.url, host, A.FETCHED, "robots-txt", f"robots.txt for {meta[ROBOTS_META]}",
+        if ROBOTS_META in meta or AUX_META in meta:
+            label, target = (("robots-txt", meta[ROBOTS_META]) if ROBOTS_META in meta else meta[AUX_META])
+            self.audit.record(request.url, host, A.FETCHED, label, f"{label} for {target}",
                               status=status, **self._timing(meta))
             return response
         note = ""
@@ -171,6 +208,14 @@ class CivilGate:
             detail += f"; attempt {meta['civil_attempts'] + 1}"
         if 300 <= status < 400 and (loc := response.headers.get("Location")):
             detail = f"{detail}; redirect to {urljoin(request.url, loc.decode('latin-1'))}".lstrip("; ")
+        verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3,
+                          robots_signals=meta.pop("civil_robot_signals", []),
+                          tdm_rules=self._aux_cache.get((origin(request.url), TDMREP), (None,))[0] or [])
+        meta["civil_page"] = verdict
+        if refusal := verdict.refusal():
+            reason, detail = refusal[0], f"{refusal[1]}; no item kept"
+        elif notes := verdict.notes():
+            detail = f"{detail}; {notes}".lstrip("; ")
         self.audit.record(request.url, host, A.FETCHED, reason, detail, status=status, **self._timing(meta))
         return response
 
@@ -180,13 +225,13 @@ class CivilGate:
             return None
         host = meta.pop("civil_host", None)
         if host is None:  # refused by another middleware before reaching us (e.g. Scrapy's offsite filter)
-            if isinstance(exception, IgnoreRequest) and ROBOTS_META not in meta:
+            if isinstance(exception, IgnoreRequest) and ROBOTS_META not in meta and AUX_META not in meta:
                 self.audit.record(request.url, self._host(request), A.SKIPPED, "offsite", str(exception) or "filtered")
             return None
         too_large = meta.get("civil_too_large")
         self.politeness.release(host, server_error=too_large is None)
-        if ROBOTS_META in meta:
-            return None  # the robots fetcher turns this into an 'unreachable' record
+        if ROBOTS_META in meta or AUX_META in meta:
+            return None  # the fetcher of robots.txt (or tdmrep.json, ai.txt) records what this means
         if too_large is not None:
             self.audit.record(request.url, host, A.REFUSED, "too-large",
                               f"{too_large} bytes > cap of {self.max_bytes}", **self._timing(meta))
@@ -200,7 +245,7 @@ class CivilGate:
     # -- helpers ------------------------------------------------------------------------------------------
 
     def _refuse(self, request: Request, host: str, reason: str, detail: str, decision: str = A.REFUSED) -> None:
-        if ROBOTS_META not in request.meta:
+        if ROBOTS_META not in request.meta and AUX_META not in request.meta:
             self.audit.record(request.url, host, decision, reason, detail)
         request.meta["civil_refused"] = reason
         raise Refused(f"{reason}: {detail}")
@@ -258,12 +303,16 @@ class CivilGate:
         if (slot := downloader.slots.get(key)) is not None:
             slot.delay, slot.jitter, slot.concurrency = 0.0, 0.0, max(slot.concurrency, 64)
 
-    def _apply_robots_pace(self, host: str, url_origin: str, record: RobotsRecord) -> None:
+    def _apply_pace(self, host: str, url_origin: str, record: RobotsRecord, policy: Policy | None) -> None:
+        """The host's gap: the largest of our delay (or the policy's, which may lower it), Crawl-delay, Request-rate."""
         gaps = self._host_gaps.setdefault(host, {})
         if url_origin in gaps:
             return
         delay, per_request = record.delays(self.token)
         gap, source = self.delay, f"--delay {self.delay:g}"
+        if policy is not None and (own := policy.min_gap()) is not None:
+            key = "crawl.min_delay" if own == policy.min_delay else "crawl.requests_per_minute"
+            gap, source = own, f"policy {policy.where(key)}"
         if delay is not None and delay > gap:
             gap, source = delay, f"Crawl-delay {delay:g} ({url_origin}/robots.txt)"
         if per_request is not None and per_request > gap:
@@ -272,7 +321,100 @@ class CivilGate:
         gap, source = max(gaps.values())
         if gap > self.max_crawl_delay:
             self.politeness.pause(host, float("inf"), f"{source} exceeds --max-crawl-delay {self.max_crawl_delay:g}")
-        self.politeness.set_gap(host, gap, source, self.host_concurrency)
+        concurrency = self.host_concurrency
+        if policy is not None and policy.concurrency:
+            concurrency = min(concurrency, policy.concurrency)
+        self.politeness.set_gap(host, gap, source, concurrency)
+
+    # -- policy files, terms and opt-out signals ----------------------------------------------------------
+
+    def _policy_for(self, url: str) -> Policy | None:
+        _, host, port = split_origin(url)
+        key = f"{host}:{port}"
+        if key not in self._policy_cache:
+            explicit = port if urlsplit(url).port is not None else None
+            self._policy_cache[key] = self.policies.for_host(host, explicit)
+        return self._policy_cache[key]
+
+    def _check_policy(self, request: Request, host: str, policy: Policy | None, depth: int) -> None:
+        if policy is None:
+            if self.terms_mode == "require-policy":
+                self._refuse(request, host, "policy", "no reviewed policy file for this site (--terms require-policy)")
+            return
+        if policy.forbidden:
+            t = policy.terms
+            quote = f': "{t.quote[:160]}"' if t and t.quote else ""
+            self._refuse(request, host, "tos", f"terms forbid automated access ({t.url if t else ''}; "
+                                               f"{policy.where('terms.automated_access')}){quote}")
+        if self.terms_mode == "require-policy" and not (policy.terms and policy.terms.reviewed_on):
+            self._refuse(request, host, "policy", f"{policy.source} has no reviewed terms (--terms require-policy)")
+        if not policy.in_window(datetime.now(timezone.utc)):
+            w = policy.window
+            self._refuse(request, host, "policy", f"outside the crawl window {w.hours} {w.tz} "
+                                                  f"({policy.where('crawl.window')})", A.SKIPPED)
+        allowed, pattern, where = policy.path_rule(urlsplit(request.url).path or "/")
+        if not allowed:
+            rule = f"rule {pattern!r}" if pattern else "not in crawl.allow"
+            self._refuse(request, host, "policy", f"{rule} ({where})")
+        if policy.purpose_allowed(self.purpose) is False:
+            self._refuse(request, host, "purpose", f"purpose {self.purpose} forbidden ({policy.where('purposes')})")
+        if policy.max_depth is not None and depth > policy.max_depth:
+            self._refuse(request, host, "policy", f"depth {depth} > {policy.max_depth} ({policy.where('crawl.max_depth')})",
+                         A.SKIPPED)
+        if policy.max_pages is not None and self._site_pages.get(policy.site, 0) >= policy.max_pages:
+            self._refuse(request, host, "policy", f"site budget of {policy.max_pages} pages used "
+                                                  f"({policy.where('crawl.max_pages')})", A.SKIPPED)
+
+    async def _check_signals(self, request: Request, host: str, url_origin: str, record: RobotsRecord) -> None:
+        """Opt-outs known before fetching: robots.txt Content-Signal/Content-Usage, tdmrep.json, ai.txt."""
+        signals: list = []
+        if record.kind == PARSED:
+            signals = signals_from_robots(record.body, self.token, request.url)
+        path = "/" + request.url.split("://", 1)[1].partition("/")[2]
+        if self.purpose in ("research", "ai-train"):
+            rules = await self._aux(url_origin, TDMREP)
+            if rules and (sig := tdm_signal(path, rules)) is not None:
+                signals.append(sig)
+        if self.purpose == "ai-train":
+            aitxt = await self._aux(url_origin, AITXT)
+            if aitxt is not None and (sig := aitxt_signal(aitxt, self.token, request.url)) is not None:
+                signals.append(sig)
+        if signals:
+            decision = decide(signals, self.purpose, art3=self.art3)
+            if not decision.allowed:
+                self._refuse(request, host, decision.reason or "purpose", decision.detail)
+            request.meta["civil_robot_signals"] = [s for s in signals if s.source.startswith("robots")]
+
+    async def _aux(self, url_origin: str, path: str) -> Any:
+        """A well-known file of an origin (tdmrep.json, ai.txt), fetched once through this gate; None if absent."""
+        key = (url_origin, path)
+        if key in self._aux_cache:
+            return self._aux_cache[key][0]
+        pending = self._aux_pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._aux_pending[key] = fut
+        value = None
+        try:
+            label = "tdmrep" if path == TDMREP else "ai-txt"
+            request = Request(url_origin + path, dont_filter=True, priority=900, meta={
+                AUX_META: (label, url_origin), "dont_redirect": True, "dont_retry": True,
+                "handle_httpstatus_all": True, "download_maxsize": PARSE_LIMIT})
+            try:
+                response = await self.crawler.engine.download_async(request)
+            except Exception:  # refused (robots, guard) or unreachable: the signal is unknown, not an error
+                response = None
+            if response is not None and response.status == 200:
+                value = parse_tdmrep(response.body) if path == TDMREP else parse_aitxt(
+                    response.body.decode("utf-8", "ignore"))
+            self._aux_cache[key] = (value,)
+            fut.set_result(value)
+            return value
+        finally:
+            if not fut.done():
+                fut.set_result(None)
+            del self._aux_pending[key]
 
     def _pace_detail(self, host: str, meta: dict[str, Any]) -> str:
         st = self.politeness.state(host)

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from scrapy import Request, Spider
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import audit as A
-from crawler.extract import links_of, parse_html, text_of, title_of
+from crawler.extract import links_of, text_of, title_of
 from crawler.gate import CivilGate
 from crawler.urls import BadURL, origin
 
@@ -30,6 +30,7 @@ class CivilSpider(Spider):
             except BadURL:
                 pass  # recorded by the gate when the seed is admitted
         self.seen: set[str] = set()
+        self.nofollow_only: dict[str, str] = {}  # url -> the page that linked it with nofollow
 
     @property
     def gate(self) -> CivilGate:
@@ -47,6 +48,7 @@ class CivilSpider(Spider):
         if url in self.seen:
             return None
         self.seen.add(url)
+        self.nofollow_only.pop(url, None)
         if not self.gate.admit(url, depth=depth, scope=self.civil_scope):
             return None
         return Request(url, callback=self.parse, errback=self.failed, meta={"civil_admitted": True, "depth": depth})
@@ -56,23 +58,35 @@ class CivilSpider(Spider):
         return list(self._parse(response))
 
     def _parse(self, response: Response) -> Iterator[Any]:
+        gate = self.gate
+        verdict = response.meta.get("civil_page")
         item: dict[str, Any] = {"url": response.url, "status": response.status,
                                 "fetched_at": A.utc_iso(response.meta.get("civil_started"))}
-        ctype = response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
-        root = None
-        if isinstance(response, TextResponse) and ctype in ("", "text/html", "application/xhtml+xml"):
-            root = parse_html(response.body, response.encoding)
+        root = verdict.root if verdict is not None else None
         if root is None:
-            item.update(content_type=ctype or None, title="", text="", links=[])
-            yield item
+            if verdict is None or verdict.item_allowed:
+                item.update(content_type=(verdict.content_type if verdict else None) or None, title="", text="", links=[])
+                yield item
             return
         links = links_of(root, response.url)
-        item.update(title=title_of(root), text=text_of(root), links=[u for u, _ in links])
-        yield item
+        if verdict.item_allowed:
+            text = text_of(root)
+            limit = verdict.text_limit(gate.purpose)
+            item.update(title=title_of(root), text=text if limit is None else text[:limit], links=[u for u, _ in links])
+            yield item
         depth = response.meta.get("depth", 0) + 1
         for url, nofollow in links:
-            if not nofollow and (request := self._follow(url, depth)):
+            if nofollow or not verdict.follow:
+                if url not in self.seen:
+                    self.nofollow_only.setdefault(url, response.url)
+            elif request := self._follow(url, depth):
                 yield request
+
+    def closed(self, reason: str) -> None:
+        """Links reachable only through nofollow pages or rel=nofollow anchors get their final record now."""
+        for url, page in self.nofollow_only.items():
+            if url not in self.seen:
+                self.gate.record_skip(url, "nofollow", f"only linked with nofollow (from {page})")
 
     def failed(self, failure: Failure) -> None:
         """Download failures are already in the audit log (the gate records them); nothing more to do."""

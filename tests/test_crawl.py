@@ -15,8 +15,11 @@ from tests.conftest import CONTACT
 UA = f"civilcrawl/{__version__} (+{CONTACT})"
 
 
+AUX = {"/robots.txt", "/.well-known/tdmrep.json"}  # read before pages (tdmrep.json: purpose research)
+
+
 def pages(hits):
-    return [h for h in hits if h.path != "/robots.txt"]
+    return [h for h in hits if h.path not in AUX]
 
 
 def test_polite_crawl_of_one_site(crawl, server):
@@ -24,7 +27,8 @@ def test_polite_crawl_of_one_site(crawl, server):
     assert r.returncode == 0, r.stderr
     hits = server.hits_for("ok.test")
     assert hits[0].path == "/robots.txt" and [h.path for h in hits].count("/robots.txt") == 1
-    assert {h.path for h in hits} == {"/robots.txt", "/", "/a", "/b", "/c", "/d"}, "nothing disallowed, nothing twice"
+    assert {h.path for h in hits} == AUX | {"/", "/a", "/b", "/c", "/d"}, "nothing disallowed, nothing twice"
+    assert len(hits) == 7
     assert all(h.user_agent == UA for h in hits)
     assert min(server.gaps(hits)) >= 0.3, "Crawl-delay 0.3 holds at the server"
     base = server.url("ok.test", "")
@@ -60,7 +64,7 @@ def test_robots_unavailable_fails_closed(crawl, server):
 
 def test_robots_4xx_allows_all(crawl, server):
     r = crawl("r404.test", "r403.test")
-    assert {h.path for h in server.hits_for("r404.test")} == {"/robots.txt", "/", "/public", "/private/secret"}
+    assert {h.path for h in server.hits_for("r404.test")} == AUX | {"/", "/public", "/private/secret"}
     assert r.final(server.url("r403.test"))["decision"] == "fetched"
 
 
@@ -88,7 +92,7 @@ def test_groups_size_limit_and_request_rate(crawl, server):
 def test_delay_floor_beats_smaller_crawl_delay(crawl, server):
     r = crawl("fastdelay.test", args=("--delay", "0.4"))
     hits = server.hits_for("fastdelay.test")
-    assert len(hits) == 5 and min(server.gaps(hits)) >= 0.4
+    assert len(hits) == 6 and min(server.gaps(hits)) >= 0.4
     assert "--delay 0.4" in r.final(server.url("fastdelay.test", "/2"))["detail"]
 
 
@@ -112,7 +116,7 @@ def test_max_pages_is_exact(crawl, server):
     r = crawl("budget.test", args=("--max-pages", "7", "--delay", "0"))
     assert len(pages(server.hits_for("budget.test"))) == 7
     assert len(r.items) == 7
-    fetched = [x for x in r.audit if x["decision"] == "fetched" and x["reason"] != "robots-txt"]
+    fetched = [x for x in r.audit if x["decision"] == "fetched" and x["reason"] not in ("robots-txt", "tdmrep")]
     assert len(fetched) == 7
     assert any(x["reason"] == "max-pages" for x in r.audit)
 
@@ -165,7 +169,7 @@ def test_many_hosts_in_parallel(crawl, server):
     r = crawl(*hosts)
     assert r.returncode == 0
     hits = sorted((h for h in server.hits if h.host in hosts), key=lambda h: h.t)
-    assert len(hits) == 12 * 5
+    assert len(hits) == 12 * 6
     first_wave = {h.host for h in hits if h.t - hits[0].t < 0.25}
     assert len(first_wave) >= 10, "hosts are crawled side by side, not one after another"
     for host in hosts:

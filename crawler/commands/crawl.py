@@ -21,6 +21,15 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True)
                    help="how site owners reach you; sent in the User-Agent (required)")
     p.add_argument("--user-agent", dest="token", default="civilcrawl", metavar="TOKEN",
                    help="robots.txt product token (letters, '_' and '-'); default civilcrawl")
+    p.add_argument("--purpose", default="research", choices=("search", "archive", "research", "ai-train"),
+                   help="what the data is for; opt-out signals are read for it (default research)")
+    p.add_argument("--policies", action="append", default=[], metavar="DIR",
+                   help="a folder of site policy files, layered after the bundled ones (repeatable)")
+    p.add_argument("--terms", default="policy", choices=("policy", "discover", "require-policy"),
+                   help="terms of service: honour policy files (default), also discover each new site's "
+                        "terms before crawling it, or refuse sites without a reviewed policy")
+    p.add_argument("--art3", action="store_true",
+                   help="you are a research organisation under EU DSM Art. 3: TDM reservations do not bind research")
     p.add_argument("--out", metavar="FILE", help="items as JSON Lines")
     p.add_argument("--audit", metavar="FILE", help="decisions as JSON Lines")
     p.add_argument("--max-pages", type=_nonneg_int, default=0, metavar="N", help="hard cap on page fetches")
@@ -80,6 +89,12 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
             ipaddress.ip_network(net, strict=False)
         except ValueError as exc:
             raise UsageError(f"--allow-network {net!r}: {exc}") from None
+    from crawler.policy import PolicyError, load_policy_set
+
+    try:
+        load_policy_set(args.policies)
+    except (PolicyError, OSError) as exc:
+        raise UsageError(f"bad policy file:\n{exc}") from None
     resolve = {}
     for item in args.resolve:
         host, sep, addr = item.partition("=")
@@ -92,6 +107,10 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_DELAY": args.delay,
         "CIVIL_MAX_PAGES": args.max_pages,
         "CIVIL_HOST_CONCURRENCY": args.host_concurrency,
+        "CIVIL_PURPOSE": args.purpose,
+        "CIVIL_POLICIES": args.policies,
+        "CIVIL_TERMS": args.terms,
+        "CIVIL_ART3": args.art3,
         "CIVIL_MAX_DEPTH": args.max_depth,
         "CIVIL_ALLOW_PRIVATE_NETWORKS": args.allow_private_networks,
         "CIVIL_ALLOW_NETWORKS": args.allow_network,

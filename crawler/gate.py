@@ -169,11 +169,17 @@ class CivilGate:
         if self.budget.exhausted():
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         await self._take_turn(request, host)
-        if not self.budget.take():  # spent by others while we waited
+        # budgets are spent only now, as the request leaves: others may have spent them while we waited
+        site_full = policy is not None and policy.max_pages is not None and \
+            self._site_pages.get(policy.site, 0) >= policy.max_pages
+        if site_full or not self.budget.take():
             self.politeness.release(host)
             meta.pop("civil_host", None)
+            if site_full:
+                self._refuse(request, host, "policy", f"site budget of {policy.max_pages} pages used "
+                                                      f"({policy.where('crawl.max_pages')})", A.SKIPPED)
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
-        if policy is not None and policy.max_pages is not None:
+        if policy is not None:
             self._site_pages[policy.site] = self._site_pages.get(policy.site, 0) + 1
         return None
 
@@ -290,6 +296,7 @@ class CivilGate:
         meta["civil_waited"] = waited
         meta["civil_started"] = time.time()
         meta["civil_bytes"] = 0
+        meta["civil_gap"] = self.politeness.state(host).effective_gap  # the gap this start was held to
         request.headers["User-Agent"] = self.user_agent  # identity is a floor: set last, over any other setting
 
     def _pin_slot(self, request: Request) -> None:
@@ -370,6 +377,7 @@ class CivilGate:
         signals: list = []
         if record.kind == PARSED:
             signals = signals_from_robots(record.body, self.token, request.url)
+            self._refuse_by_signals(request, host, signals)  # refused already? then read no more files
         path = "/" + request.url.split("://", 1)[1].partition("/")[2]
         if self.purpose in ("research", "ai-train"):
             rules = await self._aux(url_origin, TDMREP)
@@ -379,11 +387,12 @@ class CivilGate:
             aitxt = await self._aux(url_origin, AITXT)
             if aitxt is not None and (sig := aitxt_signal(aitxt, self.token, request.url)) is not None:
                 signals.append(sig)
-        if signals:
-            decision = decide(signals, self.purpose, art3=self.art3)
-            if not decision.allowed:
-                self._refuse(request, host, decision.reason or "purpose", decision.detail)
-            request.meta["civil_robot_signals"] = [s for s in signals if s.source.startswith("robots")]
+        self._refuse_by_signals(request, host, signals)
+        request.meta["civil_robot_signals"] = [s for s in signals if s.source.startswith("robots")]
+
+    def _refuse_by_signals(self, request: Request, host: str, signals: list) -> None:
+        if signals and not (decision := decide(signals, self.purpose, art3=self.art3)).allowed:
+            self._refuse(request, host, decision.reason or "purpose", decision.detail)
 
     async def _aux(self, url_origin: str, path: str) -> Any:
         """A well-known file of an origin (tdmrep.json, ai.txt), fetched once through this gate; None if absent."""
@@ -424,7 +433,8 @@ class CivilGate:
     @staticmethod
     def _timing(meta: dict[str, Any]) -> dict[str, Any]:
         started = meta.get("civil_started")
-        return {"started": A.utc_iso(started) if started else None, "wait": round(meta.get("civil_waited", 0.0), 3)}
+        return {"started": A.utc_iso(started) if started else None, "wait": round(meta.get("civil_waited", 0.0), 3),
+                "gap": meta.get("civil_gap"), "bytes": meta.get("civil_bytes")}
 
     def _retry(self, request: Request, note: str) -> Request | None:
         attempts = request.meta.get("civil_attempts", 0)

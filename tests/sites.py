@@ -111,3 +111,53 @@ for _i in range(12):
     SITES[f"h{_i}.test"] = Site({"/robots.txt": robots("User-agent: *\nCrawl-delay: 0.3\n"),
                                  "/": Reply(body=html("h", "", ["/1", "/2", "/3"])),
                                  **{f"/{k}": Reply(body=html(str(k))) for k in (1, 2, 3)}})
+
+# -- page directives and opt-out signals ------------------------------------------------------------------
+ALLOW_ALL = robots("User-agent: *\nAllow: /\n")
+
+
+def meta_page(title: str, meta: str = "", links: str = "") -> Reply:
+    return Reply(body=f"<html><head><title>{title}</title>{meta}</head><body><p>{title} text</p>{links}</body></html>")
+
+
+SITES.update({
+    "noindex.test": Site({"/robots.txt": ALLOW_ALL,
+                          "/": meta_page("home", links='<a href="/hidden">h</a><a href="/xrt-other">o</a>'
+                                                       '<a href="/xrt-ours">u</a><a href="/dated">d</a>'
+                                                       '<a href="/snippet">s</a>'),
+                          "/hidden": meta_page("hidden", '<meta name="ROBOTS" content="noindex, follow">'),
+                          "/xrt-other": Reply(body="<html><title>o</title><p>other</p></html>",
+                                              headers={"X-Robots-Tag": "otherbot: noindex"}),
+                          "/xrt-ours": Reply(body="<html><title>u</title><p>ours</p></html>",
+                                             headers={"X-Robots-Tag": "civilcrawl: noindex, nofollow"}),
+                          "/dated": meta_page("dated", '<meta name="robots" content="unavailable_after: Friday, '
+                                                       '01-Jan-2021 00:00:00 GMT">'),
+                          "/snippet": meta_page("snippet", '<meta name="civilcrawl" content="max-snippet:5">')}),
+    "nofollow.test": Site({"/robots.txt": ALLOW_ALL,
+                           "/": meta_page("home", links='<a href="/a">a</a><a rel="nofollow" href="/only-nf">n</a>'
+                                                        '<a rel="nofollow" href="/both">b</a>'),
+                           "/a": meta_page("a", '<meta name="robots" content="nofollow">',
+                                           '<a href="/behind-nofollow-page">x</a><a href="/both">b</a>'),
+                           "/both": meta_page("both"), "/only-nf": meta_page("nf"),
+                           "/behind-nofollow-page": meta_page("x")}),
+    "csig.test": Site({"/robots.txt": robots("User-agent: *\nContent-Signal: search=yes, ai-train=no\nAllow: /\n"),
+                       "/": meta_page("csig")}),
+    "cusage.test": Site({"/robots.txt": ALLOW_ALL,
+                         "/": Reply(body=html("cu", "", ["/malformed"]), headers={"Content-Usage": "train-ai=n"}),
+                         "/malformed": Reply(body=html("m"), headers={"Content-Usage": "train-ai=?!,"})}),
+    "tdm.test": Site({"/robots.txt": ALLOW_ALL,
+                      "/.well-known/tdmrep.json": Reply(body='[{"location": "/open/", "tdm-reservation": 0},'
+                                                             ' {"location": "/", "tdm-reservation": 1}]',
+                                                        content_type="application/json"),
+                      "/": meta_page("tdm", links='<a href="/open/x">x</a>'), "/open/x": meta_page("open")}),
+    "aitxt.test": Site({"/robots.txt": ALLOW_ALL, "/ai.txt": robots("User-agent: *\nDisallow: /\n"),
+                        "/": meta_page("ai")}),
+    "noai.test": Site({"/robots.txt": ALLOW_ALL, "/": meta_page("noai", '<meta name="robots" content="noai">')}),
+    # -- policy files -------------------------------------------------------------------------------------
+    "forbidden.test": Site({"/robots.txt": ALLOW_ALL, "/": meta_page("never")}),
+    "pol.test": Site({"/robots.txt": ALLOW_ALL,
+                      "/": meta_page("pol", links="".join(f'<a href="/p{i}">p</a>' for i in range(6))
+                                     + '<a href="/users/1">u</a>'),
+                      "/users/1": meta_page("user"),
+                      **{f"/p{i}": meta_page(f"p{i}") for i in range(6)}}),
+})

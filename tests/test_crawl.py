@@ -16,10 +16,11 @@ UA = f"civilcrawl/{__version__} (+{CONTACT})"
 
 
 AUX = {"/robots.txt", "/.well-known/tdmrep.json"}  # read before pages (tdmrep.json: purpose research)
+SIGNAL_FILES = AUX | {"/ai.txt"}  # ai.txt: purpose ai-train
 
 
 def pages(hits):
-    return [h for h in hits if h.path not in AUX]
+    return [h for h in hits if h.path not in SIGNAL_FILES]
 
 
 def test_polite_crawl_of_one_site(crawl, server):

@@ -7,10 +7,13 @@ there, not in the crawler's own bookkeeping.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -38,6 +41,20 @@ class Hit:
     path: str
     user_agent: str
     headers: dict[str, str]
+    status: int = 0  # filled in once answered
+    bytes: int = 0  # body bytes sent
+
+
+def _not_modified(request: Any, headers: dict[str, str]) -> bool:
+    """RFC 9110 §13.1: If-None-Match wins over If-Modified-Since."""
+    if (inm := request.get("If-None-Match")) is not None:
+        return inm.strip() == "*" or headers["ETag"] in [t.strip() for t in inm.split(",")]
+    if (ims := request.get("If-Modified-Since")) is not None:
+        try:
+            return parsedate_to_datetime(headers["Last-Modified"]) <= parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def html(title: str, body: str = "", links: list[str] | tuple[str, ...] = ()) -> str:
@@ -69,6 +86,7 @@ class LocalServer:
     def __init__(self, sites: dict[str, Site], port: int = 0):
         self.sites = sites
         self.hits: list[Hit] = []
+        self.last_modified = formatdate(time.time() - 3600, usegmt=True)  # validators for 200 answers
         self._lock = threading.Lock()
         server = self
 
@@ -85,15 +103,22 @@ class LocalServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 body = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                status, headers = reply.status, dict(reply.headers)
+                if status == 200 and not reply.stream:
+                    headers.setdefault("ETag", '"%s"' % hashlib.sha1(body).hexdigest()[:16])
+                    headers.setdefault("Last-Modified", server.last_modified)
+                    if _not_modified(self.headers, headers):
+                        status, body = 304, b""
+                hit.status, hit.bytes = status, len(body)
                 try:
-                    self.send_response(reply.status)
+                    self.send_response(status)
                     self.send_header("Content-Type", reply.content_type)
                     if reply.stream:
                         self.send_header("Connection", "close")
                         self.close_connection = True
                     else:
                         self.send_header("Content-Length", str(len(body)))
-                    for k, v in reply.headers.items():
+                    for k, v in headers.items():
                         self.send_header(k, v)
                     self.end_headers()
                     for i in range(0, len(body), 65536):

@@ -1,0 +1,152 @@
+"""The spider behind ``civilcrawl run``: CivilSpider with a persistent frontier.
+
+It takes its pending work from the frontier on resume, asks again with conditional requests what an
+earlier run fetched, and writes items only for pages that are new or changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.spider import CivilSpider
+from crawler.state.frontier import QUEUED, RECEIVED, SENT, Frontier, Row
+from crawler.state.middleware import REPLAY_META, AlreadyHandled
+
+NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
+
+
+class JobSpider(CivilSpider):
+    """Crawl like CivilSpider, remembering every URL in ``frontier`` (see crawler/state/frontier.py)."""
+
+    name = "civilcrawl-job"
+
+    def __init__(self, seeds: list[str], frontier: Frontier, resume: list[tuple[Row, bool]] | None = None,
+                 written: set[str] | None = None, **kwargs: Any):
+        super().__init__(seeds, **kwargs)
+        self.frontier = frontier
+        self.resume_rows = list(resume or ())  # (row, replay the stored answer)
+        self.items_written = written if written is not None else set()  # item URLs already in this run's file
+        self._found: list[str] | None = None
+        self._awaiting_item: dict[str, tuple[str, str, str | None, list[str], dict[str, str]]] = {}
+
+    async def start(self) -> AsyncIterator[Request]:
+        rows, self.resume_rows = self.resume_rows, []
+        for row, replay in rows:
+            self.seen.add(row.url)
+            yield self.request_for(row, replay=replay)
+        async for request in super().start():
+            yield request
+
+    # -- requests -----------------------------------------------------------------------------------------
+
+    def _follow(self, url: str, depth: int) -> Request | None:
+        if self._found is not None:
+            self._found.append(url)
+        if self.frontier.known(url):
+            return None
+        request = super()._follow(url, depth)
+        if request is not None:
+            self.frontier.queue(url, depth)
+            self._conditional(request, self.frontier.get(url))
+        else:
+            self.frontier.remember([url])  # its decision is in the audit log
+        return request
+
+    def request_for(self, row: Row, *, replay: bool = False) -> Request:
+        """A request that carries a resumed URL on, as the first process would have sent it."""
+        meta: dict[str, Any] = {"civil_admitted": True, "depth": row.depth}
+        if row.via:
+            meta["redirect_urls"] = [row.via]
+        if replay:
+            meta[REPLAY_META] = True
+            meta["handle_httpstatus_all"] = True
+        request = Request(row.url, callback=self.parse, errback=self.failed, meta=meta, dont_filter=True)
+        if not replay:
+            self._conditional(request, row)
+        return request
+
+    @staticmethod
+    def _conditional(request: Request, row: Row | None) -> None:
+        if row is None or not (row.etag or row.last_modified) or row.digest is None:
+            return
+        if row.etag:
+            request.headers["If-None-Match"] = row.etag
+        if row.last_modified:
+            request.headers["If-Modified-Since"] = row.last_modified
+        request.meta["handle_httpstatus_list"] = [*request.meta.get("handle_httpstatus_list", ()), 304]
+
+    # -- responses ----------------------------------------------------------------------------------------
+
+    def _parse(self, response: Response) -> Iterator[Any]:
+        url = response.request.url if response.request is not None else response.url
+        previous = self.frontier.get(url)
+        if response.meta.get(REPLAY_META) and response.status >= 400 and response.status != 304:
+            self.frontier.done(url, ERROR)  # a stored error answer: nothing to parse
+            return
+        depth = response.meta.get("depth", 0) + 1
+        digest = hashlib.sha256(response.body).hexdigest() if response.status != 304 else None
+        if response.status == 304 or (previous and previous.digest and digest == previous.digest and previous.links is not None):
+            links = previous.links if previous and previous.links is not None else []
+            with self.frontier.batch():
+                out = [r for link in links if (r := self._follow(link, depth))]
+                self.frontier.done(url, UNCHANGED, **self._validators(response))
+            yield from out
+            return
+        outcome = CHANGED if previous is not None and previous.digest else NEW
+        self._found = []
+        try:
+            with self.frontier.batch():
+                out = list(super()._parse(response))
+                found, self._found = self._found, None
+                items = [x for x in out if not isinstance(x, Request)]
+                if not items or response.url in self.items_written:
+                    out = [x for x in out if isinstance(x, Request)]
+                    self.frontier.done(url, outcome, digest=digest, links=found, **self._validators(response))
+                else:
+                    for item in items:
+                        if isinstance(item, dict):
+                            item.setdefault("change", outcome)
+                    # 'done' follows once the item is written (item_scraped); until then a resume re-parses
+                    self._awaiting_item[response.url] = (url, outcome, digest, found, self._validators(response))
+        finally:
+            self._found = None
+        yield from out
+
+    @staticmethod
+    def _validators(response: Response) -> dict[str, str]:
+        out = {}
+        if etag := response.headers.get("ETag"):
+            out["etag"] = etag.decode("latin-1")
+        if lm := response.headers.get("Last-Modified"):
+            out["last_modified"] = lm.decode("latin-1")
+        return out
+
+    def item_finished(self, item: Any) -> None:
+        """The item of a page is written (or dropped by a pipeline): the page is done."""
+        url = item.get("url") if isinstance(item, dict) else getattr(item, "url", None)
+        pending = self._awaiting_item.pop(url, None)
+        if pending is not None:
+            req_url, outcome, digest, links, validators = pending
+            self.frontier.done(req_url, outcome, digest=digest, links=links, **validators)
+
+    def failed(self, failure: Failure) -> None:
+        """Refused or failed: done for this run, unless the crawl is stopping (then the next run sends it)."""
+        request = failure.request
+        if failure.check(AlreadyHandled):
+            return
+        if request.meta.get("civil_refused") == "shutdown":
+            self.frontier.requeue(request.url)
+            return
+        refused = failure.check(IgnoreRequest) and not failure.check(HttpError)
+        self.frontier.done(request.url, REFUSED if refused else ERROR)
+
+
+__all__ = ["JobSpider", "NEW", "CHANGED", "UNCHANGED", "REFUSED", "ERROR", "QUEUED", "SENT", "RECEIVED"]

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, StopDownload
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawler import audit as A
 from crawler.audit import AuditLog
@@ -31,6 +31,7 @@ from crawler.optout.tdmrep import parse_file as parse_tdmrep
 from crawler.optout.tdmrep import tdm_signal
 from crawler.page import inspect
 from crawler.policy import Policy, load_policy_set
+from crawler.terms.finder import TermsResult, find_terms
 from crawler.robots import (ALLOW_ALL, MAX_REDIRECTS, PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore,
                             record_from_response, retry_after_seconds, unreachable)
 from crawler.urls import BadURL, origin, split_origin
@@ -88,6 +89,9 @@ class CivilGate:
         self._site_pages: dict[str, int] = {}
         self._aux_cache: dict[tuple[str, str], tuple[Any]] = {}
         self._aux_pending: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._terms: dict[str, TermsResult] = {}
+        self._terms_pending: dict[str, asyncio.Future[TermsResult]] = {}
+        self._prefetched: dict[str, Response] = {}
         self._robots_pending: dict[str, asyncio.Future[RobotsRecord]] = {}
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()
@@ -98,10 +102,15 @@ class CivilGate:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CivilGate:
         gate = cls(crawler)
+        gate._install_guard()
+        # a CrawlerProcess installs Scrapy's resolver when it starts, after this: install again then
+        crawler.signals.connect(gate._install_guard, signal=signals.engine_started)
+        return gate
+
+    def _install_guard(self) -> None:
         from twisted.internet import reactor
 
-        gate.guard.install(reactor)
-        return gate
+        self.guard.install(reactor)
 
     def _engine_running(self) -> bool:
         try:
@@ -151,21 +160,12 @@ class CivilGate:
             await self._check_network(request, host)
             await self._take_turn(request, host)
             return None
-        aux = AUX_META in meta
-        if not aux and not meta.get("civil_admitted"):
-            self._check_scope(request, host, url_origin)
-        policy = self._policy_for(request.url)
-        self._check_policy(request, host, policy, meta.get("depth", 0))
-        await self._check_network(request, host)
-        record = (await self._robots_for(url_origin)).effective(time.time())
-        if not record.allows(request.url, self.token):
-            reason = "robots-unavailable" if record.kind == UNREACHABLE else "robots"
-            self._refuse(request, host, reason, record.describe())
-        self._apply_pace(host, url_origin, record, policy)
-        if aux:
+        policy = await self.decide(request, host, url_origin)
+        if AUX_META in meta:
             await self._take_turn(request, host)
             return None
-        await self._check_signals(request, host, url_origin, record)
+        if (reused := self._prefetched.pop(request.url, None)) is not None:
+            return self._reuse(request, host, reused)
         if self.budget.exhausted():
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         await self._take_turn(request, host)
@@ -182,6 +182,32 @@ class CivilGate:
         if policy is not None:
             self._site_pages[policy.site] = self._site_pages.get(policy.site, 0) + 1
         return None
+
+    async def decide(self, request: Request, host: str, url_origin: str) -> Policy | None:
+        """Every check before the pace: scope, policy and terms, network, robots.txt, opt-out signals.
+
+        Raises Refused (with the audit record written) or returns the site's policy.
+        """
+        meta = request.meta
+        aux = AUX_META in meta
+        if not aux and not meta.get("civil_admitted"):
+            self._check_scope(request, host, url_origin)
+        policy = self._policy_for(request.url)
+        self._check_policy(request, host, policy, meta.get("depth", 0))
+        await self._check_network(request, host)
+        record = (await self._robots_for(url_origin)).effective(time.time())
+        if not record.allows(request.url, self.token):
+            reason = "robots-unavailable" if record.kind == UNREACHABLE else "robots"
+            self._refuse(request, host, reason, record.why_refused(request.url, self.token))
+        self._apply_pace(host, url_origin, record, policy)
+        if aux:
+            return policy
+        if self.terms_mode == "discover" and not (policy and policy.terms and policy.terms.reviewed_on):
+            terms = await self.terms_for(url_origin)
+            if terms.refuses(self.purpose):
+                self._refuse(request, host, "tos", terms.describe())
+        await self._check_signals(request, host, url_origin, record)
+        return policy
 
     def process_response(self, request: Request, response: Response) -> Response | Request:
         meta = request.meta
@@ -377,6 +403,7 @@ class CivilGate:
         signals: list = []
         if record.kind == PARSED:
             signals = signals_from_robots(record.body, self.token, request.url)
+            request.meta["civil_signals"] = signals
             self._refuse_by_signals(request, host, signals)  # refused already? then read no more files
         path = "/" + request.url.split("://", 1)[1].partition("/")[2]
         if self.purpose in ("research", "ai-train"):
@@ -387,8 +414,53 @@ class CivilGate:
             aitxt = await self._aux(url_origin, AITXT)
             if aitxt is not None and (sig := aitxt_signal(aitxt, self.token, request.url)) is not None:
                 signals.append(sig)
+        request.meta["civil_signals"] = signals
         self._refuse_by_signals(request, host, signals)
         request.meta["civil_robot_signals"] = [s for s in signals if s.source.startswith("robots")]
+
+    async def terms_for(self, url_origin: str, *, guess_paths: bool = False) -> TermsResult:
+        """The terms-of-service verdict for an origin, read once through this gate (robots.txt and pace apply)."""
+        if url_origin in self._terms:
+            return self._terms[url_origin]
+        pending = self._terms_pending.get(url_origin)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[TermsResult] = asyncio.get_running_loop().create_future()
+        self._terms_pending[url_origin] = fut
+        home = url_origin + "/"
+
+        async def fetch(url: str) -> tuple[int, Any, str] | None:
+            request = Request(url, dont_filter=True, priority=900, meta={AUX_META: ("terms", url_origin)})
+            try:
+                response = await self.crawler.engine.download_async(request)
+            except Exception:
+                return None
+            if url == home and response.status == 200:
+                self._prefetched[url] = response  # the crawl will want it too: fetch it once
+            text = response.text if isinstance(response, TextResponse) else ""
+            return response.status, response.headers, text
+
+        try:
+            result = await find_terms(fetch, home, guess_paths=guess_paths)
+        except Exception as exc:  # unreadable terms are a missing verdict, not a crash
+            logger.warning("terms of %s could not be read: %s", url_origin, exc)
+            result = TermsResult()
+        self._terms[url_origin] = result
+        self.crawler.stats.set_value(f"civil/terms/{url_origin}", result.describe())
+        fut.set_result(result)
+        del self._terms_pending[url_origin]
+        return result
+
+    def _reuse(self, request: Request, host: str, response: Response) -> Response:
+        """Serve a page already read for terms discovery instead of fetching it again."""
+        if not self.budget.take():
+            self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
+        verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3)
+        request.meta["civil_page"] = verdict
+        reason, detail = verdict.refusal() or ("ok", "")
+        self.audit.record(request.url, host, A.FETCHED, reason, f"{detail}; read once for terms discovery".lstrip("; "),
+                          status=response.status)
+        return response.replace(request=request)
 
     def _refuse_by_signals(self, request: Request, host: str, signals: list) -> None:
         if signals and not (decision := decide(signals, self.purpose, art3=self.art3)).allowed:

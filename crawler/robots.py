@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import logging
 import os
 import time
@@ -17,6 +18,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from protego import Protego
+
+from crawler.optout._pattern import matches
+from crawler.optout.robots_lines import _group_entries
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +133,14 @@ class RobotsRecord:
     def sitemaps(self) -> list[str]:
         return list(self.parser.sitemaps) if self.kind == PARSED else []
 
+    def why_refused(self, url: str, token: str) -> str:
+        """The audit detail of a refusal: the rule and its line, or why the file counts as disallow-all."""
+        if self.kind != PARSED:
+            return self.describe()
+        r = robots_rule(self.body, token, url)
+        where = f" ({self.final_url or self.origin + '/robots.txt'} line {r['line']}, group {r['group']})" if r["line"] else ""
+        return f"{r['rule'] or 'disallowed'}{where}"
+
     def describe(self) -> str:
         where = f" via {self.final_url}" if self.final_url and not self.final_url.startswith(self.origin + "/") else ""
         return f"robots.txt {self.kind} ({self.detail}){where}"
@@ -163,6 +175,25 @@ def unreachable(origin: str, detail: str, previous: RobotsRecord | None, now: fl
         last_good = previous.last_good if previous.kind == UNREACHABLE else previous.to_json()
     return RobotsRecord(origin, UNREACHABLE, now, status, detail, retry_at=now + backoff,
                         failures=failures, last_good=last_good)
+
+
+_RULE_KINDS = {"allow": True, "disallow": False}
+
+
+def robots_rule(body: str, token: str, url: str) -> dict[str, Any]:
+    """The group that applies to ``token`` and the longest rule matching ``url`` (RFC 9309 §2.2.2), with its line."""
+    entries = _group_entries(body, token)
+    path = "/" + url.split("://", 1)[-1].partition("/")[2]
+    best = None
+    for line, directive, value in entries:
+        if directive in _RULE_KINDS and value and matches(value, path):
+            if best is None or len(value) > len(best[2]) or (len(value) == len(best[2]) and _RULE_KINDS[directive]):
+                best = (line, directive, value)
+    named = re.search(rf"(?im)^\s*user-?\s?agent\s*:\s*{re.escape(token)}\s*(#|$)", body)
+    group = f"{token} (ours)" if named else "*"
+    return {"group_lines": len(entries), "rule": f"{best[1].capitalize()}: {best[2]}" if best else None,
+            "line": best[0] if best else None, "group": group}
+
 
 
 class RobotsStore:

@@ -161,3 +161,19 @@ SITES.update({
                       "/users/1": meta_page("user"),
                       **{f"/p{i}": meta_page(f"p{i}") for i in range(6)}}),
 })
+
+# -- terms of service ----------------------------------------------------------------------------------------
+TERMS_FORBID = ("<html><body><h1>Terms of Use</h1><p>Welcome.</p><p>You may not use any robot, spider, scraper "
+                "or other automated means to access the Service for any purpose without our express written "
+                "permission.</p></body></html>")
+TERMS_FINE = ("<html><body><h1>Terms of Use</h1><p>Be kind to other users. Do not post unlawful content."
+              "</p></body></html>")
+SITES.update({
+    "terms.test": Site({"/robots.txt": ALLOW_ALL,
+                        "/": meta_page("home", links='<a href="/a">a</a><footer><a href="/legal/terms">Terms of Use'
+                                                     '</a></footer>'),
+                        "/legal/terms": Reply(body=TERMS_FORBID), "/a": meta_page("a")}),
+    "fineterms.test": Site({"/robots.txt": robots("User-agent: *\nCrawl-delay: 0.2\nDisallow: /private/\n"),
+                            "/": meta_page("home", links='<a href="/a">a</a><a href="/terms">Terms and conditions</a>'),
+                            "/terms": Reply(body=TERMS_FINE), "/a": meta_page("a")}),
+})

@@ -1,0 +1,51 @@
+"""``civilcrawl tos URL``: find a site's terms of service, politely, and say whether they forbid crawling."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from crawler.commands.crawl import add_crawl_options, check_seeds, settings_from_args
+
+NAME = "tos"
+HELP = "Find a site's terms of service and report clauses that forbid or restrict automated access."
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", metavar="URL", help="a page of the site (its origin's home page is read)")
+    p.add_argument("--write", metavar="DIR", help="draft a policy file for a person to review into DIR")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_crawl_options(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    (url,) = check_seeds([args.url])
+    from crawler.task import run_task
+    from crawler.terms import write_draft
+    from crawler.urls import origin
+
+    async def task(gate):
+        return await gate.terms_for(origin(url), guess_paths=True)
+
+    result = run_task(settings, task)
+    v = result.verdict
+    if args.json:
+        print(json.dumps({"url": url, "verdict": v.verdict, "terms_url": result.url, "clauses": v.clauses,
+                          "exceptions": v.exceptions, "purposes_forbidden": sorted(v.purposes_forbidden),
+                          "tried": [{"url": u, "source": s, "outcome": o} for u, s, o in result.tried]}, indent=2))
+    else:
+        print(f"verdict: {v.verdict}" + (f" ({result.url})" if result.url else ""))
+        for clause in v.clauses:
+            print(f'  "{clause}"')
+        if v.exceptions:
+            print(f"exceptions: {', '.join(v.exceptions)}")
+        if v.purposes_forbidden:
+            print(f"only for: {', '.join(sorted(v.purposes_forbidden))}")
+        print("pages read:")
+        for u, source, outcome in result.tried:
+            print(f"  {outcome:<12} {u}  [{source}]")
+    if args.write and result.url:
+        path = write_draft(args.write, v, result.url)
+        print(f"draft policy written to {path}: review it before use")
+    return 0

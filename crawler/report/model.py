@@ -1,0 +1,161 @@
+"""What the report shows, computed from audit records alone (so an auditor can recompute every number)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+#: A gap may be this much shorter than allowed before it counts as too short (clock and rounding noise).
+TOLERANCE = 0.005
+OWN_FILES = {"robots-txt", "tdmrep", "ai-txt"}
+IMAGE_REASONS = ("personal-image", "image-metadata")
+_GAP_DETAIL = re.compile(r"gap ([0-9.]+) s from ([^;]+)")
+
+
+def parse_ts(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass
+class Request:
+    """One request that left the crawler, with the gap since the previous one to the same host."""
+
+    url: str
+    started: float
+    status: int | None
+    reason: str
+    allowed: float | None  # the gap this start was held to (None: not recorded)
+    source: str  # where the allowed gap came from, when the record says
+    gap: float | None = None  # since the previous start at this host
+
+    @property
+    def too_short(self) -> bool:
+        return self.gap is not None and self.allowed is not None and self.gap < self.allowed - TOLERANCE
+
+
+@dataclass
+class HostReport:
+    """Everything about one host."""
+
+    host: str
+    decisions: Counter[str] = field(default_factory=Counter)  # fetched / refused / skipped
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
+    requests: list[Request] = field(default_factory=list)
+    robots: list[str] = field(default_factory=list)  # what the robots.txt fetches said
+    policy: Counter[str] = field(default_factory=Counter)  # refusals from policy files, terms, opt-outs
+    images: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def gaps(self) -> list[Request]:
+        return [r for r in self.requests if r.gap is not None]
+
+    @property
+    def too_short(self) -> int:
+        return sum(r.too_short for r in self.requests)
+
+    @property
+    def min_gap(self) -> float | None:
+        return min((r.gap for r in self.gaps), default=None)
+
+    @property
+    def allowed_gap(self) -> float | None:
+        return max((r.allowed for r in self.requests if r.allowed is not None), default=None)
+
+    def robots_status(self) -> str:
+        if self.robots:
+            return self.robots[-1]
+        if self.reasons.get(("refused", "robots-unavailable")):
+            return "unavailable: nothing fetched (disallow all)"
+        return "cached from an earlier run" if self.decisions.get("fetched") else "not fetched"
+
+    def policy_status(self) -> str:
+        if not self.policy:
+            return "no refusals"
+        return ", ".join(f"{reason} {n}" for reason, n in self.policy.most_common())
+
+
+@dataclass
+class Report:
+    """The whole audit log, by decision, reason and host."""
+
+    records: int = 0
+    first: float | None = None
+    last: float | None = None
+    decisions: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    hosts: dict[str, HostReport] = field(default_factory=dict)
+    bad_lines: int = 0
+
+    @property
+    def images(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for h in self.hosts.values():
+            total.update(h.images)
+        return total
+
+
+def _is_policy(reason: str) -> bool:
+    """Refusals that come from policy files, terms of service or opt-out signals, not from robots.txt."""
+    return reason not in {"robots", "robots-unavailable", "private-network", "offsite", "max-pages", "max-depth",
+                          "too-large", "bad-url", "error", "retry-after", "interrupted", *IMAGE_REASONS}
+
+
+def analyse(records: Iterable[dict[str, Any]], bad_lines: int = 0) -> Report:
+    """Aggregate audit records into a :class:`Report`."""
+    rep = Report(bad_lines=bad_lines)
+    for rec in records:
+        rep.records += 1
+        decision, reason, host = rec.get("decision", "?"), rec.get("reason", "?"), rec.get("host") or "(no host)"
+        ts = parse_ts(rec.get("ts"))
+        if ts is not None:
+            rep.first = ts if rep.first is None else min(rep.first, ts)
+            rep.last = ts if rep.last is None else max(rep.last, ts)
+        rep.decisions[decision] += 1
+        if decision == "refused":
+            rep.refused[reason] += 1
+        elif decision == "skipped":
+            rep.skipped[reason] += 1
+        h = rep.hosts.get(host) or rep.hosts.setdefault(host, HostReport(host))
+        h.decisions[decision] += 1
+        h.reasons[(decision, reason)] += 1
+        if reason in IMAGE_REASONS:
+            h.images[reason] += 1
+        elif decision in ("refused", "skipped") and _is_policy(reason):
+            h.policy[reason] += 1
+        if reason == "robots-txt":
+            h.robots.append(_robots_line(rec))
+        started = parse_ts(rec.get("started"))
+        if started is not None:
+            allowed, source = rec.get("gap"), ""
+            if m := _GAP_DETAIL.search(rec.get("detail") or ""):
+                allowed = allowed if allowed is not None else float(m.group(1))
+                source = m.group(2).strip()
+            h.requests.append(Request(rec.get("url", ""), started, rec.get("status"), reason,
+                                      float(allowed) if allowed is not None else None, source))
+    for h in rep.hosts.values():
+        h.requests.sort(key=lambda r: r.started)
+        for a, b in zip(h.requests, h.requests[1:]):
+            b.gap = b.started - a.started
+    return rep
+
+
+def _robots_line(rec: dict[str, Any]) -> str:
+    status = rec.get("status")
+    if status is None:
+        return f"fetch failed: {rec.get('detail', '')}"
+    if 200 <= status < 300:
+        return f"HTTP {status}: rules parsed and obeyed"
+    if 400 <= status < 500 and status != 429:
+        return f"HTTP {status}: no robots.txt, all allowed (RFC 9309)"
+    if 300 <= status < 400:
+        return f"HTTP {status}: redirect followed"
+    return f"HTTP {status}: unavailable, nothing crawled (fail closed)"

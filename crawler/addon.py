@@ -33,11 +33,14 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_STATE_DIR": None,  # persists the robots.txt cache
     "CIVIL_AUDIT": None,  # audit log path (JSON Lines)
     "CIVIL_OUT": None,  # items path (JSON Lines), used by crawler.pipelines.JsonLinesItems
+    "CIVIL_REDIS_URL": None,  # run as one worker of a cluster sharing this Redis (crawler.distributed)
     "CIVIL_PURPOSE": "research",  # search | archive | research | ai-train: which opt-outs apply
     "CIVIL_ART3": False,  # a research organisation under EU DSM Art. 3 (TDM reservations do not bind research)
     "CIVIL_POLICIES": [],  # folders of policy files, layered after the bundled ones
     "CIVIL_BUNDLED_POLICIES": True,
     "CIVIL_TERMS": "policy",  # policy | discover | require-policy
+    "CIVIL_IMAGES": False,  # collect the images of fetched pages (personal images are always refused)
+    "CIVIL_IMAGES_DIR": "images",
 }
 
 
@@ -85,3 +88,7 @@ class CivilAddon:
             "REDIRECT_MAX_TIMES": 10,
         }.items():
             settings.set(name, value, "addon")
+        if settings.get("CIVIL_REDIS_URL"):
+            from crawler.distributed.addon import configure
+
+            configure(settings)

@@ -103,18 +103,8 @@ class Politeness:
                     raise
             else:
                 st.active += 1
-            paced = 0.0
             try:
-                while True:
-                    if self._closing or (self.stopping is not None and self.stopping()):
-                        raise ShutdownError("crawl is stopping")
-                    gap = st.effective_gap
-                    ready = max(st.last_start + (gap + GAP_MARGIN if gap else 0.0), st.paused_until)
-                    delay = ready - time.monotonic()
-                    if delay <= 0:
-                        break
-                    await self._sleep(delay)  # the pause may grow meanwhile, so look again
-                    paced += delay
+                paced = await self._wait_turn(host, st)
             except BaseException:
                 st.active -= 1
                 self._wake_next(st)
@@ -124,6 +114,23 @@ class Politeness:
             return paced
         finally:
             st.waiting -= 1
+
+    async def _wait_turn(self, host: str, st: HostState) -> float:
+        """Wait out the host's gap and pause (a cluster asks Redis instead); return the seconds waited."""
+        paced = 0.0
+        while True:
+            self._check_stopping()
+            gap = st.effective_gap
+            ready = max(st.last_start + (gap + GAP_MARGIN if gap else 0.0), st.paused_until)
+            delay = ready - time.monotonic()
+            if delay <= 0:
+                return paced
+            await self._sleep(delay)  # the pause may grow meanwhile, so look again
+            paced += delay
+
+    def _check_stopping(self) -> None:
+        if self._closing or (self.stopping is not None and self.stopping()):
+            raise ShutdownError("crawl is stopping")
 
     def release(self, host: str, *, server_error: bool = False, ok: bool = False) -> None:
         """A request of ``host`` has finished; adjust the back-off and let the next one in."""

@@ -10,9 +10,22 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler import audit as A
-from crawler.extract import links_of, text_of, title_of
+from crawler.extract import images_of, links_of, text_of, title_of
+from crawler.images.context import personal_context
+from crawler.images.store import ImageStore
 from crawler.gate import CivilGate
 from crawler.urls import BadURL, origin
+
+
+class SeenSet(set):
+    """URLs already decided on; a cluster swaps in a shared one (crawler.distributed.frontier.SharedSeen)."""
+
+    def add_new(self, url: str) -> bool:
+        """Add ``url``; true if it was not there yet."""
+        if url in self:
+            return False
+        self.add(url)
+        return True
 
 
 class CivilSpider(Spider):
@@ -29,8 +42,17 @@ class CivilSpider(Spider):
                 self.civil_scope.add(origin(url))
             except BadURL:
                 pass  # recorded by the gate when the seed is admitted
-        self.seen: set[str] = set()
+        self.seen: SeenSet = SeenSet()
         self.nofollow_only: dict[str, str] = {}  # url -> the page that linked it with nofollow
+        self.image_store: ImageStore | None = None
+        self.image_results: dict[str, dict[str, str] | None] = {}  # image url -> stored record, None if refused
+        self.image_waiters: dict[str, list[str]] = {}  # image url -> pages whose item waits for it
+        self.waiting: dict[str, list[Any]] = {}  # page url -> [item, images still undecided]
+
+    def _set_crawler(self, crawler: Any) -> None:
+        super()._set_crawler(crawler)
+        if crawler.settings.getbool("CIVIL_IMAGES"):
+            self.image_store = ImageStore(crawler.settings.get("CIVIL_IMAGES_DIR") or "images")
 
     @property
     def gate(self) -> CivilGate:
@@ -45,9 +67,8 @@ class CivilSpider(Spider):
                 yield request
 
     def _follow(self, url: str, depth: int) -> Request | None:
-        if url in self.seen:
+        if not self.seen.add_new(url):  # in a cluster the seen-set is shared: one worker decides on a URL
             return None
-        self.seen.add(url)
         self.nofollow_only.pop(url, None)
         if not self.gate.admit(url, depth=depth, scope=self.civil_scope):
             return None
@@ -70,10 +91,15 @@ class CivilSpider(Spider):
             return
         links = links_of(root, response.url)
         if verdict.item_allowed:
+            images = images_of(root, response.url) if self.image_store is not None else []
             text = text_of(root)
             limit = verdict.text_limit(gate.purpose)
             item.update(title=title_of(root), text=text if limit is None else text[:limit], links=[u for u, _ in links])
-            yield item
+            if self.image_store is None:
+                yield item
+            else:
+                item["images"] = []
+                yield from self._collect_images(item, images, verdict, response.meta.get("depth", 0))
         depth = response.meta.get("depth", 0) + 1
         for url, nofollow in links:
             if nofollow or not verdict.follow:
@@ -81,6 +107,60 @@ class CivilSpider(Spider):
                     self.nofollow_only.setdefault(url, response.url)
             elif request := self._follow(url, depth):
                 yield request
+
+    # -- images: every one through the gate, which refuses personal ones before anything sees them --------
+
+    def _collect_images(self, item: dict[str, Any], images: list[tuple[str, dict[str, str]]], verdict: Any,
+                        depth: int) -> Iterator[Any]:
+        """Request the page's images; the page's item leaves once all of them are decided."""
+        page = item["url"]
+        why_not = None if verdict.images_allowed else "noimageindex"
+        if why_not is None and not self.gate.images_allowed(page):
+            why_not = "policy"
+        wanted = []
+        for url, attrs in images:
+            if why_not:
+                self.gate.refuse_unfetched(url, why_not, f"no images from {page}", A.SKIPPED)
+            elif why := personal_context(url, attrs):
+                self.gate.refuse_unfetched(url, "personal-image", f"{why}; not fetched")
+            elif url in self.image_results:
+                if self.image_results[url] is not None:
+                    item["images"].append(self.image_results[url])
+            else:
+                wanted.append(url)
+        if not wanted:
+            yield item
+            return
+        self.waiting[page] = [item, len(wanted)]
+        for url in wanted:
+            waiters = self.image_waiters.setdefault(url, [])
+            waiters.append(page)
+            if len(waiters) == 1:  # the first page to want it asks for it
+                yield Request(url, callback=self.stored_image, errback=self.no_image, dont_filter=True, priority=10,
+                              meta={"civil_admitted": True, "civil_image_of": page, "civil_image_url": url,
+                                    "depth": depth})
+
+    def stored_image(self, response: Response) -> list[Any]:
+        verdict = response.meta.get("civil_image")
+        record = None
+        if verdict is not None:
+            record = {"url": response.meta["civil_image_url"], **self.image_store.save(verdict)}
+        return self._image_done(response.meta["civil_image_url"], record)
+
+    def no_image(self, failure: Failure) -> list[Any]:
+        return self._image_done(failure.request.meta["civil_image_url"], None)
+
+    def _image_done(self, url: str, record: dict[str, str] | None) -> list[Any]:
+        self.image_results[url] = record
+        done = []
+        for page in self.image_waiters.pop(url, ()):
+            entry = self.waiting[page]
+            if record is not None:
+                entry[0]["images"].append(record)
+            entry[1] -= 1
+            if entry[1] == 0:
+                done.append(self.waiting.pop(page)[0])
+        return done
 
     def closed(self, reason: str) -> None:
         """Links reachable only through nofollow pages or rel=nofollow anchors get their final record now."""

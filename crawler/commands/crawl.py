@@ -13,6 +13,9 @@ HELP = "Crawl the seeds' origins politely: robots.txt, per-host delays, the netw
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("seeds", nargs="+", metavar="SEED_URL", help="where to start (http or https)")
     add_crawl_options(p)
+    p.add_argument("--redis", metavar="URL", help="run as one worker of a cluster sharing this Redis "
+                   "(e.g. redis://127.0.0.1:6379/0): frontier, robots.txt, budget and per-host pace are shared")
+    p.add_argument("--cluster", metavar="NAME", help="the cluster's crawl name (default civilcrawl); needs --redis")
 
 
 def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True) -> None:
@@ -30,6 +33,9 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True)
                         "terms before crawling it, or refuse sites without a reviewed policy")
     p.add_argument("--art3", action="store_true",
                    help="you are a research organisation under EU DSM Art. 3: TDM reservations do not bind research")
+    p.add_argument("--images", action="store_true",
+                   help="collect the pages' images; personal ones (faces, GPS, serials...) are refused unseen")
+    p.add_argument("--images-dir", metavar="DIR", default="images", help="where accepted images go (default ./images)")
     p.add_argument("--out", metavar="FILE", help="items as JSON Lines")
     p.add_argument("--audit", metavar="FILE", help="decisions as JSON Lines")
     p.add_argument("--max-pages", type=_nonneg_int, default=0, metavar="N", help="hard cap on page fetches")
@@ -111,6 +117,8 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_POLICIES": args.policies,
         "CIVIL_TERMS": args.terms,
         "CIVIL_ART3": args.art3,
+        "CIVIL_IMAGES": args.images,
+        "CIVIL_IMAGES_DIR": args.images_dir,
         "CIVIL_MAX_DEPTH": args.max_depth,
         "CIVIL_ALLOW_PRIVATE_NETWORKS": args.allow_private_networks,
         "CIVIL_ALLOW_NETWORKS": args.allow_network,
@@ -152,6 +160,14 @@ def summarise(stats: dict[str, Any], settings: dict[str, Any], out=sys.stdout) -
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     seeds = check_seeds(args.seeds)
+    from crawler.cli import UsageError
+
+    if args.cluster and not args.redis:
+        raise UsageError("--cluster needs --redis URL (the Redis server the cluster's workers share)")
+    if args.redis:
+        if not args.redis.startswith(("redis://", "rediss://", "unix://")):
+            raise UsageError(f"--redis {args.redis!r}: expected a redis://HOST:PORT/DB (or rediss://, unix://) URL")
+        settings.update(CIVIL_REDIS_URL=args.redis, CIVIL_CLUSTER=args.cluster or "civilcrawl")
     from crawler.runner import run_crawl
 
     status, stats = run_crawl(settings, seeds=seeds)

@@ -1,0 +1,50 @@
+"""Cluster settings for the civil add-on: when ``CIVIL_REDIS_URL`` is set, the gate, scheduler and outputs
+switch to their shared (Redis) versions. Called by :class:`crawler.addon.CivilAddon`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+from crawler.distributed import worker_id
+
+GATE, CLUSTER_GATE = "crawler.gate.CivilGate", "crawler.distributed.gate.ClusterGate"
+
+#: Cluster settings and their defaults (CIVIL_REDIS_URL itself defaults to None: no cluster).
+DEFAULTS: dict[str, Any] = {
+    "CIVIL_CLUSTER": "civilcrawl",  # the crawl's name: workers with the same name share one crawl
+    "CIVIL_WORKER": None,  # this worker's name, default host-pid
+    "CIVIL_CLUSTER_GAP_MARGIN": 0.04,  # s added to every gap: workers' dispatch delays differ more than one's
+    "CIVIL_CLUSTER_WORKER_TIMEOUT": 5.0,  # s without a heartbeat before survivors take a worker's requests
+    "CIVIL_CLUSTER_HOST_PREFETCH": 2,  # requests of one host a worker takes from the queue at a time
+}
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+def per_worker(path: str, worker: str) -> str:
+    """``audit.jsonl`` -> ``audit.<worker>.jsonl`` (or ``{worker}`` in the path is replaced)."""
+    if "{worker}" in path:
+        return path.replace("{worker}", worker)
+    p = Path(path)
+    return str(p.with_name(f"{p.stem}.{worker}{p.suffix}"))
+
+
+def configure(settings: BaseSettings) -> None:
+    """Point the add-on's settings at the cluster versions of the gate and scheduler."""
+    for name, value in DEFAULTS.items():
+        settings.setdefault(name, value, "addon")
+    cluster = settings.get("CIVIL_CLUSTER")
+    if not _NAME.match(str(cluster)):
+        raise ValueError(f"CIVIL_CLUSTER {cluster!r}: use 1-100 letters, digits, '_', '.' or '-'")
+    worker = settings.get("CIVIL_WORKER") or worker_id()
+    settings.set("CIVIL_WORKER", worker, "addon")
+    settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", GATE, None)
+    settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", CLUSTER_GATE, 950)
+    settings.set("SCHEDULER", "crawler.distributed.frontier.ClusterScheduler", "addon")
+    for name in ("CIVIL_AUDIT", "CIVIL_OUT"):  # one file per worker; `civilcrawl audit-merge` joins audits
+        if settings.get(name):
+            settings.set(name, per_worker(settings.get(name), worker), settings.getpriority(name))

@@ -1,0 +1,359 @@
+"""The cluster's frontier: scrapy-redis's scheduler and queue, adapted to Scrapy 2.19, with leases.
+
+scrapy-redis 0.9.1 pops destructively, so a killed worker loses what it had taken. Here a pop moves the
+request into the worker's lease hash (``<prefix>leases-of:<worker>``) in one Lua script; the lease ends
+when Scrapy has finished with the request (callback run, new requests pushed), and a worker whose
+heartbeat stops is reclaimed by a survivor: its leased requests go back to the queue. The seen-set is
+shared too (:class:`SharedSeen`): the first worker to see a URL is the only one to decide on it.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import logging
+import os
+import time
+import weakref
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, signals
+from scrapy.utils.defer import deferred_from_coro
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet.task import LoopingCall
+
+from crawler.distributed import key_prefix, worker_id
+from crawler.distributed.connection import UNAVAILABLE, Outage, call_async, call_blocking, sync_client
+from crawler.urls import BadURL, host_of
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.spiders import Spider
+
+logger = logging.getLogger(__name__)
+
+_NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+
+#: KEYS: dupefilter set, queue zset, this worker's pending set. ARGV: fingerprint ('' = don't filter), score,
+#: member, url. Filter and push in one step, so a kill cannot leave a request "seen" but never queued.
+PUSH = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[4]) return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+redis.call('SREM', KEYS[3], ARGV[4])
+return 1
+"""
+
+#: KEYS: queue zset, lease hash, in-flight counter. ARGV: member, lease id.
+CLAIM = """
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], s .. '\\n' .. ARGV[1])
+redis.call('INCR', KEYS[3])
+return 1
+"""
+
+#: KEYS: lease hash, in-flight counter. ARGV: lease ids.
+ACK = """
+local n = 0
+for i = 1, #ARGV do n = n + redis.call('HDEL', KEYS[1], ARGV[i]) end
+if n > 0 then redis.call('DECRBY', KEYS[2], n) end
+return n
+"""
+
+#: KEYS: workers zset. ARGV: worker, stale ms. Beat, and list the workers whose heartbeat is stale.
+BEAT = _NOW + """
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
+"""
+
+#: KEYS: workers zset, lease hash, queue zset, in-flight counter, pending set, seen set.
+#: ARGV: worker, stale ms (-1: reclaim unconditionally, for a worker closing itself).
+RECLAIM = _NOW + """
+local hb = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) >= 0 and hb and tonumber(hb) > now - tonumber(ARGV[2]) then return -1 end
+local items = redis.call('HVALS', KEYS[2])
+for _, v in ipairs(items) do
+  local i = string.find(v, '\\n', 1, true)
+  redis.call('ZADD', KEYS[3], tonumber(string.sub(v, 1, i - 1)), string.sub(v, i + 1))
+end
+if #items > 0 then redis.call('DECRBY', KEYS[4], #items) end
+for _, u in ipairs(redis.call('SMEMBERS', KEYS[5])) do redis.call('SREM', KEYS[6], u) end
+redis.call('DEL', KEYS[2], KEYS[5])
+redis.call('ZREM', KEYS[1], ARGV[1])
+return #items
+"""
+
+#: KEYS: seen set, this worker's pending set. ARGV: url. First sight marks the URL pending until decided.
+MARK = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+class Keys:
+    """The Redis keys of one cluster, as seen by one worker."""
+
+    def __init__(self, cluster: str, worker: str):
+        p = self._p = key_prefix(cluster)
+        self.queue, self.dupefilter, self.seen = p + "requests", p + "dupefilter", p + "seen"
+        self.workers, self.in_flight = p + "workers", p + "in-flight"
+        self.worker = worker
+        self.leases, self.pending = self.leases_of(worker), self.pending_of(worker)
+
+    def leases_of(self, worker: str) -> str:
+        return f"{self._p}leases-of:{worker}"
+
+    def pending_of(self, worker: str) -> str:
+        return f"{self._p}pending-of:{worker}"
+
+
+class SharedSeen(set):
+    """The spider's seen-set, shared by the cluster: ``add_new`` is true for exactly one worker per URL."""
+
+    def __init__(self, client: Any, keys: Keys, outage: Outage):
+        super().__init__()
+        self.client, self.keys, self.outage = client, keys, outage
+        self._mark = client.register_script(MARK)
+
+    def add_new(self, url: str) -> bool:
+        if url in self:
+            return False
+        self.add(url)
+        # Blocking on an outage is the fail-closed choice here: the spider's link loop is synchronous.
+        return bool(call_blocking(self.outage, "checking the shared seen-set",
+                                  lambda: self._mark(keys=[self.keys.seen, self.keys.pending], args=[url])))
+
+    def decided(self, url: str) -> None:
+        """``url`` has its final audit record (a refusal): no survivor needs to decide on it again."""
+        try:
+            self.client.srem(self.keys.pending, url)
+        except UNAVAILABLE:
+            pass  # only matters if this worker dies before Redis is back; then a refusal may be logged twice
+
+
+class LeasedQueue(PriorityQueue):
+    """scrapy-redis's priority queue; members carry a shuffle tag and the host, pops take a lease."""
+
+    WINDOW = 64  # queued requests looked at per pop, to skip hosts this worker already has enough of
+
+    def __init__(self, server: Any, spider: Spider, key: str, serializer: Any = None, *, keys: Keys):
+        super().__init__(server, spider, key, serializer)
+        self.keys = keys
+        self._push, self._claim = server.register_script(PUSH), server.register_script(CLAIM)
+        self._ids = itertools.count()
+
+    def encode(self, request: Request) -> bytes:
+        try:
+            host = host_of(request.url)
+        except BadURL:
+            host = ""
+        # random tag first: equal priorities then pop in shuffled order, spreading work across hosts
+        return b"%s %s\n%s" % (os.urandom(4).hex().encode(), host.encode(), self._encode_request(request))
+
+    def push_new(self, request: Request, fingerprint: str) -> bool:
+        """Push unless the fingerprint was seen; atomic with the duplicate check."""
+        return bool(self._push(keys=[self.keys.dupefilter, self.key, self.keys.pending],
+                               args=[fingerprint, -request.priority, self.encode(request), request.url]))
+
+    def pop_leased(self, busy: Any) -> tuple[Request, str, str] | None:
+        """Take the first queued request whose host ``busy(host)`` does not refuse, under a new lease."""
+        for member in self.server.zrange(self.key, 0, self.WINDOW - 1):
+            head, _, data = member.partition(b"\n")
+            host = head.split(b" ", 1)[1].decode()
+            if busy(host):
+                continue
+            lease = f"{next(self._ids)}"
+            if self._claim(keys=[self.key, self.keys.leases, self.keys.in_flight], args=[member, lease]):
+                return self._decode_request(data), lease, host
+        return None
+
+
+class SharedDupeFilter(RFPDupeFilter):
+    """scrapy-redis's dupefilter keyed by Scrapy's own request fingerprinter (not a SHA-1 of its own)."""
+
+    def __init__(self, server: Any, key: str, crawler: Crawler):
+        super().__init__(server, key)
+        self.fingerprinter = crawler.request_fingerprinter
+
+    def request_fingerprint(self, request: Request) -> str:
+        return self.fingerprinter.fingerprint(request).hex()
+
+    def close(self, reason: str = "") -> None:
+        pass  # the cluster's fingerprints outlive any one worker
+
+
+class ClusterScheduler(Scheduler):
+    """scrapy-redis's scheduler for Scrapy 2.19: no deprecated calls, leases, reclaim of dead workers."""
+
+    def __init__(self, server: Any, crawler: Crawler, keys: Keys, url: str, *, stale: float, host_prefetch: int):
+        dupefilter = SharedDupeFilter(server, keys.dupefilter, crawler)
+        super().__init__(server, persist=True, queue_key=keys.queue, dupefilter=dupefilter,
+                         dupefilter_key=keys.dupefilter)
+        self.crawler, self.stats, self.keys, self.url = crawler, crawler.stats, keys, url
+        self.outage = Outage(url)
+        self.stale_ms, self.host_prefetch = int(stale * 1000), host_prefetch
+        self._ack, self._beat = server.register_script(ACK), server.register_script(BEAT)
+        self._reclaim = server.register_script(RECLAIM)
+        self._done: list[str] = []  # leases whose request Scrapy has finished with, to ack
+        self._live: dict[str, weakref.finalize] = {}
+        self._backlog: list[Request] = []  # requests that could not be pushed during an outage
+        self._stale_since: dict[str, float] = {}
+        self._held: Counter[str] = Counter()  # requests per host this worker holds (leased, not finished)
+        self._heart = LoopingCall(self._heartbeat)
+        self._last_gc = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
+        s = crawler.settings
+        url = s.get("CIVIL_REDIS_URL")
+        if not url:
+            raise ValueError("ClusterScheduler needs CIVIL_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+        keys = Keys(s.get("CIVIL_CLUSTER") or "civilcrawl", s.get("CIVIL_WORKER") or worker_id())
+        return cls(sync_client(url), crawler, keys, url, stale=s.getfloat("CIVIL_CLUSTER_WORKER_TIMEOUT", 5.0),
+                   host_prefetch=s.getint("CIVIL_CLUSTER_HOST_PREFETCH", 2))
+
+    # -- life cycle ----------------------------------------------------------------------------------------
+
+    def open(self, spider: Spider) -> Any:
+        self.spider = spider
+        self.queue = LeasedQueue(self.server, spider, self.queue_key, self.serializer, keys=self.keys)
+        if hasattr(spider, "seen"):
+            spider.seen = SharedSeen(self.server, self.keys, self.outage)
+        return deferred_from_coro(self._open())
+
+    async def _open(self) -> None:
+        async def join() -> list[int]:
+            self._beat(keys=[self.keys.workers], args=[self.keys.worker, self.stale_ms])
+            return [self.server.scard(self.keys.seen), self.server.zcard(self.keys.queue),
+                    int(self.server.get(self.keys.in_flight) or 0)]
+
+        seen, queued, in_flight = await call_async(self.outage, "joining the cluster", join)
+        if seen and not queued and not in_flight:
+            logger.warning("cluster %s has already finished a crawl (%d URLs seen): its seeds count as seen, so "
+                           "nothing new is fetched; use a new --cluster name for a new crawl", self.keys.queue, seen)
+        self._heart.start(1.0, now=False)
+
+    def close(self, reason: str) -> None:
+        if self._heart.running:
+            self._heart.stop()
+        gc.collect()
+        try:
+            self._flush_acks()
+            # hand back whatever this worker still holds (a stop mid-crawl), so the others finish it
+            n = self._reclaim(keys=self._reclaim_keys(self.keys.worker), args=[self.keys.worker, -1])
+            if n:
+                logger.info("handed %d unfinished requests back to the cluster", n)
+        except UNAVAILABLE as exc:
+            logger.warning("could not leave the cluster cleanly (%s); a survivor will reclaim this worker's "
+                           "requests after %.0f s", exc, self.stale_ms / 1000)
+
+    def _reclaim_keys(self, worker: str) -> list[str]:
+        k = self.keys
+        return [k.workers, k.leases_of(worker), k.queue, k.in_flight, k.pending_of(worker), k.seen]
+
+    # -- queue ---------------------------------------------------------------------------------------------
+
+    def enqueue_request(self, request: Request) -> bool:
+        fp = "" if request.dont_filter else self.df.request_fingerprint(request)
+        try:
+            pushed = self.queue.push_new(request, fp)
+        except UNAVAILABLE as exc:
+            self.outage.failed("queueing a request (kept in memory until Redis answers)", exc)
+            self._backlog.append(request)
+            return True
+        if not pushed:
+            self.stats.inc_value("dupefilter/filtered")
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Request | None:
+        try:
+            self._flush_acks()
+            self._flush_backlog()
+            got = self.queue.pop_leased(self._busy)
+        except UNAVAILABLE as exc:
+            self.outage.failed("taking a request from the shared queue", exc)
+            return None
+        self.outage.ok()
+        if got is None:
+            return None
+        request, lease, host = got
+        self._held[host] += 1
+        self._live[lease] = weakref.finalize(request, self._finished, lease, host)
+        self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        """True while anything is queued or leased anywhere in the cluster (or Redis cannot say)."""
+        try:
+            self._flush_acks()
+            if self._backlog:
+                return True
+            queued = self.server.zcard(self.keys.queue)
+            in_flight = int(self.server.get(self.keys.in_flight) or 0)
+        except UNAVAILABLE as exc:
+            self.outage.failed("checking for pending requests", exc)
+            return True
+        if not queued and in_flight and self._live and time.monotonic() - self._last_gc > 1.0:
+            self._last_gc = time.monotonic()
+            gc.collect()  # our own finished requests caught in reference cycles: end their leases
+        return bool(queued or in_flight)
+
+    def __len__(self) -> int:
+        return len(self.queue) if hasattr(self, "queue") else 0
+
+    def _finished(self, lease: str, host: str) -> None:
+        """Scrapy holds the request no more: its callback ran and what it yielded is queued (GC-safe: no I/O)."""
+        self._done.append(lease)
+        self._held[host] -= 1
+
+    def _busy(self, host: str) -> bool:
+        return self._held[host] >= self.host_prefetch
+
+    def _flush_acks(self) -> None:
+        if self._done:
+            done, self._done = self._done, []
+            try:
+                self._ack(keys=[self.keys.leases, self.keys.in_flight], args=done)
+            except UNAVAILABLE:
+                self._done[:0] = done
+                raise
+            for lease in done:
+                self._live.pop(lease, None)
+
+    def _flush_backlog(self) -> None:
+        while self._backlog:
+            request = self._backlog[0]
+            fp = "" if request.dont_filter else self.df.request_fingerprint(request)
+            self.queue.push_new(request, fp)
+            self._backlog.pop(0)
+
+    # -- heartbeat and reclaim -----------------------------------------------------------------------------
+
+    def _heartbeat(self) -> None:
+        try:
+            self._flush_acks()
+            self._flush_backlog()
+            stale = [w.decode() for w in self._beat(keys=[self.keys.workers], args=[self.keys.worker, self.stale_ms])]
+        except UNAVAILABLE as exc:
+            self.outage.failed("sending this worker's heartbeat", exc)
+            self._stale_since.clear()  # a worker is only dead if it stays silent while Redis answers us
+            return
+        self.outage.ok()
+        now = time.monotonic()
+        self._stale_since = {w: self._stale_since.get(w, now) for w in stale if w != self.keys.worker}
+        for w, since in self._stale_since.items():
+            if now - since >= self.stale_ms / 1000:
+                try:
+                    n = self._reclaim(keys=self._reclaim_keys(w), args=[w, self.stale_ms])
+                except UNAVAILABLE:
+                    return
+                if n >= 0:
+                    logger.warning("worker %s stopped answering: %d of its requests are back in the queue", w, n)
+                    self.stats.inc_value("civil/cluster/reclaimed", n)

@@ -56,3 +56,45 @@ def links_of(root: etree._Element, page_url: str) -> list[tuple[str, bool]]:
             rel = el.get("rel")
             out.append((url, bool(rel) and "nofollow" in rel.lower().split()))
     return out
+
+
+_CONTEXT_ATTRS = ("alt", "class", "id", "title", "aria-label")
+
+
+def _largest(srcset: str) -> str | None:
+    """The candidate of a ``srcset`` with the largest width (or density) descriptor."""
+    best, best_size = None, -1.0
+    for part in srcset.split(","):
+        bits = part.split()
+        if not bits:
+            continue
+        size = 1.0
+        if len(bits) > 1 and bits[1][-1:] in ("w", "x"):
+            try:
+                size = float(bits[1][:-1])
+            except ValueError:
+                pass
+        if size > best_size:
+            best, best_size = bits[0], size
+    return best
+
+
+def images_of(root: etree._Element, page_url: str) -> list[tuple[str, dict[str, str]]]:
+    """One URL per ``<img>`` (its largest ``srcset``/``<picture><source>`` candidate, else ``src``), with the
+    attributes that may say "a person" (alt, class, id, title), in page order, without duplicates."""
+    out: dict[str, dict[str, str]] = {}
+    for img in root.iter("img"):
+        candidates = []
+        parent = img.getparent()
+        # libxml2's HTML 4 model nests <img> inside <source>, so look a few levels up for the <picture>
+        picture = next((a for _, a in zip(range(3), img.iterancestors()) if a.tag == "picture"), None)
+        if picture is not None:
+            candidates += [s.get("srcset", "") for s in picture.iter("source")]
+        candidates.append(img.get("srcset", ""))
+        href = next((c for c in (_largest(x) for x in candidates if x) if c), None) or img.get("src")
+        if href and (url := absolute_link(page_url, href)) and url not in out:
+            attrs = {k: img.get(k) for k in _CONTEXT_ATTRS if img.get(k)}
+            if parent is not None:
+                attrs["parent-class"] = parent.get("class", "")
+            out[url] = attrs
+    return list(out.items())

@@ -29,6 +29,7 @@ from crawler.optout.aitxt import parse as parse_aitxt
 from crawler.optout.robots_lines import signals_from_robots
 from crawler.optout.tdmrep import parse_file as parse_tdmrep
 from crawler.optout.tdmrep import tdm_signal
+from crawler.imagegate import AUDIT_REASONS, ImageJudge, is_image
 from crawler.page import inspect
 from crawler.policy import Policy, load_policy_set
 from crawler.terms.finder import TermsResult, find_terms
@@ -92,6 +93,7 @@ class CivilGate:
         self._terms: dict[str, TermsResult] = {}
         self._terms_pending: dict[str, asyncio.Future[TermsResult]] = {}
         self._prefetched: dict[str, Response] = {}
+        self.images = ImageJudge(self.purpose)
         self._robots_pending: dict[str, asyncio.Future[RobotsRecord]] = {}
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()
@@ -166,20 +168,21 @@ class CivilGate:
             return None
         if (reused := self._prefetched.pop(request.url, None)) is not None:
             return self._reuse(request, host, reused)
-        if self.budget.exhausted():
+        image = "civil_image_of" in meta  # images go through every check, but are not pages of the budget
+        if not image and self.budget.exhausted():
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         await self._take_turn(request, host)
         # budgets are spent only now, as the request leaves: others may have spent them while we waited
-        site_full = policy is not None and policy.max_pages is not None and \
+        site_full = not image and policy is not None and policy.max_pages is not None and \
             self._site_pages.get(policy.site, 0) >= policy.max_pages
-        if site_full or not self.budget.take():
+        if site_full or (not image and not self.budget.take()):
             self.politeness.release(host)
             meta.pop("civil_host", None)
             if site_full:
                 self._refuse(request, host, "policy", f"site budget of {policy.max_pages} pages used "
                                                       f"({policy.where('crawl.max_pages')})", A.SKIPPED)
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
-        if policy is not None:
+        if policy is not None and not image:
             self._site_pages[policy.site] = self._site_pages.get(policy.site, 0) + 1
         return None
 
@@ -209,7 +212,7 @@ class CivilGate:
         await self._check_signals(request, host, url_origin, record)
         return policy
 
-    def process_response(self, request: Request, response: Response) -> Response | Request:
+    async def process_response(self, request: Request, response: Response) -> Response | Request:
         meta = request.meta
         host = meta.pop("civil_host", None)
         if host is None:
@@ -240,6 +243,8 @@ class CivilGate:
             detail += f"; attempt {meta['civil_attempts'] + 1}"
         if 300 <= status < 400 and (loc := response.headers.get("Location")):
             detail = f"{detail}; redirect to {urljoin(request.url, loc.decode('latin-1'))}".lstrip("; ")
+        if 200 <= status < 300 and is_image(response, "civil_image_of" in meta):
+            return await self._judge_image(request, response, host, reason, detail)
         verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3,
                           robots_signals=meta.pop("civil_robot_signals", []),
                           tdm_rules=self._aux_cache.get((origin(request.url), TDMREP), (None,))[0] or [])
@@ -451,6 +456,33 @@ class CivilGate:
         del self._terms_pending[url_origin]
         return result
 
+    async def _judge_image(self, request: Request, response: Response, host: str, reason: str, detail: str) -> Response:
+        """Refuse personal images before any other component sees their bytes; keep accepted ones stripped."""
+        verdict = await self.images.judge(response.body)
+        timing = self._timing(request.meta)
+        if not verdict.ok:
+            why = AUDIT_REASONS.get(verdict.reason or "", "image-unchecked")
+            self.audit.record(request.url, host, A.REFUSED, why, verdict.detail, status=response.status, **timing)
+            self.crawler.stats.inc_value(f"civil/images/refused/{why}")
+            raise Refused(f"{why}: {verdict.detail}")  # the response, and its bytes, go no further
+        self.audit.record(request.url, host, A.FETCHED, reason, f"image accepted, metadata stripped; {detail}".rstrip("; "),
+                          status=response.status, **timing)
+        request.meta["civil_image"] = verdict
+        return response.replace(body=verdict.clean or b"")
+
+    def images_allowed(self, url: str) -> bool:
+        """Whether the site's policy lets images be collected (``images: {collect: false}`` says no)."""
+        policy = self._policy_for(url)
+        return policy is None or policy.images_allowed()
+
+    def refuse_unfetched(self, url: str, reason: str, detail: str, decision: str = A.REFUSED) -> None:
+        """A URL refused without any request (e.g. an avatar recognised by its URL or markup)."""
+        try:
+            host = split_origin(url)[1]
+        except BadURL:
+            host = ""
+        self.audit.record(url, host, decision, reason, detail)
+
     def _reuse(self, request: Request, host: str, response: Response) -> Response:
         """Serve a page already read for terms discovery instead of fetching it again."""
         if not self.budget.take():
@@ -599,6 +631,7 @@ class CivilGate:
 
     def _on_closed(self, spider: Any, reason: str) -> None:
         self.politeness.close()
+        self.images.close()
         self.crawler.stats.set_value("civil/decisions", dict(self.audit.counts))
         self.crawler.stats.set_value("civil/pages", self.budget.used)
         self.audit.close()

@@ -71,16 +71,16 @@ class CivilAddon:
                 settings.set_in_component_priority_dict("EXTENSIONS", ext, None)
         if settings.get("CIVIL_OUT"):
             settings.set_in_component_priority_dict("ITEM_PIPELINES", "crawler.pipelines.JsonLinesItems", 900)
+        # Floors no project setting may lift: set above every other priority (the gate re-checks at run time).
+        for name in ("TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED", "HTTPCACHE_ENABLED"):
+            settings.set(name, False, "cmdline")  # no code-running consoles; no cache that would store unchecked images
         for name, value in {
             "ROBOTSTXT_OBEY": False,  # the gate obeys robots.txt; Scrapy's middleware would fail open
-            "TELNETCONSOLE_ENABLED": False,
-            "REMOTE_CONTROL_ENABLED": False,
             "DOWNLOAD_DELAY": 0,
             "DOWNLOAD_DELAY_JITTER": 0,
             "AUTOTHROTTLE_ENABLED": False,
             "CONCURRENT_REQUESTS": 64,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
-            "HTTPCACHE_ENABLED": False,  # nothing is stored before it has been checked
             "DOWNLOAD_MAXSIZE": settings.getint("CIVIL_MAX_BYTES") + 1,
             "SCHEDULER_PRIORITY_QUEUE": "crawler.frontier.HostAwarePriorityQueue",
             "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",

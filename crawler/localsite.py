@@ -92,6 +92,7 @@ class LocalServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
 
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()

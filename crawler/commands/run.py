@@ -85,7 +85,8 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
         "CLOSESPIDER_TIMEOUT": job.max_time,
         "DOWNLOADER_MIDDLEWARES": {"crawler.state.middleware.ReplayMiddleware": 940,
                                    "crawler.state.middleware.JournalMiddleware": 960},
-        "EXTENSIONS": {"crawler.jobs.extension.JobExtension": 0, "crawler.jobs.progress.Progress": 0},
+        "EXTENSIONS": {"crawler.jobs.extension.JobExtension": 0,
+                       **({"crawler.jobs.progress.Progress": 0} if progress != "off" else {})},
     })
     return settings
 

@@ -1,0 +1,144 @@
+"""Resume after SIGKILL: every page fetched once (checked at the server), items and audit log complete."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from collections import Counter
+
+import pytest
+
+from crawler import audit as A
+from crawler.localsite import LocalServer, Reply, html
+from crawler.state.frontier import Frontier
+from crawler.state.resume import reconcile
+from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
+
+OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, read once per process like robots.txt
+PAGES = 300 + 10 + 1  # pages, section pages, home
+
+
+def stall_once(body: str):
+    """A route whose first answer takes 3 s (the kill lands while it is in flight), later ones are quick."""
+    hits = []
+
+    def route(hit):
+        hits.append(hit)
+        return Reply(body=body, delay=3.0 if len(hits) == 1 else 0.0)
+
+    return route
+
+
+@pytest.fixture(scope="module")
+def srv():
+    stalled = tree_site(pages=40, sections=4)
+    stalled.routes["/s1"] = stall_once(html("section 1", "pages", [f"/s1/p{i}" for i in range(10)] + ["/"]))
+    skipped = tree_site(pages=40, sections=4)
+    skipped.routes["/s1"] = stall_once(html("section 1", "pages", [f"/s1/p{i}" for i in range(10)] + ["/"]))
+    with LocalServer({"tree.test": tree_site(), "stall.test": stalled, "skip.test": skipped}) as server:
+        yield server
+
+
+def wait_for(pred, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_random_sigkills_lose_nothing_and_fetch_nothing_twice(tmp_path, srv, capsys):
+    seed = int.from_bytes(os.urandom(4), "big")
+    rng = random.Random(seed)
+    job = write_job(tmp_path, srv, "tree.test", delay=0.01)
+    run_dir = tmp_path / "state" / "runs" / "run-0001"
+    audit, items = run_dir / "audit.jsonl", run_dir / "items.jsonl"
+    kills = 0
+    for _ in range(5):
+        before = len(read_jsonl(audit))
+        p = start_job(job)
+        wait_for(lambda: len(read_jsonl(audit)) > before or p.poll() is not None)
+        time.sleep(rng.uniform(0.0, 0.8))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.communicate(timeout=30)
+    r = run_job(job)
+    assert r.returncode == 0, r.stderr
+    s = summary(job, 1)
+    hits = page_hits(srv, "tree.test")
+    resent = {u.split(str(srv.port), 1)[1] for u in s["resent_urls"]}
+    with capsys.disabled():
+        print(f"\n[kill test] seed {seed}: {kills} SIGKILLs survived, {s['resumes']} resumes, "
+              f"{len(resent)} in-flight requests re-sent {sorted(resent)}")
+    assert kills >= 3, f"seed {seed}: the crawl should still be running at most kill moments"
+    pages = {path: n for path, n in hits.items() if path not in OWN}
+    assert len(pages) == PAGES, f"seed {seed}: every page reached"
+    assert {path for path, n in pages.items() if n != 1} <= resent, f"seed {seed}: a page was fetched twice"
+    assert all(pages[path] <= 2 for path in resent)
+    assert [h.path for h in srv.hits_for("tree.test")].count("/robots.txt") == 1, "robots.txt cached in the state"
+    item_urls = Counter(i["url"] for i in read_jsonl(items))
+    assert len(item_urls) == PAGES and max(item_urls.values()) == 1, f"seed {seed}: items complete, none twice"
+    finals = Counter(rec["url"] for rec in read_jsonl(audit) if rec["reason"] not in ("tdmrep", "ai-txt"))
+    assert len(finals) == PAGES + 1 and max(finals.values()) == 1, f"seed {seed}: one final decision per URL"
+    assert s["status"] == "complete" and s["pages"]["new"] == PAGES and s["pages"]["pending"] == 0
+
+
+def _kill_while_in_flight(tmp_path, srv, host: str, extra: str = ""):
+    job = write_job(tmp_path, srv, host, delay=0.01, extra=extra)
+    p = start_job(job)
+    wait_for(lambda: any(h.path == "/s1" for h in srv.hits_for(host)))
+    time.sleep(0.3)  # the server is holding its answer
+    p.send_signal(signal.SIGKILL)
+    p.communicate(timeout=30)
+    r = run_job(job)
+    assert r.returncode == 0, r.stderr
+    return job, summary(job, 1)
+
+
+def test_in_flight_at_the_kill_is_resent_by_default(tmp_path, srv):
+    job, s = _kill_while_in_flight(tmp_path, srv, "stall.test")
+    hits = page_hits(srv, "stall.test")
+    assert hits["/s1"] == 2 and s["resent_urls"] == [f"http://stall.test:{srv.port}/s1"]
+    assert all(n == 1 for path, n in hits.items() if path not in OWN | {"/s1"})
+    assert s["pages"]["new"] == 45, "no URL lost: the section's pages were crawled"
+    recs = [r for r in read_jsonl(tmp_path / "state" / "runs" / "run-0001" / "audit.jsonl") if r["url"].endswith("/s1")]
+    assert len(recs) == 1 and recs[0]["status"] == 200
+
+
+def test_in_flight_at_the_kill_can_be_left_to_the_next_run(tmp_path, srv):
+    job, s = _kill_while_in_flight(tmp_path, srv, "skip.test", extra="resume: {in_flight: skip}\n")
+    hits = page_hits(srv, "skip.test")
+    assert hits["/s1"] == 1 and all(n == 1 for path, n in hits.items() if path not in OWN), "nothing fetched twice"
+    recs = [r for r in read_jsonl(tmp_path / "state" / "runs" / "run-0001" / "audit.jsonl") if r["url"].endswith("/s1")]
+    assert [(r["decision"], r["reason"]) for r in recs] == [("skipped", "interrupted")]
+    assert s["skipped_by_reason"] == {"interrupted": 1} and not s["resent_urls"]
+    r = run_job(job)
+    assert r.returncode == 0
+    assert summary(job, 2)["pages"]["new"] >= 1 and page_hits(srv, "skip.test")["/s1"] == 2, "the next run fetches it"
+
+
+def test_answer_stored_but_not_recorded_is_recorded_and_replayed_not_refetched(tmp_path):
+    """The narrow window between 'received' and the audit write, and between the item write and 'done'."""
+    frontier = Frontier(tmp_path)
+    frontier.open_run()
+    for url in ("http://a.test/1", "http://a.test/2", "http://a.test/3"):
+        frontier.queue(url, 1)
+        frontier.sent(url, 1)
+    frontier.received("http://a.test/1", 200, {"Content-Type": ["text/html"]}, b"<title>one</title>")
+    frontier.received("http://a.test/2", 200, {}, b"two")
+    audit, items = tmp_path / "audit.jsonl", tmp_path / "items.jsonl"
+    log = A.AuditLog(audit)
+    log.record("http://a.test/2", "a.test", A.FETCHED, "ok", status=200)
+    log.close()
+    items.write_text('{"url":"http://a.test/2"}\n')
+    frontier.close()
+    frontier = Frontier(tmp_path)
+    _, resumed = frontier.open_run()
+    plan = reconcile(frontier, str(audit), str(items))
+    assert resumed and [r.url for r in plan.replay] == ["http://a.test/1", "http://a.test/2"]
+    assert plan.resent == ["http://a.test/3"] and plan.recovered_records == 1
+    assert plan.items_written == {"http://a.test/2"}
+    recs = read_jsonl(audit)
+    assert [r["url"] for r in recs] == ["http://a.test/2", "http://a.test/1"] and recs[1]["status"] == 200
+    assert frontier.stored_response("http://a.test/1")[2] == b"<title>one</title>"

@@ -56,6 +56,10 @@ def test_job_file_problems_name_file_line_and_field(tmp_path):
     ("seeds: [https://example.org/]\ncontact: nobody\nstate: s\n", ":2: contact:"),
     ("seeds: [https://example.org/\ncontact: x\n", "not valid YAML"),
     ("- just a list\n", "a job file is a mapping"),
+    ("seeds: [https://example.org/]\ncontact: mailto:a@example.org\nstate: s\npurpose: spying\n",
+     ":4: purpose: must be one of search, archive, research, ai-train"),
+    ("seeds: [https://example.org/]\ncontact: mailto:a@example.org\nstate: s\nredis: localhost\n", ":4: redis:"),
+    ("seeds: [https://example.org/]\ncontact: mailto:a@example.org\nstate: s\npolicies: [pol]\n", "pol"),
 ])
 def test_bad_job_file_exits_2_and_touches_nothing(tmp_path, text, message):
     job = tmp_path / "job.yaml"
@@ -72,12 +76,14 @@ def test_relative_paths_resolve_against_the_job_file(tmp_path):
     folder.mkdir()
     (folder / "job.yaml").write_text("seeds: https://example.org/\ncontact: mailto:a@example.org\nstate: ../state\n"
                                      "outputs: {dir: out, report: true}\npolicies: [pol]\npurpose: research\n"
-                                     "images: {faces: refuse}\nredis: redis://127.0.0.1:6379/0\n", "utf-8")
+                                     "images: {dir: img}\nredis: {url: 'redis://127.0.0.1:6379/0', cluster: c1}\n"
+                                     "terms: discover\nart3: true\n", "utf-8")
     job = load_job(folder / "job.yaml")
     assert job.state == tmp_path / "state" or job.state.resolve() == (tmp_path / "state").resolve()
     assert job.outputs == folder.resolve() / "out"
     assert job.policies == [folder.resolve() / "pol"] and job.purpose == "research" and job.report
-    assert job.images == {"faces": "refuse"} and job.redis.startswith("redis://")
+    assert job.images and job.images_dir == folder.resolve() / "img"
+    assert (job.redis_url, job.cluster, job.terms, job.art3) == ("redis://127.0.0.1:6379/0", "c1", "discover", True)
 
 
 # -- one at a time --------------------------------------------------------------------------------------------

@@ -37,6 +37,13 @@ def run(args: argparse.Namespace) -> int:
     except JobError as exc:
         print(f"civilcrawl run: the job file has problems:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
+    from crawler.cli import UsageError
+
+    try:
+        job_settings(job, Path(os.devnull), None, args)  # policy files, identity: checked before anything is touched
+    except UsageError as exc:
+        print(f"civilcrawl run: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     lock = JobLock(job.state)
     try:
         lock.acquire()
@@ -63,8 +70,10 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
     ns.max_bytes, ns.timeout, ns.verbose = job.max_bytes, job.timeout, args.verbose
     ns.allow_private_networks, ns.allow_network = job.allow_private_networks, list(job.allow_networks)
     ns.resolve = [f"{h}={a}" for h, a in job.resolve.items()]
-    for name, value in (("purpose", job.purpose), ("policies", [str(p) for p in job.policies])):
-        if hasattr(ns, name) and value:
+    optional = {"purpose": job.purpose, "policies": [str(p) for p in job.policies], "terms": job.terms,
+                "art3": job.art3, "images": job.images, "images_dir": str(job.images_dir) if job.images_dir else None}
+    for name, value in optional.items():
+        if hasattr(ns, name) and value is not None:  # options other commands may not have (yet)
             setattr(ns, name, value)
     try:
         settings = settings_from_args(ns)
@@ -75,19 +84,18 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
         progress = "live" if sys.stderr.isatty() and args.log_format == "text" else "lines"
     settings.update({
         "CIVIL_JOB": True,
-        "CIVIL_PURPOSE": job.purpose,
-        "CIVIL_POLICIES": [str(p) for p in job.policies],
-        "CIVIL_IMAGES": job.images,
-        "CIVIL_REDIS": job.redis,
         "CIVIL_PROGRESS": progress,
         "CIVIL_LOG_FORMAT": args.log_format,
         "LOG_ENABLED": False,  # our own handler (crawler.jobs.logs) formats every line
         "CLOSESPIDER_TIMEOUT": job.max_time,
-        "DOWNLOADER_MIDDLEWARES": {"crawler.state.middleware.ReplayMiddleware": 940,
-                                   "crawler.state.middleware.JournalMiddleware": 960},
         "EXTENSIONS": {"crawler.jobs.extension.JobExtension": 0,
                        **({"crawler.jobs.progress.Progress": 0} if progress != "off" else {})},
     })
+    if job.redis_url:  # a cluster worker: the shared frontier in Redis persists and resumes the crawl
+        settings.update(CIVIL_REDIS_URL=job.redis_url, CIVIL_CLUSTER=job.cluster or "civilcrawl")
+    else:
+        settings["DOWNLOADER_MIDDLEWARES"] = {"crawler.state.middleware.ReplayMiddleware": 940,
+                                              "crawler.state.middleware.JournalMiddleware": 960}
     return settings
 
 
@@ -116,8 +124,11 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         settings["CIVIL_JOB_PAGES_DONE"] = plan.pages_fetched
         started = time.time()
         resume_rows = [(r, False) for r in plan.send] + [(r, True) for r in plan.replay]
-        status, stats = run_crawl(settings, JobSpider, seeds=job.seeds, frontier=frontier, resume=resume_rows,
-                                  written=plan.items_written)
+        if job.redis_url:
+            status, stats = run_crawl(settings, seeds=job.seeds)
+        else:
+            status, stats = run_crawl(settings, JobSpider, seeds=job.seeds, frontier=frontier, resume=resume_rows,
+                                      written=plan.items_written)
         reason = stats.get("finish_reason")
         pending = frontier.counts().get("pending", 0)
         if not stats.get("start_time"):

@@ -37,8 +37,10 @@ class Job:
     contact: str
     state: Path
     token: str = "civilcrawl"
-    purpose: str | None = None
+    purpose: str = "research"
     policies: list[Path] = field(default_factory=list)
+    terms: str = "policy"
+    art3: bool = False
     out_dir: Path | None = None
     items: bool = True
     audit: bool = True
@@ -53,8 +55,10 @@ class Job:
     allow_private_networks: bool = False
     allow_networks: list[str] = field(default_factory=list)
     resolve: dict[str, str] = field(default_factory=dict)
-    images: Any = None
-    redis: Any = None
+    images: bool = False
+    images_dir: Path | None = None
+    redis_url: str | None = None
+    cluster: str | None = None
     in_flight: str = "resend"
 
     @property
@@ -90,9 +94,19 @@ def _anything(v: Any) -> str | None:
     return None
 
 
+def _choice(*choices: str) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        return None if v in choices else f"must be one of {', '.join(choices)}, got {v!r}"
+    return check
+
+
+PURPOSES = ("search", "archive", "research", "ai-train")
+
+
 #: section -> key -> check. Top-level keys map to themselves.
 TOP: dict[str, Callable[[Any], str | None]] = {
-    "seeds": _anything, "contact": _text, "token": _text, "purpose": _text, "policies": _anything,
+    "seeds": _anything, "contact": _text, "token": _text, "purpose": _choice(*PURPOSES), "policies": _anything,
+    "terms": _choice("policy", "discover", "require-policy"), "art3": _bool,
     "state": _text, "outputs": _anything, "limits": _anything, "network": _anything, "images": _anything,
     "redis": _anything, "resume": _anything,
 }
@@ -202,15 +216,31 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
     in_flight = resume.get("in_flight", "resend")
     if in_flight not in ("resend", "skip"):
         problem("resume.in_flight", f"must be 'resend' or 'skip', got {in_flight!r}")
-    purpose = data.get("purpose")
-    if purpose is not None and not isinstance(purpose, str):
-        purpose = None
+    purpose = data.get("purpose") if data.get("purpose") in PURPOSES else "research"
+    images = data.get("images") or False
+    images_dir = base / "images"
+    if isinstance(images, dict):
+        unknown = set(images) - {"dir"}
+        if unknown:
+            problem("images", f"unknown key {sorted(unknown)[0]!r} — write `images: true` or `images: {{dir: FOLDER}}`")
+        if isinstance(images.get("dir"), str):
+            images_dir = base / images["dir"]
+        images = True
+    elif not isinstance(images, bool):
+        problem("images", f"must be true, false or {{dir: FOLDER}}, got {images!r}")
+        images = False
+    redis = data.get("redis")
+    redis_url, cluster = (redis.get("url"), redis.get("cluster")) if isinstance(redis, dict) else (redis, None)
+    if redis is not None and not (isinstance(redis_url, str) and redis_url.startswith(("redis://", "rediss://", "unix://"))):
+        problem("redis", f"expected a redis://HOST:PORT/DB URL or {{url: ..., cluster: NAME}}, got {redis!r}")
+        redis_url = None
     state = data.get("state")
     out_dir = outputs.get("dir")
     return Job(
         path=path, seeds=[str(s) for s in seeds], contact=str(contact), token=str(token),
         state=(base / str(state)) if isinstance(state, str) and state else base,
-        purpose=purpose, policies=[base / p for p in policies],
+        purpose=purpose, policies=[base / p for p in policies], terms=data.get("terms") or "policy",
+        art3=data.get("art3") is True,
         out_dir=base / out_dir if isinstance(out_dir, str) and out_dir else None,
         items=outputs.get("items", True), audit=outputs.get("audit", True), report=outputs.get("report", False),
         max_pages=limits.get("max_pages") or 0, max_depth=limits.get("max_depth"),
@@ -220,7 +250,8 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         max_time=limits.get("max_time") or 0.0,
         allow_private_networks=bool(network.get("allow_private_networks", False)),
         allow_networks=[str(n) for n in nets], resolve={str(k).lower(): v for k, v in resolve.items()},
-        images=data.get("images"), redis=data.get("redis"), in_flight=in_flight if in_flight in ("resend", "skip") else "resend",
+        images=images, images_dir=images_dir, redis_url=redis_url, cluster=str(cluster) if cluster else None,
+        in_flight=in_flight if in_flight in ("resend", "skip") else "resend",
     )
 
 

@@ -58,7 +58,7 @@ SITES: dict[str, Site] = {
                      "/a": Reply(body=html("A", "aaa", ["/", "/b", "/d"])),
                      "/b": Reply(body=html("B", "bbb", ["/c"])),
                      "/c": Reply(body=html("C", "ccc")),
-                     "/d": Reply(body=b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png"),
+                     "/d": Reply(body=b"%PDF-1.4\n%%EOF\n", content_type="application/pdf"),
                      "/private/x": Reply(body=html("secret"))}),
     "r503.test": Site({"/robots.txt": robots("User-agent: *\nAllow: /\n", 503), "/": PAGE}),
     "r500.test": Site({"/robots.txt": robots("User-agent: *\nAllow: /\n", 500), "/": PAGE}),

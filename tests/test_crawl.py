@@ -44,7 +44,7 @@ def test_polite_crawl_of_one_site(crawl, server):
     home = items[base + "/"]
     assert home["title"] == "home" and "welcome" in home["text"] and "var x" not in home["text"]
     assert base + "/a" in home["links"] and all("#" not in link for link in home["links"])
-    assert items[base + "/d"]["content_type"] == "image/png" and items[base + "/d"]["text"] == ""
+    assert items[base + "/d"]["content_type"] == "application/pdf" and items[base + "/d"]["text"] == ""
 
 
 def test_robots_unavailable_fails_closed(crawl, server):

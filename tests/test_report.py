@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
@@ -76,7 +75,8 @@ def synthetic_audit() -> list[dict]:
     recs += [record("http://a.test/me.jpg", "refused", "personal-image"),
              record("http://a.test/me2.jpg", "refused", "personal-image"),
              record("http://a.test/exif.jpg", "refused", "image-metadata"),
-             record("http://a.test/t", "refused", "terms"), record("http://a.test/t2", "refused", "policy"),
+             record("http://a.test/t", "refused", "tos"), record("http://a.test/t2", "refused", "policy"),
+             record("http://a.test/t3", "refused", "ai-optout"),
              record("http://elsewhere.test/", "skipped", "offsite"),
              record("http://b.test/robots.txt", "fetched", "robots-txt", 0.5, 0.3, 503),
              record("http://b.test/", "refused", "robots-unavailable"),
@@ -116,7 +116,7 @@ def test_report_numbers_match_the_audit_log(tmp_path):
     assert parsed.counts["bad-lines"] == 1, "a torn last line is reported, not fatal"
     assert "HTTP 503: unavailable, nothing crawled (fail closed)" in page
     assert "HTTP 200: rules parsed and obeyed" in page
-    assert "policy 1, terms 1" in page or "terms 1, policy 1" in page
+    assert "policy files: 1 refused; terms of service: 1 refused; opt-out signals: 1 refused" in page
     assert not parsed.external, f"self-contained: no external assets ({parsed.external})"
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
 

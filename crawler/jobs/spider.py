@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.spider import CivilSpider
-from crawler.state.frontier import QUEUED, RECEIVED, SENT, Frontier, Row
+from crawler.state.frontier import Frontier, Row
 from crawler.state.middleware import REPLAY_META, AlreadyHandled
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
@@ -148,5 +148,3 @@ class JobSpider(CivilSpider):
         refused = failure.check(IgnoreRequest) and not failure.check(HttpError)
         self.frontier.done(request.url, REFUSED if refused else ERROR)
 
-
-__all__ = ["JobSpider", "NEW", "CHANGED", "UNCHANGED", "REFUSED", "ERROR", "QUEUED", "SENT", "RECEIVED"]

@@ -27,6 +27,10 @@ REASONS = {
     "personal-image": "an image showing a person: not stored",
     "image-metadata": "an image whose metadata identifies a person: not stored",
     "interrupted": "in flight when a run was killed; left to the next run",
+    "policy": "a site policy file forbids it",
+    "tos": "the site's terms of service forbid automated access",
+    "purpose": "an opt-out signal reserves the page against this purpose",
+    "ai-optout": "an opt-out signal reserves the page against AI uses",
 }
 
 STYLE = """

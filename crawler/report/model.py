@@ -77,9 +77,12 @@ class HostReport:
         return "cached from an earlier run" if self.decisions.get("fetched") else "not fetched"
 
     def policy_status(self) -> str:
+        """Refusals grouped as policy files (``policy``), terms of service (``tos``) and opt-out signals."""
         if not self.policy:
             return "no refusals"
-        return ", ".join(f"{reason} {n}" for reason, n in self.policy.most_common())
+        groups = {"policy files": self.policy.get("policy", 0), "terms of service": self.policy.get("tos", 0),
+                  "opt-out signals": sum(n for r, n in self.policy.items() if r not in ("policy", "tos"))}
+        return "; ".join(f"{label}: {n} refused" for label, n in groups.items() if n)
 
 
 @dataclass

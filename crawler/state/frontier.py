@@ -95,7 +95,6 @@ class Frontier:
         self.db.executescript(_SCHEMA)
         self.run: Run | None = None
         self._known: set[str] = set()
-        self._batch = False
 
     # -- runs -------------------------------------------------------------------------------------------------
 
@@ -212,7 +211,7 @@ class Frontier:
         return _Batch(self)
 
     def _write(self, sql: str, args: tuple) -> None:
-        self.db.execute(sql, args)
+        self.db.execute(sql, args)  # autocommit unless inside batch(): each step is durable on its own
 
     def close(self) -> None:
         try:

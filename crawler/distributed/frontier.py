@@ -95,6 +95,10 @@ return 1
 """
 
 
+#: Sent (with ``request=``) when Scrapy is done with a request that failed for good (no callback will run).
+request_failed = object()
+
+
 class Keys:
     """The Redis keys of one cluster, as seen by one worker."""
 
@@ -237,6 +241,13 @@ class ClusterScheduler(Scheduler):
             logger.warning("cluster %s has already finished a crawl (%d URLs seen): its seeds count as seen, so "
                            "nothing new is fetched; use a new --cluster name for a new crawl", self.keys.queue, seen)
         self._heart.start(1.0, now=False)
+        self.crawler.signals.connect(self._failed, signal=request_failed)
+
+    def _failed(self, request: Request) -> None:
+        """A final failure runs no callback, so nothing it yields can be lost: end its lease now."""
+        finalizer = self._live.get(request.meta.pop("cluster_lease", None))
+        if finalizer is not None:
+            finalizer()  # runs _finished once; the garbage collector will not run it again
 
     def close(self, reason: str) -> None:
         if self._heart.running:
@@ -282,10 +293,12 @@ class ClusterScheduler(Scheduler):
             return None
         self.outage.ok()
         if got is None:
+            self._collect()
             return None
         request, lease, host = got
         self._held[host] += 1
         self._live[lease] = weakref.finalize(request, self._finished, lease, host)
+        request.meta["cluster_lease"] = lease
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
@@ -300,10 +313,15 @@ class ClusterScheduler(Scheduler):
         except UNAVAILABLE as exc:
             self.outage.failed("checking for pending requests", exc)
             return True
-        if not queued and in_flight and self._live and time.monotonic() - self._last_gc > 1.0:
-            self._last_gc = time.monotonic()
-            gc.collect()  # our own finished requests caught in reference cycles: end their leases
+        if not queued and in_flight:
+            self._collect()
         return bool(queued or in_flight)
+
+    def _collect(self) -> None:
+        """End the leases of finished requests caught in reference cycles (at most once a second)."""
+        if self._live and time.monotonic() - self._last_gc > 1.0:
+            self._last_gc = time.monotonic()
+            gc.collect()
 
     def __len__(self) -> int:
         return len(self.queue) if hasattr(self, "queue") else 0

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from crawler.distributed import key_prefix, worker_id
 from crawler.distributed.connection import UNAVAILABLE
+from crawler.distributed.frontier import request_failed
 from crawler.distributed.politeness import ClusterBudget, ClusterPoliteness
 from crawler.distributed.robots import SharedRobots
 from crawler.gate import CivilGate, Refused
@@ -19,6 +20,7 @@ from crawler.politeness import GAP_MARGIN, ShutdownError
 from crawler.robots import RobotsRecord
 
 if TYPE_CHECKING:
+    from scrapy import Request
     from scrapy.crawler import Crawler
 
 
@@ -60,3 +62,9 @@ class ClusterGate(CivilGate):
         if hasattr(seen, "decided"):
             seen.decided(url)  # its refusal is recorded: a survivor of this worker must not record it again
         return False
+
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        retry = super().process_exception(request, exception)
+        if retry is None and "cluster_lease" in request.meta:
+            self.crawler.signals.send_catch_log(request_failed, request=request)
+        return retry

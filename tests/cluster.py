@@ -1,0 +1,133 @@
+"""Helpers for the cluster tests: a Redis to use (or a clear skip), worker processes, their outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CONTACT
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_or_skip(url: str = REDIS_URL) -> str:
+    """``url`` if a Redis answers there; else skip (or fail in CI, where .ci/run starts one)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        reason = f"no Redis at {url} ({exc}); start one (redis-server) or set REDIS_URL"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " - CI must run the cluster tests")
+        pytest.skip(reason)
+    return url
+
+
+def drop_cluster(url: str, cluster: str) -> None:
+    import redis
+
+    r = redis.Redis.from_url(url)
+    keys = list(r.scan_iter(f"civil:{cluster}:*", count=1000))
+    if keys:
+        r.delete(*keys)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class OwnRedis:
+    """A redis-server of the test's own on a free port, that can be stopped (saving) and started again."""
+
+    def __init__(self, workdir: Path):
+        if not shutil.which("redis-server"):
+            reason = "redis-server is not installed (apt-get install redis-server)"
+            if os.environ.get("CI") == "true":
+                pytest.fail(reason)
+            pytest.skip(reason)
+        self.dir, self.port = workdir, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+                                      "--appendonly", "no", "--dir", str(self.dir)], stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.1):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("own redis-server did not start")
+
+    def stop(self) -> None:
+        """SHUTDOWN SAVE: the data comes back on start(), as after a restart of a persistent Redis."""
+        subprocess.run(["redis-cli", "-p", str(self.port), "shutdown", "save"], capture_output=True, timeout=10)
+        if self.proc is not None:
+            self.proc.wait(10)
+            self.proc = None
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@dataclass
+class Cluster:
+    """N ``civilcrawl crawl --redis`` workers on one seed, outputs in ``dir``."""
+
+    dir: Path
+    url: str
+    seeds: list[str]
+    args: list[str] = field(default_factory=list)
+    name: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
+    procs: list[subprocess.Popen] = field(default_factory=list)
+
+    def start(self, n: int) -> Cluster:
+        for i in range(n):
+            cmd = [sys.executable, "-m", "crawler", "crawl", *self.seeds, "--contact", CONTACT,
+                   "--allow-network", "127.0.0.1/32", "--timeout", "5", "--redis", self.url, "--cluster", self.name,
+                   "--audit", str(self.dir / "audit.jsonl"), "--out", str(self.dir / "pages.jsonl"), "-v", *self.args]
+            log = open(self.dir / f"worker{i}.log", "w")
+            self.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir))
+        return self
+
+    def wait(self, timeout: float = 90) -> list[int | None]:
+        deadline = time.monotonic() + timeout
+        codes = []
+        for p in self.procs:
+            try:
+                codes.append(p.wait(max(0.1, deadline - time.monotonic())))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                codes.append(None)
+        return codes
+
+    def kill(self, i: int) -> None:
+        self.procs[i].send_signal(signal.SIGKILL)
+        self.procs[i].wait(10)
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.dir.glob("worker*.log")))
+
+    def records(self, stem: str) -> list[dict]:
+        out = []
+        for path in sorted(self.dir.glob(f"{stem}.*.jsonl")):
+            out += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return out

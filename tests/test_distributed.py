@@ -1,0 +1,166 @@
+"""Cluster mode: N worker processes on one Redis share the crawl and never beat one worker's politeness.
+
+Measured at the server (tests/sites -> crawler.localsite), like the single-worker tests. Needs a Redis
+(REDIS_URL, default redis://127.0.0.1:6379/0) and redis-server for the outage test; skipped without them
+except in CI.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+import redis
+
+from crawler.localsite import LocalServer, Reply, Site, html
+from tests.cluster import Cluster, OwnRedis, drop_cluster, redis_or_skip
+from tests.conftest import CONTACT
+
+pytestmark = pytest.mark.timeout(150)
+
+
+def site(n: int, delay: float) -> Site:
+    """An index linking n pages, each linking the next: robots.txt asks for ``delay``."""
+    routes = {"/robots.txt": Reply(body=f"User-agent: *\nCrawl-delay: {delay}\n", content_type="text/plain"),
+              "/": Reply(body=html("index", "", [f"/p{i}" for i in range(n)]))}
+    for i in range(n):
+        routes[f"/p{i}"] = Reply(body=html(f"page {i}", "", [f"/p{(i + 1) % n}", "/", "http://elsewhere.test/"]))
+    return Site(routes)
+
+
+@pytest.fixture
+def redis_url():
+    return redis_or_skip()
+
+
+@pytest.fixture
+def one_host():
+    with LocalServer({"one.test": site(16, 1.0), "half.test": site(20, 0.5)}) as srv:
+        yield srv
+
+
+def page_hits(srv: LocalServer, host: str) -> list[str]:
+    return [h.path for h in srv.hits_for(host) if not h.path.startswith("/.well-known/")]
+
+
+def check_crawl(cluster: Cluster, srv: LocalServer, host: str, n: int, delay: float) -> None:
+    paths = page_hits(srv, host)
+    assert Counter(paths) == Counter(["/robots.txt", "/"] + [f"/p{i}" for i in range(n)]), \
+        "every page once, robots.txt once for the whole cluster"
+    hits = [h for h in srv.hits_for(host)]
+    gaps = srv.gaps(hits)
+    assert min(gaps) >= delay, f"server-side gaps {sorted(gaps)[:3]} beat Crawl-delay {delay}"
+    items = cluster.records("pages")
+    assert sorted(i["url"] for i in items) == sorted(srv.url(host, p) for p in paths if p != "/robots.txt")
+    audit = [r for r in cluster.records("audit") if "/.well-known/" not in r["url"]]
+    per_url = Counter(r["url"] for r in audit)
+    assert max(per_url.values()) == 1, [u for u, c in per_url.items() if c > 1]
+    assert per_url["http://elsewhere.test/"] == 1, "an off-site link seen by every worker is decided once"
+
+
+@pytest.mark.parametrize("workers,host,n,delay", [(2, "one.test", 16, 1.0), (4, "half.test", 20, 0.5)])
+def test_workers_share_one_hosts_gap(workers, host, n, delay, redis_url, one_host, tmp_path):
+    cluster = Cluster(tmp_path, redis_url, [one_host.url(host)], ["--resolve", f"{host}=127.0.0.1", "--delay",
+                                                                    str(delay)]).start(workers)
+    try:
+        assert cluster.wait() == [0] * workers, cluster.logs()[-3000:]
+        check_crawl(cluster, one_host, host, n, delay)
+        busy = sum(1 for p in tmp_path.glob("audit.*.jsonl") if p.read_text().strip())
+        assert busy >= 2, "the workers shared the work"
+    finally:
+        drop_cluster(redis_url, cluster.name)
+
+
+def test_killed_worker_requests_are_reclaimed(redis_url, tmp_path):
+    with LocalServer({"kill.test": site(20, 0.5)}) as srv:
+        cluster = Cluster(tmp_path, redis_url, [srv.url("kill.test")],
+                          ["--resolve", "kill.test=127.0.0.1", "--delay", "0.5"]).start(3)
+        try:
+            deadline = time.monotonic() + 40
+            while len(page_hits(srv, "kill.test")) < 8 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            r = redis.Redis.from_url(redis_url)
+            host = socket.gethostname()
+            victim = None
+            while victim is None and time.monotonic() < deadline:
+                # a worker holding requests, between two requests (so none is on the wire)
+                if time.monotonic() - srv.hits[-1].t >= 0.15:
+                    victim = next((i for i, p in enumerate(cluster.procs)
+                                   if r.hlen(f"civil:{cluster.name}:leases-of:{host}-{p.pid}")), None)
+                time.sleep(0.01)
+            assert victim is not None
+            cluster.kill(victim)
+            assert [c for i, c in enumerate(cluster.wait()) if i != victim] == [0, 0], cluster.logs()[-3000:]
+            check_crawl(cluster, srv, "kill.test", 20, 0.5)
+            assert re.search(r"stopped answering: [1-9]\d* of its requests are back", cluster.logs())
+        finally:
+            drop_cluster(redis_url, cluster.name)
+
+
+def test_redis_outage_sends_nothing_then_completes(tmp_path):
+    own = OwnRedis(tmp_path)
+    own.start()
+    try:
+        with LocalServer({"out.test": site(16, 0.3)}) as srv:
+            cluster = Cluster(tmp_path, own.url, [srv.url("out.test")],
+                              ["--resolve", "out.test=127.0.0.1", "--delay", "0.3"]).start(2)
+            deadline = time.monotonic() + 40
+            while len(page_hits(srv, "out.test")) < 5 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            own.stop()
+            stopped = time.monotonic()
+            time.sleep(3)
+            during = [h for h in srv.hits_for("out.test") if h.t > stopped + 0.05]
+            restarted = time.monotonic()
+            own.start()
+            assert cluster.wait() == [0, 0], cluster.logs()[-3000:]
+            assert not during, f"requests sent while Redis was down: {[h.path for h in during]}"
+            check_crawl(cluster, srv, "out.test", 16, 0.3)
+            assert "unreachable" in cluster.logs() and "answers again" in cluster.logs()
+            assert all(h.t < stopped + 0.05 or h.t > restarted for h in srv.hits_for("out.test"))
+    finally:
+        own.kill()
+
+
+def test_budget_is_exact_for_the_cluster(redis_url, tmp_path):
+    with LocalServer({"budget.test": site(30, 0.0)}) as srv:
+        cluster = Cluster(tmp_path, redis_url, [srv.url("budget.test")],
+                          ["--resolve", "budget.test=127.0.0.1", "--delay", "0", "--max-pages", "7"]).start(2)
+        try:
+            assert cluster.wait() == [0, 0], cluster.logs()[-3000:]
+            assert len([p for p in page_hits(srv, "budget.test") if p != "/robots.txt"]) == 7
+            assert len(cluster.records("pages")) == 7
+        finally:
+            drop_cluster(redis_url, cluster.name)
+
+
+def test_unreachable_redis_fails_closed(tmp_path):
+    with LocalServer({"closed.test": site(3, 0.0)}) as srv:
+        own = OwnRedis(tmp_path)  # a free port with nothing listening
+        cluster = Cluster(tmp_path, own.url, [srv.url("closed.test")], ["--resolve", "closed.test=127.0.0.1"]).start(1)
+        assert cluster.wait(timeout=6) == [None], "the worker waits for Redis"
+        assert srv.hits == []
+        assert "unreachable" in cluster.logs() and "no request is sent" in cluster.logs()
+
+
+def test_audit_merge_keeps_every_record(tmp_path):
+    a, b = tmp_path / "audit.w1.jsonl", tmp_path / "audit.w2.jsonl"
+    a.write_text('{"ts":"2026-01-01T00:00:00.001Z","url":"u1"}\n{"ts":"2026-01-01T00:00:00.003Z","url":"u3"}\n{"ts":')
+    b.write_text('{"ts":"2026-01-01T00:00:00.002Z","url":"u2"}\n')
+    out = tmp_path / "audit.jsonl"
+    p = subprocess.run([sys.executable, "-m", "crawler", "audit-merge", str(out), str(a), str(b)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert [line.split('"url":"')[1][:2] for line in out.read_text().splitlines()] == ["u1", "u2", "u3"]
+    assert "records 3" in p.stdout
+
+
+def test_cluster_needs_redis_url(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "crawler", "crawl", "http://example.org/", "--contact", CONTACT,
+                        "--cluster", "x"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--cluster needs --redis" in p.stderr

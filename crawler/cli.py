@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "image_check",
     "run",
     "report",
+    "audit_merge",
 )
 
 

@@ -16,11 +16,28 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.spider import CivilSpider
+from crawler.spider import CivilSpider, SeenSet
 from crawler.state.frontier import Frontier, Row
 from crawler.state.middleware import REPLAY_META, AlreadyHandled
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
+
+
+class FrontierSeen(SeenSet):
+    """URLs decided on by this process or, per the frontier, earlier in the run."""
+
+    def __init__(self, frontier: Frontier):
+        super().__init__()
+        self.frontier = frontier
+
+    def __contains__(self, url: object) -> bool:
+        return super().__contains__(url) or (isinstance(url, str) and self.frontier.known(url))
+
+    def add_new(self, url: str) -> bool:
+        if url in self:
+            return False
+        self.add(url)
+        return True
 
 
 class JobSpider(CivilSpider):
@@ -34,6 +51,7 @@ class JobSpider(CivilSpider):
         self.frontier = frontier
         self.resume_rows = list(resume or ())  # (row, replay the stored answer)
         self.items_written = written if written is not None else set()  # item URLs already in this run's file
+        self.seen = FrontierSeen(frontier)
         self._found: list[str] | None = None
         self._awaiting_item: dict[str, tuple[str, str, str | None, list[str], dict[str, str]]] = {}
 
@@ -107,11 +125,15 @@ class JobSpider(CivilSpider):
                 out = list(super()._parse(response))
                 found, self._found = self._found, None
                 items = [x for x in out if not isinstance(x, Request)]
-                if not items or response.url in self.items_written:
-                    out = [x for x in out if isinstance(x, Request)]
+                page = response.url
+                if page in self.items_written:  # written before the kill: replayed for its links only
+                    dropped = self._forget_images(page)
+                    out = [x for x in out if isinstance(x, Request) and x.url not in dropped]
+                    self.frontier.done(url, outcome, digest=digest, links=found, **self._validators(response))
+                elif not items and page not in self.waiting:  # no item (noindex), none awaiting its images
                     self.frontier.done(url, outcome, digest=digest, links=found, **self._validators(response))
                 else:
-                    for item in items:
+                    for item in items + ([self.waiting[page][0]] if page in self.waiting else []):
                         if isinstance(item, dict):
                             item.setdefault("change", outcome)
                     # 'done' follows once the item is written (item_scraped); until then a resume re-parses
@@ -119,6 +141,23 @@ class JobSpider(CivilSpider):
         finally:
             self._found = None
         yield from out
+
+    def _forget_images(self, page: str) -> set[str]:
+        """Stop waiting for a page's images; return the image URLs no other page waits for."""
+        self.waiting.pop(page, None)
+        dropped = set()
+        for image, pages in list(self.image_waiters.items()):
+            if page in pages:
+                pages.remove(page)
+                if not pages:
+                    del self.image_waiters[image]
+                    dropped.add(image)
+        return dropped
+
+    def closed(self, reason: str) -> None:
+        """Nofollow-only links are recorded when the run ends, not when a process stops (the run resumes)."""
+        if reason == "finished":
+            super().closed(reason)
 
     @staticmethod
     def _validators(response: Response) -> dict[str, str]:

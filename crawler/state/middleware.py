@@ -28,6 +28,11 @@ class AlreadyHandled(Refused):
     """A request for a URL this run has finished (a duplicate after a resume): dropped without a record."""
 
 
+def _is_page(request: Request) -> bool:
+    """A page of the crawl (images are fetched for their page and settled with it; the gate's own files are not)."""
+    return bool(request.meta.get("civil_admitted")) and "civil_image_of" not in request.meta
+
+
 def _frontier(crawler: Crawler) -> Frontier | None:
     return getattr(crawler.spider, "frontier", None)
 
@@ -45,7 +50,7 @@ class ReplayMiddleware:
     def process_request(self, request: Request) -> Response | None:
         frontier = _frontier(self.crawler)
         meta = request.meta
-        if frontier is None or not meta.get("civil_admitted") or meta.get("civil_attempts"):
+        if frontier is None or not _is_page(request) or meta.get("civil_attempts"):
             return None
         if meta.get(REPLAY_META):
             stored = frontier.stored_response(request.url)
@@ -103,4 +108,4 @@ class JournalMiddleware:
     @staticmethod
     def _tracked(request: Request) -> bool:
         meta = request.meta
-        return bool(meta.get("civil_admitted")) and not meta.get(REPLAY_META) and "civil_host" in meta
+        return _is_page(request) and not meta.get(REPLAY_META) and "civil_host" in meta

@@ -483,6 +483,15 @@ class CivilGate:
             host = ""
         self.audit.record(url, host, decision, reason, detail)
 
+    def judge_stored(self, request: Request, response: Response) -> None:
+        """The page verdict for an answer replayed from a job's stored copy (crawler/state): no fetch, no record."""
+        url_origin = origin(request.url)
+        record = self.robots.get(url_origin)
+        signals = signals_from_robots(record.body, self.token, request.url) if record and record.kind == PARSED else []
+        request.meta["civil_page"] = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3,
+                                             robots_signals=[s for s in signals if s.source.startswith("robots")],
+                                             tdm_rules=self._aux_cache.get((url_origin, TDMREP), (None,))[0] or [])
+
     def _reuse(self, request: Request, host: str, response: Response) -> Response:
         """Serve a page already read for terms discovery instead of fetching it again."""
         if not self.budget.take():

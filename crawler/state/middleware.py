@@ -14,7 +14,7 @@ from scrapy import Request
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.gate import Refused
+from crawler.gate import CivilGate, Refused
 from crawler.state.frontier import DONE, RECEIVED, Frontier
 
 if TYPE_CHECKING:
@@ -59,7 +59,11 @@ class ReplayMiddleware:
             status, headers, body = stored
             hdrs = Headers(headers)
             cls = responsetypes.from_args(headers=hdrs, url=request.url, body=body)
-            return cls(url=request.url, status=status, headers=hdrs, body=body, request=request)
+            response = cls(url=request.url, status=status, headers=hdrs, body=body, request=request)
+            gate = self.crawler.get_downloader_middleware(CivilGate)
+            if gate is not None and hasattr(gate, "judge_stored"):
+                gate.judge_stored(request, response)  # the same page verdict a fetch would have had
+            return response
         row = frontier.get(request.url)
         if row is not None and row.run == frontier.run_id and row.state in (RECEIVED, DONE):
             raise AlreadyHandled(f"{request.url} is already handled in this run")

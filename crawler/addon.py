@@ -81,6 +81,7 @@ class CivilAddon:
             "AUTOTHROTTLE_ENABLED": False,
             "CONCURRENT_REQUESTS": 64,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
+            "CONCURRENT_ITEMS": 8,  # Scrapy starts this many tasks per response; our pipelines are synchronous
             "DOWNLOAD_MAXSIZE": settings.getint("CIVIL_MAX_BYTES") + 1,
             "SCHEDULER_PRIORITY_QUEUE": "crawler.frontier.HostAwarePriorityQueue",
             "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",

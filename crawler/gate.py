@@ -141,14 +141,6 @@ class CivilGate:
             return False
         return True
 
-    def record_skip(self, url: str, reason: str, detail: str) -> None:
-        """A URL dropped without a request (e.g. reachable only through nofollow links)."""
-        try:
-            host = split_origin(url)[1]
-        except BadURL:
-            host = ""
-        self.audit.record(url, host, A.SKIPPED, reason, detail)
-
     # -- downloader middleware ------------------------------------------------------------------------
 
     async def process_request(self, request: Request) -> None:
@@ -476,7 +468,7 @@ class CivilGate:
         return policy is None or policy.images_allowed()
 
     def refuse_unfetched(self, url: str, reason: str, detail: str, decision: str = A.REFUSED) -> None:
-        """A URL refused without any request (e.g. an avatar recognised by its URL or markup)."""
+        """A URL decided without any request (an avatar known by its markup; a link reached only via nofollow)."""
         try:
             host = split_origin(url)[1]
         except BadURL:

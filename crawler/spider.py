@@ -166,7 +166,7 @@ class CivilSpider(Spider):
         """Links reachable only through nofollow pages or rel=nofollow anchors get their final record now."""
         for url, page in self.nofollow_only.items():
             if url not in self.seen:
-                self.gate.record_skip(url, "nofollow", f"only linked with nofollow (from {page})")
+                self.gate.refuse_unfetched(url, "nofollow", f"only linked with nofollow (from {page})", A.SKIPPED)
 
     def failed(self, failure: Failure) -> None:
         """Download failures are already in the audit log (the gate records them); nothing more to do."""

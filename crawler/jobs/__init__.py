@@ -1,0 +1,1 @@
+"""Scheduled jobs: job files, the job spider, progress, logs and the run summary."""

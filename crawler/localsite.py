@@ -8,6 +8,7 @@ there, not in the crawler's own bookkeeping.
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -133,6 +134,10 @@ class LocalServer:
         class Server(ThreadingHTTPServer):
             daemon_threads = True
             request_queue_size = 128  # the default backlog of 5 drops SYNs under a crawl's bursts
+
+            def handle_error(self, request: object, client_address: object) -> None:
+                if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed client is not the server's fault
+                    super().handle_error(request, client_address)
 
         self.httpd = Server(("127.0.0.1", port), Handler)
         self.port = self.httpd.server_address[1]

@@ -46,14 +46,29 @@ redis.call('SREM', KEYS[3], ARGV[4])
 return 1
 """
 
-#: KEYS: queue zset, lease hash, in-flight counter. ARGV: member, lease id.
-CLAIM = """
-local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not s then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[2], s .. '\\n' .. ARGV[1])
-redis.call('INCR', KEYS[3])
-return 1
+#: KEYS: queue zset, lease hash, in-flight counter. ARGV: lease id, window, number of acks n, n lease ids to
+#: end first, then the hosts to skip. One round trip per pop: end the finished leases, then move the first of the
+#: first ``window`` queued requests whose host is not skipped into this worker's lease hash. Returns the member.
+CLAIM_NEXT = """
+local n = tonumber(ARGV[3])
+local done = 0
+for i = 4, 3 + n do done = done + redis.call('HDEL', KEYS[2], ARGV[i]) end
+if done > 0 then redis.call('DECRBY', KEYS[3], done) end
+local skip = {}
+for i = 4 + n, #ARGV do skip[ARGV[i]] = true end
+local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
+for i = 1, #members, 2 do
+  local m = members[i]
+  local head = string.sub(m, 1, (string.find(m, '\\n', 1, true) or (#m + 1)) - 1)
+  local sp = string.find(head, ' ', 1, true)
+  if not skip[sp and string.sub(head, sp + 1) or ''] then
+    redis.call('ZREM', KEYS[1], m)
+    redis.call('HSET', KEYS[2], ARGV[1], members[i + 1] .. '\\n' .. m)
+    redis.call('INCR', KEYS[3])
+    return m
+  end
+end
+return false
 """
 
 #: KEYS: lease hash, in-flight counter. ARGV: lease ids.
@@ -148,7 +163,7 @@ class LeasedQueue(PriorityQueue):
     def __init__(self, server: Any, spider: Spider, key: str, serializer: Any = None, *, keys: Keys):
         super().__init__(server, spider, key, serializer)
         self.keys = keys
-        self._push, self._claim = server.register_script(PUSH), server.register_script(CLAIM)
+        self._push, self._claim = server.register_script(PUSH), server.register_script(CLAIM_NEXT)
         self._ids = itertools.count()
 
     def encode(self, request: Request) -> bytes:
@@ -164,17 +179,17 @@ class LeasedQueue(PriorityQueue):
         return bool(self._push(keys=[self.keys.dupefilter, self.key, self.keys.pending],
                                args=[fingerprint, -request.priority, self.encode(request), request.url]))
 
-    def pop_leased(self, busy: Any) -> tuple[Request, str, str] | None:
-        """Take the first queued request whose host ``busy(host)`` does not refuse, under a new lease."""
-        for member in self.server.zrange(self.key, 0, self.WINDOW - 1):
-            head, _, data = member.partition(b"\n")
-            host = head.split(b" ", 1)[1].decode()
-            if busy(host):
-                continue
-            lease = f"{next(self._ids)}"
-            if self._claim(keys=[self.key, self.keys.leases, self.keys.in_flight], args=[member, lease]):
-                return self._decode_request(data), lease, host
-        return None
+    def pop_leased(self, skip: list[str], acks: list[str]) -> tuple[Request, str, str] | None:
+        """End the leases ``acks``, then take the first queued request whose host is not in ``skip`` under a new
+        lease: one round trip (the window is scanned inside Redis, only the chosen request comes back)."""
+        lease = f"{next(self._ids)}"
+        member = self._claim(keys=[self.key, self.keys.leases, self.keys.in_flight],
+                             args=[lease, self.WINDOW, len(acks), *acks, *skip])
+        if not member:
+            return None
+        head, _, data = member.partition(b"\n")
+        host = head.split(b" ", 1)[1].decode() if b" " in head else ""
+        return self._decode_request(data), lease, host
 
 
 class SharedDupeFilter(RFPDupeFilter):
@@ -194,7 +209,8 @@ class SharedDupeFilter(RFPDupeFilter):
 class ClusterScheduler(Scheduler):
     """scrapy-redis's scheduler for Scrapy 2.19: no deprecated calls, leases, reclaim of dead workers."""
 
-    def __init__(self, server: Any, crawler: Crawler, keys: Keys, url: str, *, stale: float, host_prefetch: int):
+    def __init__(self, server: Any, crawler: Crawler, keys: Keys, url: str, *, stale: float, host_prefetch: int,
+                 idle_poll: float = 0.1):
         dupefilter = SharedDupeFilter(server, keys.dupefilter, crawler)
         super().__init__(server, persist=True, queue_key=keys.queue, dupefilter=dupefilter,
                          dupefilter_key=keys.dupefilter)
@@ -210,6 +226,9 @@ class ClusterScheduler(Scheduler):
         self._held: Counter[str] = Counter()  # requests per host this worker holds (leased, not finished)
         self._heart = LoopingCall(self._heartbeat)
         self._last_gc = 0.0
+        self.idle_poll = idle_poll
+        self._starved = False  # the last look at the shared queue found nothing this worker could take
+        self._poll = LoopingCall(self._wake_if_starved)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
@@ -219,7 +238,8 @@ class ClusterScheduler(Scheduler):
             raise ValueError("ClusterScheduler needs CIVIL_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
         keys = Keys(s.get("CIVIL_CLUSTER") or "civilcrawl", s.get("CIVIL_WORKER") or worker_id())
         return cls(sync_client(url), crawler, keys, url, stale=s.getfloat("CIVIL_CLUSTER_WORKER_TIMEOUT", 5.0),
-                   host_prefetch=s.getint("CIVIL_CLUSTER_HOST_PREFETCH", 2))
+                   host_prefetch=s.getint("CIVIL_CLUSTER_HOST_PREFETCH", 2),
+                   idle_poll=s.getfloat("CIVIL_CLUSTER_IDLE_POLL", 0.1))
 
     # -- life cycle ----------------------------------------------------------------------------------------
 
@@ -241,6 +261,8 @@ class ClusterScheduler(Scheduler):
             logger.warning("cluster %s has already finished a crawl (%d URLs seen): its seeds count as seen, so "
                            "nothing new is fetched; use a new --cluster name for a new crawl", self.keys.queue, seen)
         self._heart.start(1.0, now=False)
+        if self.idle_poll > 0:
+            self._poll.start(self.idle_poll, now=False)
         self.crawler.signals.connect(self._failed, signal=request_failed)
 
     def _failed(self, request: Request) -> None:
@@ -250,10 +272,12 @@ class ClusterScheduler(Scheduler):
             finalizer()  # runs _finished once; the garbage collector will not run it again
 
     def close(self, reason: str) -> None:
-        if self._heart.running:
-            self._heart.stop()
-        gc.collect()
+        for loop in (self._heart, self._poll):
+            if loop.running:
+                loop.stop()
+        self._sweep(collect=True)
         try:
+            self._flush_backlog()
             self._flush_acks()
             # hand back whatever this worker still holds (a stop mid-crawl), so the others finish it
             n = self._reclaim(keys=self._reclaim_keys(self.keys.worker), args=[self.keys.worker, -1])
@@ -284,17 +308,23 @@ class ClusterScheduler(Scheduler):
         return True
 
     def next_request(self) -> Request | None:
+        self._sweep()
+        done, self._done = self._done, []
         try:
-            self._flush_acks()
-            self._flush_backlog()
-            got = self.queue.pop_leased(self._busy)
+            self._flush_backlog()  # first: a lease ends only once what its callback yielded is in Redis
+            got = self.queue.pop_leased([h for h, n in self._held.items() if n >= self.host_prefetch], done)
         except UNAVAILABLE as exc:
+            self._done[:0] = done  # ending a lease twice is harmless (HDEL), losing the ack is not
             self.outage.failed("taking a request from the shared queue", exc)
+            self._starved = True
             return None
+        for lease in done:
+            self._live.pop(lease, None)
         self.outage.ok()
         if got is None:
-            self._collect()
+            self._starved = True
             return None
+        self._starved = False
         request, lease, host = got
         self._held[host] += 1
         self._live[lease] = weakref.finalize(request, self._finished, lease, host)
@@ -304,24 +334,77 @@ class ClusterScheduler(Scheduler):
 
     def has_pending_requests(self) -> bool:
         """True while anything is queued or leased anywhere in the cluster (or Redis cannot say)."""
+        self._sweep()
         try:
-            self._flush_acks()
+            self._flush_backlog()
             if self._backlog:
                 return True
-            queued = self.server.zcard(self.keys.queue)
-            in_flight = int(self.server.get(self.keys.in_flight) or 0)
+            self._flush_acks()
+            pipe = self.server.pipeline(transaction=False)
+            pipe.zcard(self.keys.queue)
+            pipe.get(self.keys.in_flight)
+            queued, in_flight = pipe.execute()
         except UNAVAILABLE as exc:
             self.outage.failed("checking for pending requests", exc)
             return True
-        if not queued and in_flight:
-            self._collect()
-        return bool(queued or in_flight)
+        return bool(queued or int(in_flight or 0))
+
+    # -- when Scrapy is done with a request ----------------------------------------------------------------
+
+    def _in_progress(self) -> set[Request] | None:
+        """The engine's requests not yet finished: from the download until its callback's output is handled.
+
+        Scrapy's engine adds a request when it starts downloading it and removes it once the scraper has
+        handled what its callback (or errback) returned: yielded requests are queued (here: in Redis), items
+        have passed the pipelines. None if this Scrapy has no such set (then the garbage collector decides).
+        """
+        slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
+        inprogress = getattr(slot, "inprogress", None)
+        return inprogress if isinstance(inprogress, set) else None
+
+    def _sweep(self, collect: bool = False) -> None:
+        """End the leases of the requests the engine has finished with (no garbage collection on the hot path).
+
+        Every request this scheduler hands out enters the engine's in-progress set in the same synchronous
+        step (``ExecutionEngine._start_scheduled_request``), and this runs only from later reactor steps, so
+        a leased request that is not in the set is done. A request dropped because the crawl is stopping keeps
+        its lease: :meth:`close` hands it back to the cluster.
+        """
+        inprogress = self._in_progress()
+        if inprogress is None:
+            if collect:
+                gc.collect()
+            else:
+                self._collect()
+            return
+        for lease, finalizer in list(self._live.items()):
+            info = finalizer.peek()  # None once finished (its ack may still be on the way)
+            if info is None or info[0] in inprogress:
+                continue
+            if info[0].meta.get("civil_refused") == "shutdown":
+                finalizer.detach()  # not done: never fetched; close() re-queues it for the others
+                del self._live[lease]
+                continue
+            finalizer()  # runs _finished once
 
     def _collect(self) -> None:
-        """End the leases of finished requests caught in reference cycles (at most once a second)."""
+        """Fallback without the engine's in-progress set: end the leases of finished requests caught in
+        reference cycles (at most once a second)."""
         if self._live and time.monotonic() - self._last_gc > 1.0:
             self._last_gc = time.monotonic()
             gc.collect()
+
+    def _wake_if_starved(self) -> None:
+        """Scrapy looks at the scheduler again only when one of its own requests finishes, or on its 5 s
+        heartbeat; work other workers queue meanwhile would wait. While the last look found nothing this
+        worker could take, ask the engine to look again now (every ``CIVIL_CLUSTER_IDLE_POLL`` seconds)."""
+        if not self._starved:
+            return
+        self._starved = False  # next_request sets it again if there is still nothing to take
+        slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()
 
     def __len__(self) -> int:
         return len(self.queue) if hasattr(self, "queue") else 0
@@ -330,9 +413,6 @@ class ClusterScheduler(Scheduler):
         """Scrapy holds the request no more: its callback ran and what it yielded is queued (GC-safe: no I/O)."""
         self._done.append(lease)
         self._held[host] -= 1
-
-    def _busy(self, host: str) -> bool:
-        return self._held[host] >= self.host_prefetch
 
     def _flush_acks(self) -> None:
         if self._done:
@@ -355,9 +435,10 @@ class ClusterScheduler(Scheduler):
     # -- heartbeat and reclaim -----------------------------------------------------------------------------
 
     def _heartbeat(self) -> None:
+        self._sweep()
         try:
-            self._flush_acks()
             self._flush_backlog()
+            self._flush_acks()
             stale = [w.decode() for w in self._beat(keys=[self.keys.workers], args=[self.keys.worker, self.stale_ms])]
         except UNAVAILABLE as exc:
             self.outage.failed("sending this worker's heartbeat", exc)

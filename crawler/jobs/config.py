@@ -43,7 +43,6 @@ class Job:
     art3: bool = False
     out_dir: Path | None = None
     items: bool = True
-    audit: bool = True
     report: bool = False
     max_pages: int = 0
     max_depth: int | None = None
@@ -100,6 +99,10 @@ def _choice(*choices: str) -> Callable[[Any], str | None]:
     return check
 
 
+def _audit_kept(v: Any) -> str | None:
+    return None if v is True else "the audit log is always kept (resume and the report rely on it) — remove this key"
+
+
 PURPOSES = ("search", "archive", "research", "ai-train")
 
 
@@ -111,7 +114,7 @@ TOP: dict[str, Callable[[Any], str | None]] = {
     "redis": _anything, "resume": _anything,
 }
 SECTIONS: dict[str, dict[str, Callable[[Any], str | None]]] = {
-    "outputs": {"dir": _text, "items": _bool, "audit": _bool, "report": _bool},
+    "outputs": {"dir": _text, "items": _bool, "audit": _audit_kept, "report": _bool},
     "limits": {"max_pages": _int(0), "max_depth": _int(0), "delay": _num(0), "host_concurrency": _int(1),
                "max_bytes": _int(0), "timeout": _num(0), "max_time": _num(0)},
     "network": {"allow_private_networks": _bool, "allow_networks": _anything, "resolve": _anything},
@@ -242,7 +245,7 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         purpose=purpose, policies=[base / p for p in policies], terms=data.get("terms") or "policy",
         art3=data.get("art3") is True,
         out_dir=base / out_dir if isinstance(out_dir, str) and out_dir else None,
-        items=outputs.get("items", True), audit=outputs.get("audit", True), report=outputs.get("report", False),
+        items=outputs.get("items", True), report=outputs.get("report", False),
         max_pages=limits.get("max_pages") or 0, max_depth=limits.get("max_depth"),
         delay=float(limits.get("delay", 1.0) if isinstance(limits.get("delay", 1.0), (int, float)) else 1.0),
         host_concurrency=limits.get("host_concurrency") or 1,

@@ -164,3 +164,23 @@ def test_cluster_needs_redis_url(tmp_path):
     p = subprocess.run([sys.executable, "-m", "crawler", "crawl", "http://example.org/", "--contact", CONTACT,
                         "--cluster", "x"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "--cluster needs --redis" in p.stderr
+
+
+def test_job_file_redis_key_makes_a_cluster_worker(tmp_path):
+    """``redis: {url, cluster}`` in a job file reaches the crawl as CIVIL_REDIS_URL / CIVIL_CLUSTER."""
+    import argparse
+
+    from crawler.commands.run import job_settings
+    from crawler.jobs.config import load_job
+
+    path = tmp_path / "job.yaml"
+    path.write_text("seeds: https://example.org/\ncontact: mailto:a@example.org\nstate: state\n"
+                    "redis: {url: 'redis://127.0.0.1:6379/3', cluster: nightly-1}\n", "utf-8")
+    args = argparse.Namespace(verbose=0, progress="off", log_format="text")
+    settings = job_settings(load_job(path), tmp_path / "audit.jsonl", None, args)
+    assert (settings["CIVIL_REDIS_URL"], settings["CIVIL_CLUSTER"]) == ("redis://127.0.0.1:6379/3", "nightly-1")
+    assert "DOWNLOADER_MIDDLEWARES" not in settings, "a cluster worker keeps its frontier in Redis, not SQLite"
+    path.write_text("seeds: https://example.org/\ncontact: mailto:a@example.org\nstate: state\n"
+                    "redis: redis://127.0.0.1:6379/0\n", "utf-8")
+    settings = job_settings(load_job(path), tmp_path / "audit.jsonl", None, args)
+    assert (settings["CIVIL_REDIS_URL"], settings["CIVIL_CLUSTER"]) == ("redis://127.0.0.1:6379/0", "civilcrawl")

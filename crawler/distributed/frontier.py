@@ -46,29 +46,47 @@ redis.call('SREM', KEYS[3], ARGV[4])
 return 1
 """
 
-#: KEYS: queue zset, lease hash, in-flight counter. ARGV: lease id, window, number of acks n, n lease ids to
-#: end first, then the hosts to skip. One round trip per pop: end the finished leases, then move the first of the
-#: first ``window`` queued requests whose host is not skipped into this worker's lease hash. Returns the member.
-CLAIM_NEXT = """
-local n = tonumber(ARGV[3])
+#: KEYS: queue zset, lease hash, in-flight counter. ARGV: lease id, window, key prefix, number of acks n, n lease
+#: ids to end first, then this worker's hosts as "host count" with the host prefetch last. One round trip per pop:
+#: end the finished leases, then look at the first ``window`` queued requests and move the best one into this
+#: worker's lease hash: first a host whose turn has come (per-host gate: gap passed, no pause, nothing out) and
+#: that this worker holds nothing of, then one whose turn has come, then any host it holds nothing of, then any
+#: host it holds fewer than the prefetch of. Only a preference: the gate still decides when a request leaves.
+CLAIM_NEXT = _NOW + """
+local n = tonumber(ARGV[4])
 local done = 0
-for i = 4, 3 + n do done = done + redis.call('HDEL', KEYS[2], ARGV[i]) end
+for i = 5, 4 + n do done = done + redis.call('HDEL', KEYS[2], ARGV[i]) end
 if done > 0 then redis.call('DECRBY', KEYS[3], done) end
-local skip = {}
-for i = 4 + n, #ARGV do skip[ARGV[i]] = true end
+local held, prefetch = {}, tonumber(ARGV[#ARGV])
+for i = 5 + n, #ARGV - 1 do
+  local sp = string.find(ARGV[i], ' ', 1, true)
+  held[string.sub(ARGV[i], 1, sp - 1)] = tonumber(string.sub(ARGV[i], sp + 1))
+end
 local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
+local best, best_rank, ready = nil, 99, {}
 for i = 1, #members, 2 do
   local m = members[i]
   local head = string.sub(m, 1, (string.find(m, '\\n', 1, true) or (#m + 1)) - 1)
   local sp = string.find(head, ' ', 1, true)
-  if not skip[sp and string.sub(head, sp + 1) or ''] then
-    redis.call('ZREM', KEYS[1], m)
-    redis.call('HSET', KEYS[2], ARGV[1], members[i + 1] .. '\\n' .. m)
-    redis.call('INCR', KEYS[3])
-    return m
+  local host = sp and string.sub(head, sp + 1) or ''
+  local h = held[host] or 0
+  if h < prefetch then
+    if ready[host] == nil then
+      local st = redis.call('HMGET', ARGV[3] .. 'host:' .. host, 'next', 'paused')
+      ready[host] = (tonumber(st[1]) or 0) <= now and (tonumber(st[2]) or 0) <= now
+        and redis.call('ZCOUNT', ARGV[3] .. 'leases:' .. host, now, '+inf') == 0
+    end
+    local rank = (ready[host] and 0 or 2) + (h > 0 and 1 or 0)
+    if rank < best_rank then best, best_rank = i, rank end
+    if rank == 0 then break end
   end
 end
-return false
+if not best then return false end
+local m = members[best]
+redis.call('ZREM', KEYS[1], m)
+redis.call('HSET', KEYS[2], ARGV[1], members[best + 1] .. '\\n' .. m)
+redis.call('INCR', KEYS[3])
+return m
 """
 
 #: KEYS: lease hash, in-flight counter. ARGV: lease ids.
@@ -118,7 +136,7 @@ class Keys:
     """The Redis keys of one cluster, as seen by one worker."""
 
     def __init__(self, cluster: str, worker: str):
-        p = self._p = key_prefix(cluster)
+        p = self._p = self.prefix = key_prefix(cluster)
         self.queue, self.dupefilter, self.seen = p + "requests", p + "dupefilter", p + "seen"
         self.workers, self.in_flight = p + "workers", p + "in-flight"
         self.worker = worker
@@ -179,12 +197,14 @@ class LeasedQueue(PriorityQueue):
         return bool(self._push(keys=[self.keys.dupefilter, self.key, self.keys.pending],
                                args=[fingerprint, -request.priority, self.encode(request), request.url]))
 
-    def pop_leased(self, skip: list[str], acks: list[str]) -> tuple[Request, str, str] | None:
-        """End the leases ``acks``, then take the first queued request whose host is not in ``skip`` under a new
-        lease: one round trip (the window is scanned inside Redis, only the chosen request comes back)."""
+    def pop_leased(self, held: dict[str, int], prefetch: int, acks: list[str]) -> tuple[Request, str, str] | None:
+        """End the leases ``acks``, then take the best queued request (see CLAIM_NEXT) under a new lease, skipping
+        hosts of which this worker ``held`` ``prefetch`` already: one round trip, the window is scanned inside
+        Redis and only the chosen request comes back."""
         lease = f"{next(self._ids)}"
         member = self._claim(keys=[self.key, self.keys.leases, self.keys.in_flight],
-                             args=[lease, self.WINDOW, len(acks), *acks, *skip])
+                             args=[lease, self.WINDOW, self.keys.prefix, len(acks), *acks,
+                                   *(f"{h} {n}" for h, n in held.items() if n > 0), prefetch])
         if not member:
             return None
         head, _, data = member.partition(b"\n")
@@ -312,7 +332,7 @@ class ClusterScheduler(Scheduler):
         done, self._done = self._done, []
         try:
             self._flush_backlog()  # first: a lease ends only once what its callback yielded is in Redis
-            got = self.queue.pop_leased([h for h, n in self._held.items() if n >= self.host_prefetch], done)
+            got = self.queue.pop_leased(self._held, self.host_prefetch, done)
         except UNAVAILABLE as exc:
             self._done[:0] = done  # ending a lease twice is harmless (HDEL), losing the ack is not
             self.outage.failed("taking a request from the shared queue", exc)

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
 #: KEYS: host hash, lease zset. ARGV: gap ms, margin ms, concurrency, lease ms, token, max back-off ms, ttl ms.
-#: Returns {granted, wait ms (-1: all leases out), errors, pause ms left}.
+#: Returns {granted, wait ms (-1: all leases out), errors, pause ms left}. 'next' (when the gap will have passed) is
+#: only a hint for the shared queue, which prefers requests of hosts whose turn has come (frontier.CLAIM_NEXT).
 ACQUIRE = _NOW + """
 local h = redis.call('HMGET', KEYS[1], 'last', 'paused', 'errors')
 local last, paused, errors = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
@@ -38,7 +39,7 @@ local left = math.max(0, paused - now)
 if now < ready then return {0, ready - now, errors, left} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {0, -1, errors, left} end
-redis.call('HSET', KEYS[1], 'last', now)
+redis.call('HSET', KEYS[1], 'last', now, 'next', now + (gap > 0 and gap + tonumber(ARGV[2]) or 0))
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 redis.call('PEXPIRE', KEYS[2], ARGV[7])

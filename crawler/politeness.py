@@ -28,6 +28,8 @@ class HostState:
     active: int = 0  # requests holding a turn (waiting out the gap, or in flight)
     in_flight: int = 0
     waiting: int = 0
+    # The later of the last start and the last finish: a gap counted from the previous answer holds at the
+    # server even when a start left the client late (a busy event loop, a slow connect).
     last_start: float = float("-inf")
     paused_until: float = 0.0
     pause_reason: str = ""
@@ -135,6 +137,7 @@ class Politeness:
     def release(self, host: str, *, server_error: bool = False, ok: bool = False) -> None:
         """A request of ``host`` has finished; adjust the back-off and let the next one in."""
         st = self.state(host)
+        st.last_start = max(st.last_start, time.monotonic())
         st.in_flight = max(0, st.in_flight - 1)
         st.active = max(0, st.active - 1)
         if server_error:

@@ -47,8 +47,10 @@ return {1, 0, errors, left}
 """
 
 #: KEYS: host hash, lease zset. ARGV: token, error delta (1: server error, -1: success, 0: neither).
-RELEASE = """
+#: The gap then counts from this finish too: a start that left its worker late cannot shorten it.
+RELEASE = _NOW + """
 redis.call('ZREM', KEYS[2], ARGV[1])
+if (tonumber(redis.call('HGET', KEYS[1], 'last')) or 0) < now then redis.call('HSET', KEYS[1], 'last', now) end
 local d = tonumber(ARGV[2])
 if d > 0 then redis.call('HINCRBY', KEYS[1], 'errors', 1)
 elseif d < 0 and tonumber(redis.call('HGET', KEYS[1], 'errors') or '0') > 0 then

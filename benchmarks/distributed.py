@@ -136,7 +136,7 @@ def main() -> None:
     import os
 
     print(f"{os.cpu_count()} CPUs; server, Redis and the workers share them")
-    ceiling = a.hosts / max(a.delay + MARGIN, a.latency)
+    ceiling = a.hosts / (a.delay + MARGIN + a.latency)  # a host's gap counts from its previous answer
     with LocalServer({h: site(a.pages, a.delay, a.latency) for h in hosts}) as srv:
         table(f"Latency-bound: {a.hosts} hosts x {a.pages + 1} pages, Crawl-delay {a.delay} s, every answer "
               f"{a.latency * 1000:.0f} ms, {a.concurrency} requests per worker (one worker can do at most "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any
 from datetime import datetime, timezone
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 ROBOTS_META = "civil_robots"  # marks our own robots.txt fetches; value: the origin they are for
 AUX_META = "civil_aux"  # other files read for a decision (tdmrep.json, ai.txt): (label, origin)
 TDMREP, AITXT = "/.well-known/tdmrep.json", "/ai.txt"
+_SITEMAP = re.compile(rb"(?im)^[ \t]*site-?map[ \t]*:[ \t]*(\S+)")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
@@ -214,8 +216,9 @@ class CivilGate:
         self.politeness.release(host, server_error=server_error, ok=status < 400)
         if ROBOTS_META in meta or AUX_META in meta:
             label, target = (("robots-txt", meta[ROBOTS_META]) if ROBOTS_META in meta else meta[AUX_META])
-            self.audit.record(request.url, host, A.FETCHED, label, f"{label} for {target}",
-                              status=status, **self._timing(meta))
+            sitemaps = _SITEMAP.findall(response.body[:PARSE_LIMIT]) if label == "robots-txt" and status == 200 else []
+            self.audit.record(request.url, host, A.FETCHED, label, f"{label} for {target}", status=status,
+                              sitemaps=[u.decode("utf-8", "replace") for u in sitemaps] or None, **self._timing(meta))
             return response
         note = ""
         if status in (429, 503):

@@ -34,6 +34,7 @@ def test_polite_crawl_of_one_site(crawl, server):
     assert min(server.gaps(hits)) >= 0.3, "Crawl-delay 0.3 holds at the server"
     base = server.url("ok.test", "")
     assert r.final(base + "/private/x")["reason"] == "robots"
+    assert r.final(base + "/robots.txt")["sitemaps"] == ["http://ok.test/sitemap.xml"], "sitemaps are recorded"
     assert r.final("http://elsewhere.test/")["decision"] == "skipped"
     assert not r.decisions("mailto:")
     for path in ("/", "/a", "/b", "/c", "/d", "/robots.txt"):

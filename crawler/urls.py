@@ -17,12 +17,14 @@ def split_origin(url: str) -> tuple[str, str, int]:
     try:
         parts = urlsplit(url)
         port = parts.port
+        host = (parts.hostname or "").rstrip(".")
     except ValueError as exc:
         raise BadURL(f"{url!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise BadURL(f"{url!r}: only http and https URLs can be crawled")
-    host = (parts.hostname or "").rstrip(".")
+    if any(c in host for c in " \t\r\n<>\"{}|\\^`"):
+        raise BadURL(f"{url!r}: the host name has characters no host name can have")
     if not host:
         raise BadURL(f"{url!r}: the URL has no host")
     return scheme, host, port or _DEFAULT_PORTS[scheme]
@@ -46,12 +48,15 @@ def absolute_link(base: str, href: str) -> str | None:
     href = href.strip().split("#", 1)[0]
     if not href:
         return None
-    if href[0] == "?":
-        url = urljoin(base, href)
-    else:
-        # A relative reference depends only on the base up to its last '/' (RFC 3986 §5.2.3), and pages
-        # of one folder share most links: resolving against that prefix makes the cache hit.
-        url = _join(_folder(base), href)
+    try:
+        if href[0] == "?":
+            url = urljoin(base, href)
+        else:
+            # A relative reference depends only on the base up to its last '/' (RFC 3986 §5.2.3), and pages
+            # of one folder share most links: resolving against that prefix makes the cache hit.
+            url = _join(_folder(base), href)
+    except ValueError:  # e.g. "http://[::1": handed on as written, so the gate records it as a bad URL
+        return href if href.lower().startswith(("http:", "https:", "//")) else None
     return url if url.startswith(("http://", "https://")) else None
 
 

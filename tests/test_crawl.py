@@ -206,3 +206,13 @@ def test_bad_seed_exits_2(server):
     p = subprocess.run([sys.executable, "-m", "crawler", "crawl", "ftp://example.org/", "--contact", CONTACT],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "only http and https" in p.stderr
+
+
+def test_garbage_links_are_logged_refusals_not_crashes(crawl, server):
+    r = crawl("garbage.test", args=("--delay", "0"))
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    bad = {x["url"] for x in r.audit if x["reason"] == "bad-url"}
+    assert {"http://[::1", "http://[zz]/", "http://a.test:99999/", "http://exa mple.com/"} <= bad
+    assert r.final(server.url("garbage.test", "/ok"))["decision"] == "fetched"
+    assert server.url("garbage.test") in {i["url"] for i in r.items}

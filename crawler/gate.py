@@ -30,6 +30,8 @@ from crawler.optout.aitxt import parse as parse_aitxt
 from crawler.optout.robots_lines import signals_from_robots
 from crawler.optout.tdmrep import parse_file as parse_tdmrep
 from crawler.optout.tdmrep import tdm_signal
+from crawler.bodies import ACCEPT_ENCODING, TooLarge
+from crawler.bodies import decode as decode_body
 from crawler.imagegate import AUDIT_REASONS, ImageJudge, is_image
 from crawler.page import inspect
 from crawler.policy import Policy, load_policy_set
@@ -214,6 +216,15 @@ class CivilGate:
         status = response.status
         server_error = status in RETRY_STATUSES
         self.politeness.release(host, server_error=server_error, ok=status < 400)
+        try:  # every check below reads the real bytes: undo gzip/deflate here, under the size cap
+            response = decode_body(response, self.max_bytes)
+        except ValueError as exc:
+            too_large = isinstance(exc, TooLarge)
+            request.meta["civil_refused"] = "too-large" if too_large else "error"
+            if ROBOTS_META not in meta and AUX_META not in meta:
+                self.audit.record(request.url, host, A.REFUSED if too_large else A.FETCHED,
+                                  "too-large" if too_large else "error", str(exc), status=status, **self._timing(meta))
+            raise Refused(str(exc)) from None
         if ROBOTS_META in meta or AUX_META in meta:
             label, target = (("robots-txt", meta[ROBOTS_META]) if ROBOTS_META in meta else meta[AUX_META])
             sitemaps = _SITEMAP.findall(response.body[:PARSE_LIMIT]) if label == "robots-txt" and status == 200 else []
@@ -324,6 +335,7 @@ class CivilGate:
         meta["civil_bytes"] = 0
         meta["civil_gap"] = self.politeness.state(host).effective_gap  # the gap this start was held to
         request.headers["User-Agent"] = self.user_agent  # identity is a floor: set last, over any other setting
+        request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what crawler.bodies can undo under a size cap
 
     def _pin_slot(self, request: Request) -> None:
         """Make Scrapy's download slot a pass-through: the gate alone paces, so a start here is a start there."""
@@ -478,14 +490,22 @@ class CivilGate:
             host = ""
         self.audit.record(url, host, decision, reason, detail)
 
-    def judge_stored(self, request: Request, response: Response) -> None:
-        """The page verdict for an answer replayed from a job's stored copy (crawler/state): no fetch, no record."""
+    def judge_stored(self, request: Request, response: Response) -> Response:
+        """The page verdict for an answer replayed from a job's stored copy (crawler/state): no fetch, no record.
+
+        Returns the response as the spider must see it (its Content-Encoding undone).
+        """
+        try:
+            response = decode_body(response, self.max_bytes)
+        except ValueError:
+            response = response.replace(body=b"")  # stored before it was refused: read nothing from it
         url_origin = origin(request.url)
         record = self.robots.get(url_origin)
         signals = signals_from_robots(record.body, self.token, request.url) if record and record.kind == PARSED else []
         request.meta["civil_page"] = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3,
                                              robots_signals=[s for s in signals if s.source.startswith("robots")],
                                              tdm_rules=self._aux_cache.get((url_origin, TDMREP), (None,))[0] or [])
+        return response
 
     def _reuse(self, request: Request, host: str, response: Response) -> Response:
         """Serve a page already read for terms discovery instead of fetching it again."""

@@ -187,3 +187,26 @@ SITES["garbage.test"] = Site({
                     '<a href="\x00/nul">n</a></html>'.encode() + b'<a href="/caf\xe9">latin</a>'),
     "/ok": Reply(body=html("ok")),
 })
+
+# -- compressed bodies (most real servers gzip HTML and robots.txt) ------------------------------------------
+import gzip as _gzip  # noqa: E402
+import zlib as _zlib  # noqa: E402
+
+
+def _gz(text: str) -> bytes:
+    return _gzip.compress(text.encode())
+
+
+SITES["gzip.test"] = Site({
+    "/robots.txt": Reply(body=_gz("User-agent: *\nDisallow: /private/\n"), content_type="text/plain",
+                         headers={"Content-Encoding": "gzip"}),
+    "/": Reply(body=_gz('<html><head><title>zipped</title></head><body><p>hello zip</p><a href="/a">a</a>'
+                        '<a href="/private/x">p</a><a href="/bomb">b</a><a href="/raw">r</a></body></html>'),
+               headers={"Content-Encoding": "gzip"}),
+    "/a": Reply(body=_gz('<html><head><meta name="robots" content="noindex"></head><body>a</body></html>'),
+                headers={"Content-Encoding": "gzip"}),
+    "/raw": Reply(body=_zlib.compress(b"<html><title>deflated</title><p>raw</p></html>"),
+                  headers={"Content-Encoding": "deflate"}),
+    "/bomb": Reply(body=_gzip.compress(b"<p>" + b"a" * 5_000_000), headers={"Content-Encoding": "gzip"}),
+    "/private/x": Reply(body=html("secret")),
+})

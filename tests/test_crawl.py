@@ -216,3 +216,16 @@ def test_garbage_links_are_logged_refusals_not_crashes(crawl, server):
     assert {"http://[::1", "http://[zz]/", "http://a.test:99999/", "http://exa mple.com/"} <= bad
     assert r.final(server.url("garbage.test", "/ok"))["decision"] == "fetched"
     assert server.url("garbage.test") in {i["url"] for i in r.items}
+
+
+def test_compressed_bodies_are_read_and_bombs_refused(crawl, server):
+    r = crawl("gzip.test", args=("--delay", "0", "--max-bytes", "1000000"))
+    assert r.returncode == 0, r.stderr
+    assert r.final(server.url("gzip.test", "/private/x"))["reason"] == "robots", "a gzipped robots.txt is obeyed"
+    items = {i["url"]: i for i in r.items}
+    assert items[server.url("gzip.test")]["text"].startswith("hello zip") and items[server.url("gzip.test")]["links"]
+    assert r.final(server.url("gzip.test", "/a"))["reason"] == "noindex", "directives read from the decoded page"
+    assert items[server.url("gzip.test", "/raw")]["title"] == "deflated"
+    bomb = r.final(server.url("gzip.test", "/bomb"))
+    assert bomb["decision"] == "refused" and bomb["reason"] == "too-large"
+    assert all(h.headers.get("Accept-Encoding") == "gzip, deflate" for h in server.hits_for("gzip.test"))

@@ -62,7 +62,7 @@ class ReplayMiddleware:
             response = cls(url=request.url, status=status, headers=hdrs, body=body, request=request)
             gate = self.crawler.get_downloader_middleware(CivilGate)
             if gate is not None and hasattr(gate, "judge_stored"):
-                gate.judge_stored(request, response)  # the same page verdict a fetch would have had
+                response = gate.judge_stored(request, response)  # the same page verdict a fetch would have had
             return response
         row = frontier.get(request.url)
         if row is not None and row.run == frontier.run_id and row.state in (RECEIVED, DONE):

@@ -32,6 +32,7 @@ from crawler.optout.tdmrep import parse_file as parse_tdmrep
 from crawler.optout.tdmrep import tdm_signal
 from crawler.bodies import ACCEPT_ENCODING, TooLarge
 from crawler.bodies import decode as decode_body
+from crawler.images.context import personal_context
 from crawler.imagegate import AUDIT_REASONS, ImageJudge, is_image
 from crawler.page import inspect
 from crawler.policy import Policy, load_policy_set
@@ -477,10 +478,17 @@ class CivilGate:
         request.meta["civil_image"] = verdict
         return response.replace(body=verdict.clean or b"")
 
-    def images_allowed(self, url: str) -> bool:
-        """Whether the site's policy lets images be collected (``images: {collect: false}`` says no)."""
-        policy = self._policy_for(url)
-        return policy is None or policy.images_allowed()
+    def admit_image(self, url: str, attrs: dict[str, str], page: str, verdict: Any) -> bool:
+        """Decide on an image a page shows, before any request: the page's directives, the site's policy,
+        and markup or a URL that says "a person" (refused unseen). Refusals are recorded."""
+        policy = self._policy_for(page)
+        why_not = "noimageindex" if not verdict.images_allowed else (
+            "policy" if policy is not None and not policy.images_allowed() else None)
+        if why_not:
+            self.refuse_unfetched(url, why_not, f"no images from {page}", A.SKIPPED)
+        elif why := personal_context(url, attrs):
+            self.refuse_unfetched(url, "personal-image", f"{why}; not fetched")
+        return why_not is None and why is None
 
     def refuse_unfetched(self, url: str, reason: str, detail: str, decision: str = A.REFUSED) -> None:
         """A URL decided without any request (an avatar known by its markup; a link reached only via nofollow)."""

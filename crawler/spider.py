@@ -11,7 +11,6 @@ from twisted.python.failure import Failure
 
 from crawler import audit as A
 from crawler.extract import images_of, links_of, text_of, title_of
-from crawler.images.context import personal_context
 from crawler.images.store import ImageStore
 from crawler.gate import CivilGate
 from crawler.urls import BadURL, origin
@@ -114,16 +113,11 @@ class CivilSpider(Spider):
                         depth: int) -> Iterator[Any]:
         """Request the page's images; the page's item leaves once all of them are decided."""
         page = item["url"]
-        why_not = None if verdict.images_allowed else "noimageindex"
-        if why_not is None and not self.gate.images_allowed(page):
-            why_not = "policy"
         wanted = []
         for url, attrs in images:
-            if why_not:
-                self.gate.refuse_unfetched(url, why_not, f"no images from {page}", A.SKIPPED)
-            elif why := personal_context(url, attrs):
-                self.gate.refuse_unfetched(url, "personal-image", f"{why}; not fetched")
-            elif url in self.image_results:
+            if not self.gate.admit_image(url, attrs, page, verdict):
+                continue
+            if url in self.image_results:
                 if self.image_results[url] is not None:
                     item["images"].append(self.image_results[url])
             else:

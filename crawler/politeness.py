@@ -97,11 +97,11 @@ class Politeness:
                 try:
                     await fut  # the releaser hands its slot over (active stays counted)
                 except BaseException:
-                    if not fut.done() or fut.cancelled():
-                        st.queue.remove(fut) if fut in st.queue else None
-                        raise
-                    st.active -= 1
-                    self._wake_next(st)
+                    if fut.done() and not fut.cancelled():  # the slot was handed over just before: give it back
+                        st.active -= 1
+                        self._wake_next(st)
+                    elif fut in st.queue:
+                        st.queue.remove(fut)
                     raise
             else:
                 st.active += 1

@@ -43,12 +43,15 @@ def text_of(root: etree._Element) -> str:
     return " ".join(" ".join(target.itertext()).split())
 
 
+def base_of(root: etree._Element, page_url: str) -> str:
+    """The URL relative links resolve against: ``<base href>`` when the page has one."""
+    base_el = root.find(".//base[@href]")
+    return (absolute_link(page_url, base_el.get("href", "")) or page_url) if base_el is not None else page_url
+
+
 def links_of(root: etree._Element, page_url: str) -> list[tuple[str, bool]]:
     """Absolute http(s) links of ``<a>`` and ``<area>``, with a flag for ``rel=nofollow``; in page order."""
-    base = page_url
-    base_el = root.find(".//base[@href]")
-    if base_el is not None:
-        base = absolute_link(page_url, base_el.get("href", "")) or page_url
+    base = base_of(root, page_url)
     out: list[tuple[str, bool]] = []
     for el in root.iter("a", "area"):
         href = el.get("href")
@@ -82,6 +85,7 @@ def _largest(srcset: str) -> str | None:
 def images_of(root: etree._Element, page_url: str) -> list[tuple[str, dict[str, str]]]:
     """One URL per ``<img>`` (its largest ``srcset``/``<picture><source>`` candidate, else ``src``), with the
     attributes that may say "a person" (alt, class, id, title), in page order, without duplicates."""
+    base = base_of(root, page_url)
     out: dict[str, dict[str, str]] = {}
     for img in root.iter("img"):
         candidates = []
@@ -92,7 +96,7 @@ def images_of(root: etree._Element, page_url: str) -> list[tuple[str, dict[str, 
             candidates += [s.get("srcset", "") for s in picture.iter("source")]
         candidates.append(img.get("srcset", ""))
         href = next((c for c in (_largest(x) for x in candidates if x) if c), None) or img.get("src")
-        if href and (url := absolute_link(page_url, href)) and url not in out:
+        if href and (url := absolute_link(base, href)) and url not in out:
             attrs = {k: img.get(k) for k in _CONTEXT_ATTRS if img.get(k)}
             if parent is not None:
                 attrs["parent-class"] = parent.get("class", "")

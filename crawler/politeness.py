@@ -119,16 +119,15 @@ class Politeness:
 
     async def _wait_turn(self, host: str, st: HostState) -> float:
         """Wait out the host's gap and pause (a cluster asks Redis instead); return the seconds waited."""
-        paced = 0.0
+        began = time.monotonic()
         while True:
             self._check_stopping()
             gap = st.effective_gap
             ready = max(st.last_start + (gap + GAP_MARGIN if gap else 0.0), st.paused_until)
-            delay = ready - time.monotonic()
-            if delay <= 0:
-                return paced
-            await self._sleep(delay)  # the pause may grow meanwhile, so look again
-            paced += delay
+            now = time.monotonic()
+            if ready <= now:
+                return now - began
+            await self._sleep(ready - now)  # sleeps may end early (to notice a stop) and pauses grow: look again
 
     def _check_stopping(self) -> None:
         if self._closing or (self.stopping is not None and self.stopping()):

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, StopDownload
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from crawler import audit as A
 from crawler.audit import AuditLog
@@ -26,9 +26,7 @@ from crawler.netguard import GuardRefusal, NetworkGuard
 from crawler.politeness import PageBudget, Politeness, ShutdownError
 from crawler.optout import decide
 from crawler.optout.aitxt import aitxt_signal
-from crawler.optout.aitxt import parse as parse_aitxt
 from crawler.optout.robots_lines import signals_from_robots
-from crawler.optout.tdmrep import parse_file as parse_tdmrep
 from crawler.optout.tdmrep import tdm_signal
 from crawler.bodies import ACCEPT_ENCODING, TooLarge
 from crawler.bodies import decode as decode_body
@@ -36,9 +34,9 @@ from crawler.images.context import personal_context
 from crawler.imagegate import AUDIT_REASONS, ImageJudge, is_image
 from crawler.page import inspect
 from crawler.policy import Policy, load_policy_set
-from crawler.terms.finder import TermsResult, find_terms
-from crawler.robots import (ALLOW_ALL, MAX_REDIRECTS, PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore,
-                            record_from_response, retry_after_seconds, unreachable)
+from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused
+from crawler.terms.finder import TermsResult
+from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore, retry_after_seconds
 from crawler.urls import BadURL, origin, split_origin
 
 if TYPE_CHECKING:
@@ -46,18 +44,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ROBOTS_META = "civil_robots"  # marks our own robots.txt fetches; value: the origin they are for
-AUX_META = "civil_aux"  # other files read for a decision (tdmrep.json, ai.txt): (label, origin)
-TDMREP, AITXT = "/.well-known/tdmrep.json", "/ai.txt"
 _SITEMAP = re.compile(rb"(?im)^[ \t]*site-?map[ \t]*:[ \t]*(\S+)")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
-class Refused(IgnoreRequest):
-    """A request the gate refused; its audit record is already written."""
-
-
-class CivilGate:
+class CivilGate(DecisionReads):
     """Downloader middleware enforcing robots.txt, the network guard, the page budget and per-host pace."""
 
     def __init__(self, crawler: Crawler):
@@ -431,39 +422,6 @@ class CivilGate:
         self._refuse_by_signals(request, host, signals)
         request.meta["civil_robot_signals"] = [s for s in signals if s.source.startswith("robots")]
 
-    async def terms_for(self, url_origin: str, *, guess_paths: bool = False) -> TermsResult:
-        """The terms-of-service verdict for an origin, read once through this gate (robots.txt and pace apply)."""
-        if url_origin in self._terms:
-            return self._terms[url_origin]
-        pending = self._terms_pending.get(url_origin)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        fut: asyncio.Future[TermsResult] = asyncio.get_running_loop().create_future()
-        self._terms_pending[url_origin] = fut
-        home = url_origin + "/"
-
-        async def fetch(url: str) -> tuple[int, Any, str] | None:
-            request = Request(url, dont_filter=True, priority=900, meta={AUX_META: ("terms", url_origin)})
-            try:
-                response = await self.crawler.engine.download_async(request)
-            except Exception:
-                return None
-            if url == home and response.status == 200:
-                self._prefetched[url] = response  # the crawl will want it too: fetch it once
-            text = response.text if isinstance(response, TextResponse) else ""
-            return response.status, response.headers, text
-
-        try:
-            result = await find_terms(fetch, home, guess_paths=guess_paths)
-        except Exception as exc:  # unreadable terms are a missing verdict, not a crash
-            logger.warning("terms of %s could not be read: %s", url_origin, exc)
-            result = TermsResult()
-        self._terms[url_origin] = result
-        self.crawler.stats.set_value(f"civil/terms/{url_origin}", result.describe())
-        fut.set_result(result)
-        del self._terms_pending[url_origin]
-        return result
-
     async def _judge_image(self, request: Request, response: Response, host: str, reason: str, detail: str) -> Response:
         """Refuse personal images before any other component sees their bytes; keep accepted ones stripped."""
         verdict = await self.images.judge(response.body)
@@ -515,51 +473,9 @@ class CivilGate:
                                              tdm_rules=self._aux_cache.get((url_origin, TDMREP), (None,))[0] or [])
         return response
 
-    def _reuse(self, request: Request, host: str, response: Response) -> Response:
-        """Serve a page already read for terms discovery instead of fetching it again."""
-        if not self.budget.take():
-            self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
-        verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3)
-        request.meta["civil_page"] = verdict
-        reason, detail = verdict.refusal() or ("ok", "")
-        self.audit.record(request.url, host, A.FETCHED, reason, f"{detail}; read once for terms discovery".lstrip("; "),
-                          status=response.status)
-        return response.replace(request=request)
-
     def _refuse_by_signals(self, request: Request, host: str, signals: list) -> None:
         if signals and not (decision := decide(signals, self.purpose, art3=self.art3)).allowed:
             self._refuse(request, host, decision.reason or "purpose", decision.detail)
-
-    async def _aux(self, url_origin: str, path: str) -> Any:
-        """A well-known file of an origin (tdmrep.json, ai.txt), fetched once through this gate; None if absent."""
-        key = (url_origin, path)
-        if key in self._aux_cache:
-            return self._aux_cache[key][0]
-        pending = self._aux_pending.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._aux_pending[key] = fut
-        value = None
-        try:
-            label = "tdmrep" if path == TDMREP else "ai-txt"
-            request = Request(url_origin + path, dont_filter=True, priority=900, meta={
-                AUX_META: (label, url_origin), "dont_redirect": True, "dont_retry": True,
-                "handle_httpstatus_all": True, "download_maxsize": PARSE_LIMIT})
-            try:
-                response = await self.crawler.engine.download_async(request)
-            except Exception:  # refused (robots, guard) or unreachable: the signal is unknown, not an error
-                response = None
-            if response is not None and response.status == 200:
-                value = parse_tdmrep(response.body) if path == TDMREP else parse_aitxt(
-                    response.body.decode("utf-8", "ignore"))
-            self._aux_cache[key] = (value,)
-            fut.set_result(value)
-            return value
-        finally:
-            if not fut.done():
-                fut.set_result(None)
-            del self._aux_pending[key]
 
     def _pace_detail(self, host: str, meta: dict[str, Any]) -> str:
         st = self.politeness.state(host)
@@ -586,63 +502,6 @@ class CivilGate:
             return split_origin(request.url)[1]
         except BadURL:
             return ""
-
-    # -- robots.txt -----------------------------------------------------------------------------------------
-
-    async def robots_for(self, url: str) -> RobotsRecord:
-        """The robots.txt record for a URL's origin, fetching it (politely, through this gate) when needed."""
-        return await self._robots_for(origin(url))
-
-    async def _robots_for(self, url_origin: str) -> RobotsRecord:
-        record = self.robots.get(url_origin)
-        if record is not None and record.fresh(time.time()):
-            return record
-        pending = self._robots_pending.get(url_origin)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        fut: asyncio.Future[RobotsRecord] = asyncio.get_running_loop().create_future()
-        self._robots_pending[url_origin] = fut
-        try:
-            record = await self._fetch_robots(url_origin, record)
-            self.robots.put(record)
-            fut.set_result(record)
-            if record.sitemaps:
-                self.crawler.stats.set_value(f"civil/sitemaps/{url_origin}", record.sitemaps)
-            return record
-        except BaseException as exc:
-            fut.set_exception(exc)
-            fut.exception()  # mark retrieved
-            raise
-        finally:
-            del self._robots_pending[url_origin]
-
-    async def _fetch_robots(self, url_origin: str, previous: RobotsRecord | None) -> RobotsRecord:
-        url = f"{url_origin}/robots.txt"
-        for _ in range(MAX_REDIRECTS + 1):
-            request = Request(url, dont_filter=True, priority=1000, meta={
-                ROBOTS_META: url_origin, "dont_redirect": True, "dont_retry": True,
-                "handle_httpstatus_all": True, "dont_obey_robotstxt": True})
-            try:
-                response = await self.crawler.engine.download_async(request)
-            except Refused:
-                if request.meta.get("civil_refused") == "shutdown":
-                    raise
-                return unreachable(url_origin, f"{url}: {request.meta.get('civil_refused')}", previous, time.time())
-            except Exception as exc:
-                return unreachable(url_origin, f"{url}: {type(exc).__name__}: {exc}", previous, time.time())
-            location = response.headers.get("Location")
-            if 300 <= response.status < 400 and location:
-                url = urljoin(url, location.decode("latin-1"))
-                try:
-                    split_origin(url)
-                except BadURL as exc:
-                    return unreachable(url_origin, f"redirect to a bad URL: {exc}", previous, time.time())
-                continue
-            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
-            return record_from_response(url_origin, response.status, response.body, url, retry_after,
-                                        previous, time.time())
-        return RobotsRecord(url_origin, ALLOW_ALL, time.time(), None,
-                            f"more than {MAX_REDIRECTS} redirects: treated as unavailable (4xx), all allowed")
 
     # -- size caps (signals) ------------------------------------------------------------------------------
 

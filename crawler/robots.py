@@ -15,6 +15,7 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 from pathlib import Path
 
 from protego import Protego

@@ -1,8 +1,12 @@
 """The gate: the one decision point every outgoing request passes, and the only writer of audit records.
 
-Order of checks for a page: scope and depth, network guard, robots.txt, page budget, then the per-host
-pace. Refusals raise ``IgnoreRequest`` after writing their audit record; a fetched URL gets its record
-when its answer is back, so every URL considered ends with exactly one final decision.
+Before a request leaves: scope and depth, the site's policy and terms, the network guard, robots.txt,
+opt-out signals known in advance, the page budget, then the host's turn (crawler.politeness). When its
+answer is back: pauses and retries on 429/5xx, the body decoded under the size cap, images judged in
+memory (crawler.imagegate), pages read once for their directives and signals (crawler.page). Refusals
+raise ``Refused`` after writing their audit record; a fetched URL gets its record when its answer is
+back, so every URL considered ends with exactly one final decision. What the gate fetches to decide
+(robots.txt, tdmrep.json, ai.txt, terms pages) is in crawler.reads.
 """
 
 from __future__ import annotations

@@ -30,14 +30,8 @@ class FrontierSeen(SeenSet):
         super().__init__()
         self.frontier = frontier
 
-    def __contains__(self, url: object) -> bool:
+    def __contains__(self, url: object) -> bool:  # SeenSet.add_new asks this, so the frontier counts too
         return super().__contains__(url) or (isinstance(url, str) and self.frontier.known(url))
-
-    def add_new(self, url: str) -> bool:
-        if url in self:
-            return False
-        self.add(url)
-        return True
 
 
 class JobSpider(CivilSpider):

@@ -59,27 +59,24 @@ def load_policy_set(folders: Sequence[str | PathLike[str]] = (), *, bundled: boo
     """The bundled policies (unless ``bundled=False``) then each folder in order, later overriding earlier."""
     from crawler.policy.bundled import bundled_dir
 
-    layers, problems = [], []
-    for folder in ([bundled_dir()] if bundled else []) + [Path(f) for f in folders]:
-        try:
-            layers.append(load_dir(folder))
-        except PolicyError as exc:
-            problems += exc.problems
-    if problems:
-        raise PolicyError(problems)
-    return PolicySet(layers)
+    return PolicySet(_gather(load_dir, ([bundled_dir()] if bundled else []) + [Path(f) for f in folders]))
 
 
 def _load_all(paths: Iterable[Path]) -> list[Policy]:
-    policies, problems = [], []
-    for p in paths:
+    return _gather(load_file, paths)
+
+
+def _gather(load: Any, items: Iterable[Path]) -> list[Any]:
+    """``load`` every item, reporting the problems of all of them at once rather than the first only."""
+    out, problems = [], []
+    for item in items:
         try:
-            policies.append(load_file(p))
+            out.append(load(item))
         except PolicyError as exc:
             problems += exc.problems
     if problems:
         raise PolicyError(problems)
-    return policies
+    return out
 
 
 def _parse(text: str, name: str) -> tuple[Any, dict[str, int]]:

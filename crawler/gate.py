@@ -36,7 +36,7 @@ from crawler.bodies import ACCEPT_ENCODING, TooLarge
 from crawler.bodies import decode as decode_body
 from crawler.images.context import personal_context
 from crawler.imagegate import AUDIT_REASONS, ImageJudge, is_image
-from crawler.page import inspect
+from crawler.page import PageVerdict, inspect
 from crawler.policy import Policy, load_policy_set
 from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused
 from crawler.terms.finder import TermsResult
@@ -130,11 +130,8 @@ class CivilGate(DecisionReads):
         except BadURL as exc:
             self.audit.record(url, "", A.REFUSED, "bad-url", str(exc))
             return False
-        if scope is not None and url_origin not in scope:
-            self.audit.record(url, host, A.SKIPPED, "offsite", f"outside {', '.join(sorted(scope))}")
-            return False
-        if self.max_depth is not None and depth > self.max_depth:
-            self.audit.record(url, host, A.SKIPPED, "max-depth", f"depth {depth} > {self.max_depth}")
+        if out := self._out_of_scope(url_origin, depth, scope):
+            self.audit.record(url, host, A.SKIPPED, *out)
             return False
         if self.budget.exhausted():
             self.audit.record(url, host, A.SKIPPED, "max-pages", self.budget.describe())
@@ -247,10 +244,7 @@ class CivilGate(DecisionReads):
             detail = f"{detail}; redirect to {urljoin(request.url, loc.decode('latin-1'))}".lstrip("; ")
         if 200 <= status < 300 and is_image(response, "civil_image_of" in meta):
             return await self._judge_image(request, response, host, reason, detail)
-        verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3,
-                          robots_signals=meta.pop("civil_robot_signals", []),
-                          tdm_rules=self._aux_cache.get((origin(request.url), TDMREP), (None,))[0] or [])
-        meta["civil_page"] = verdict
+        verdict = self.read_page(request, response)
         if refusal := verdict.refusal():
             reason, detail = refusal[0], f"{refusal[1]}; no item kept"
         elif notes := verdict.notes():
@@ -289,18 +283,23 @@ class CivilGate(DecisionReads):
         request.meta["civil_refused"] = reason
         raise Refused(f"{reason}: {detail}")
 
-    def _check_scope(self, request: Request, host: str, url_origin: str) -> None:
-        scope = getattr(self.crawler.spider, "civil_scope", None)
-        redirected = request.meta.get("redirect_urls")
+    def _out_of_scope(self, url_origin: str, depth: int, scope: set[str] | None) -> tuple[str, str] | None:
+        """(reason, detail) when a URL is off-site or too deep, else None."""
         if scope is not None and url_origin not in scope:
-            if redirected and getattr(self.crawler.spider, "civil_seed_redirects", True) and \
-                    redirected[0] in getattr(self.crawler.spider, "civil_seeds", ()):
-                scope.add(url_origin)  # a seed that moved (http -> https, www.): crawl where it lives now
-            else:
-                self._refuse(request, host, "offsite", f"outside {', '.join(sorted(scope))}", A.SKIPPED)
-        depth = request.meta.get("depth", 0)
+            return "offsite", f"outside {', '.join(sorted(scope))}"
         if self.max_depth is not None and depth > self.max_depth:
-            self._refuse(request, host, "max-depth", f"depth {depth} > {self.max_depth}", A.SKIPPED)
+            return "max-depth", f"depth {depth} > {self.max_depth}"
+        return None
+
+    def _check_scope(self, request: Request, host: str, url_origin: str) -> None:
+        spider = self.crawler.spider
+        scope = getattr(spider, "civil_scope", None)
+        redirected = request.meta.get("redirect_urls")
+        if scope is not None and url_origin not in scope and redirected and \
+                getattr(spider, "civil_seed_redirects", True) and redirected[0] in getattr(spider, "civil_seeds", ()):
+            scope.add(url_origin)  # a seed that moved (http -> https, www.): crawl where it lives now
+        if out := self._out_of_scope(url_origin, request.meta.get("depth", 0), scope):
+            self._refuse(request, host, *out, A.SKIPPED)
 
     async def _check_network(self, request: Request, host: str) -> None:
         try:
@@ -469,13 +468,21 @@ class CivilGate(DecisionReads):
             response = decode_body(response, self.max_bytes)
         except ValueError:
             response = response.replace(body=b"")  # stored before it was refused: read nothing from it
-        url_origin = origin(request.url)
-        record = self.robots.get(url_origin)
-        signals = signals_from_robots(record.body, self.token, request.url) if record and record.kind == PARSED else []
-        request.meta["civil_page"] = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3,
-                                             robots_signals=[s for s in signals if s.source.startswith("robots")],
-                                             tdm_rules=self._aux_cache.get((url_origin, TDMREP), (None,))[0] or [])
+        self.read_page(request, response)
         return response
+
+    def read_page(self, request: Request, response: Response) -> PageVerdict:
+        """The page's directives and signals for our purpose (one parse), with robots.txt's and tdmrep.json's."""
+        url_origin = origin(request.url)
+        signals = request.meta.pop("civil_robot_signals", None)
+        if signals is None:  # not checked before this answer (a replayed or reused page): read them now
+            record = self.robots.get(url_origin)
+            signals = [s for s in signals_from_robots(record.body, self.token, request.url)
+                       if s.source.startswith("robots")] if record and record.kind == PARSED else []
+        verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3, robots_signals=signals,
+                          tdm_rules=self._aux_cache.get((url_origin, TDMREP), (None,))[0] or [])
+        request.meta["civil_page"] = verdict
+        return verdict
 
     def _refuse_by_signals(self, request: Request, host: str, signals: list) -> None:
         if signals and not (decision := decide(signals, self.purpose, art3=self.art3)).allowed:

@@ -19,7 +19,6 @@ from scrapy.http import Response, TextResponse
 from crawler import audit as A
 from crawler.optout.aitxt import parse as parse_aitxt
 from crawler.optout.tdmrep import parse_file as parse_tdmrep
-from crawler.page import inspect
 from crawler.robots import (ALLOW_ALL, MAX_REDIRECTS, PARSE_LIMIT, RobotsRecord, record_from_response,
                             retry_after_seconds, unreachable)
 from crawler.terms.finder import TermsResult, find_terms
@@ -162,8 +161,7 @@ class DecisionReads:
         """Serve a page already read for terms discovery instead of fetching it again."""
         if not self.budget.take():
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
-        verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3)
-        request.meta["civil_page"] = verdict
+        verdict = self.read_page(request, response)
         reason, detail = verdict.refusal() or ("ok", "")
         self.audit.record(request.url, host, A.FETCHED, reason, f"{detail}; read once for terms discovery".lstrip("; "),
                           status=response.status)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Iterable
 
-from ._pattern import matches, normalize
+from crawler.pathpattern import matches, normalize_path, path_of
 from .decide import Signal
 
 TDM_PURPOSES = frozenset({"research", "ai-train"})
@@ -49,10 +49,10 @@ def parse_file(text: str | bytes) -> list[TdmRule]:
 
 def match_file(rules: Iterable[TdmRule], path: str) -> tuple[int, TdmRule] | None:
     """(index, rule) of the first rule whose location matches `path` (a path or URL)."""
-    path = normalize(path)
+    path = normalize_path(path)
     for i, rule in enumerate(rules):
         # Locations are paths, but absolute URLs appear in the wild: compare their path part.
-        if matches(normalize(rule.location) if "://" in rule.location else rule.location, path):
+        if matches(path_of(rule.location) if "://" in rule.location else rule.location, path):
             return i, rule
     return None
 

@@ -10,24 +10,17 @@ carry its own reviewed ``terms``); otherwise loading fails.
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from crawler.pathpattern import PathPattern, compile_pattern, normalize_path
 from crawler.policy.errors import PolicyError, Problem
 
 PURPOSES = ("search", "archive", "research", "ai-train")
 ACCESS = ("allowed", "forbidden", "conditional", "unknown")
-_SAFE = "/?=&:;@!$'()*+,~%#[]-._"
-
-
-def normalize_path(path: str) -> str:
-    """Percent-encode non-ASCII and upper-case escapes so patterns and paths compare alike."""
-    return re.sub(r"%[0-9a-f]{2}", lambda m: m.group().upper(), quote(path or "/", safe=_SAFE))
 
 
 def normalize_host(host: str) -> str:
@@ -78,17 +71,14 @@ class Rule:
     pattern: str
     allow: bool
     source: str
-    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    compiled: PathPattern = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        body = normalize_path(self.pattern)
-        anchored = body.endswith("$")
-        body = body[:-1] if anchored else body
-        rx = ".*".join(re.escape(part) for part in body.split("*")) + (r"\Z" if anchored else "")
-        object.__setattr__(self, "regex", re.compile(rx, re.S))
+        object.__setattr__(self, "compiled", compile_pattern(self.pattern))
 
     def matches(self, path: str) -> bool:
-        return self.regex.match(path) is not None
+        """Whether a path normalised by :func:`crawler.pathpattern.normalize_path` matches."""
+        return self.compiled.matches(path)
 
 
 @dataclass(frozen=True)
@@ -227,7 +217,7 @@ class Policy:
         path = normalize_path(path)
         best: Rule | None = None
         for rule in self.deny + self.allow:  # deny first, so max-by-length keeps deny on ties
-            if rule.matches(path) and (best is None or len(rule.pattern) > len(best.pattern)):
+            if rule.matches(path) and (best is None or rule.compiled.length > best.compiled.length):
                 best = rule
         if best is not None:
             return best.allow, best.pattern, best.source

@@ -11,7 +11,9 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from crawler.bodies import backstop
 from crawler.identity import DEFAULT_TOKEN, user_agent
+from crawler.robots import PARSE_LIMIT
 
 GATE = "crawler.gate.CivilGate"
 
@@ -82,7 +84,8 @@ class CivilAddon:
             "CONCURRENT_REQUESTS": 64,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
             "CONCURRENT_ITEMS": 8,  # Scrapy starts this many tasks per response; our pipelines are synchronous
-            "DOWNLOAD_MAXSIZE": settings.getint("CIVIL_MAX_BYTES") + 1,
+            # the gate's BodyCap stops bodies at CIVIL_MAX_BYTES; Scrapy's own limit is only a backstop above it
+            "DOWNLOAD_MAXSIZE": backstop(settings.getint("CIVIL_MAX_BYTES"), PARSE_LIMIT),
             "SCHEDULER_PRIORITY_QUEUE": "crawler.frontier.HostAwarePriorityQueue",
             "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
             "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",

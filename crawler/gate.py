@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
-from scrapy.exceptions import IgnoreRequest, StopDownload
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler import audit as A
@@ -32,7 +32,7 @@ from crawler.optout import decide
 from crawler.optout.aitxt import aitxt_signal
 from crawler.optout.robots_lines import signals_from_robots
 from crawler.optout.tdmrep import tdm_signal
-from crawler.bodies import ACCEPT_ENCODING, TooLarge
+from crawler.bodies import ACCEPT_ENCODING, BodyCap, TooLarge
 from crawler.bodies import decode as decode_body
 from crawler.images.context import personal_context
 from crawler.imagegate import AUDIT_REASONS, ImageJudge, is_image
@@ -97,8 +97,9 @@ class CivilGate(DecisionReads):
         self._robots_pending: dict[str, asyncio.Future[RobotsRecord]] = {}
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()
-        crawler.signals.connect(self._on_headers, signal=signals.headers_received)
-        crawler.signals.connect(self._on_bytes, signal=signals.bytes_received)
+        self.body_cap = BodyCap(self.max_bytes, PARSE_LIMIT, ROBOTS_META)
+        crawler.signals.connect(self.body_cap.on_headers, signal=signals.headers_received)
+        crawler.signals.connect(self.body_cap.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -513,23 +514,6 @@ class CivilGate(DecisionReads):
             return split_origin(request.url)[1]
         except BadURL:
             return ""
-
-    # -- size caps (signals) ------------------------------------------------------------------------------
-
-    def _on_headers(self, headers: Any, body_length: int, request: Request, spider: Any = None) -> None:
-        if ROBOTS_META not in request.meta and body_length > self.max_bytes:
-            request.meta["civil_too_large"] = body_length
-            raise StopDownload(fail=True)
-
-    def _on_bytes(self, data: bytes, request: Request, spider: Any = None) -> None:
-        meta = request.meta
-        meta["civil_bytes"] = received = meta.get("civil_bytes", 0) + len(data)
-        if ROBOTS_META in meta:
-            if received > PARSE_LIMIT:
-                raise StopDownload(fail=False)  # keep the first 500 KiB, parse those
-        elif received > self.max_bytes:
-            meta["civil_too_large"] = received
-            raise StopDownload(fail=True)
 
     def _on_closed(self, spider: Any, reason: str) -> None:
         self.politeness.close()

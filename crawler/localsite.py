@@ -27,7 +27,9 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering (a slow or stalled server)
     content_type: str = "text/html; charset=utf-8"
-    stream: bool = False  # no Content-Length: the body ends when the connection closes
+    stream: bool = False  # HTTP/1.0, no Content-Length: the body ends when the connection closes
+    chunked: bool = False  # Transfer-Encoding: chunked (no Content-Length), in chunks of ``chunk`` bytes
+    chunk: int = 8192
 
 
 Route = Reply | Callable[["Hit"], Reply]
@@ -106,27 +108,35 @@ class LocalServer:
                     time.sleep(reply.delay)
                 body = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 status, headers = reply.status, dict(reply.headers)
-                if status == 200 and not reply.stream:
+                if status == 200 and not (reply.stream or reply.chunked):
                     headers.setdefault("ETag", '"%s"' % hashlib.sha1(body).hexdigest()[:16])
                     headers.setdefault("Last-Modified", server.last_modified)
                     if _not_modified(self.headers, headers):
                         status, body = 304, b""
                 hit.status, hit.bytes = status, len(body)
                 try:
+                    if reply.stream:
+                        self.protocol_version = "HTTP/1.0"  # this answer only: its body ends at the close
                     self.send_response(status)
                     self.send_header("Content-Type", reply.content_type)
                     if reply.stream:
                         self.send_header("Connection", "close")
                         self.close_connection = True
+                    elif reply.chunked:
+                        self.send_header("Transfer-Encoding", "chunked")
                     else:
                         self.send_header("Content-Length", str(len(body)))
                     for k, v in headers.items():
                         self.send_header(k, v)
                     self.end_headers()
-                    for i in range(0, len(body), 65536):
-                        self.wfile.write(body[i:i + 65536])
+                    step = max(1, reply.chunk) if reply.chunked else 65536
+                    for i in range(0, len(body), step):
+                        piece = body[i:i + step]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if reply.chunked else piece)
+                    if reply.chunked:
+                        self.wfile.write(b"0\r\n\r\n")
                 except (BrokenPipeError, ConnectionResetError):
-                    pass
+                    self.close_connection = True
 
             def log_message(self, *args: object) -> None:
                 pass

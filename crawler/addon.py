@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_MAX_CRAWL_DELAY": 120.0,  # hosts asking for a longer gap are skipped, never crawled faster
     "CIVIL_RETRY_TIMES": 2,
     "CIVIL_ALLOW_PRIVATE_NETWORKS": False,
-    "CIVIL_ALLOW_NETWORKS": [],  # private networks allowed one by one (CIDR), e.g. ["127.0.0.1/32"]
+    "CIVIL_ALLOW_NETWORKS": [],  # private addresses allowed one by one: "ADDR:PORT" (one port) or CIDR (all ports)
     "CIVIL_RESOLVE": {},  # {"host": "address"}, like curl --resolve (still checked by the network guard)
     "CIVIL_STATE_DIR": None,  # persists the robots.txt cache
     "CIVIL_AUDIT": None,  # audit log path (JSON Lines)

@@ -304,7 +304,7 @@ class CivilGate(DecisionReads):
 
     async def _check_network(self, request: Request, host: str) -> None:
         try:
-            await self.guard.check(host)
+            await self.guard.check(host, split_origin(request.url)[2])  # an allowance may be for one port
         except GuardRefusal as exc:
             self._refuse(request, host, "private-network", str(exc))
         except OSError as exc:

@@ -17,6 +17,7 @@ from crawler.urls import BadURL, absolute_link, origin
     ("0.0.0.0", "unspecified"), ("240.0.0.1", "private"), ("192.0.0.8", "reserved"), ("::1", "loopback"),
     ("fe80::1", "link-local"), ("fc00::1", "private"), ("::ffff:127.0.0.1", "loopback"),
     ("2002:7f00:1::", "loopback"), ("64:ff9b::a00:1", "private"),
+    ("fec0::1", "site-local"), ("3fff::1", "documentation"), ("4000::1", "reserved"), ("::ffff:8.8.8.8", "reserved"),
 ])
 def test_non_global_addresses_are_refused(address, reason):
     assert (forbidden_reason(address) or "").startswith(reason)
@@ -38,6 +39,17 @@ def test_guard_allows_one_network_only():
     with pytest.raises(GuardRefusal, match="127.0.0.2 is loopback"):
         asyncio.run(guard.check("b.test"))
     assert guard.pinned("b.test") == [], "the resolver answers nothing for a refused host"
+
+
+def test_guard_allowance_with_a_port_opens_that_port_only():
+    guard = NetworkGuard(allowed_networks=["127.0.0.1:8080", "[::1]:8443", "10.0.0.0/8"])
+    assert guard.refusal("127.0.0.1", 8080) is None and guard.refusal("::1", 8443) is None
+    assert guard.refusal("127.0.0.1", 8081) == "loopback" and guard.refusal("::1", 8080) == "loopback"
+    assert guard.refusal("127.0.0.1") == "loopback", "a port-bound allowance never opens an unknown port"
+    assert guard.refusal("10.9.8.7", 22) is None
+    assert asyncio.run(guard.check("127.0.0.1", 8080)) == ["127.0.0.1"]
+    with pytest.raises(GuardRefusal, match="port 9 not allowed"):
+        asyncio.run(guard.check("127.0.0.1", 9))
 
 
 def test_origins_and_bad_urls():

@@ -46,10 +46,12 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True)
                    help="requests in flight per host (default 1); gaps between starts still hold")
     p.add_argument("--allow-private-networks", action="store_true",
                    help="let the crawl reach loopback and private addresses (off by default)")
-    p.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
-                   help="let the crawl reach this one private network (e.g. 127.0.0.1/32); repeatable")
+    p.add_argument("--allow-network", action="append", default=[], metavar="CIDR|ADDR:PORT",
+                   help="let the crawl reach one private address on one port (127.0.0.1:8080, [::1]:8080), "
+                        "or every port of a private network (CIDR, e.g. 127.0.0.1/32); repeatable")
     p.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDRESS",
-                   help="use ADDRESS for HOST instead of DNS (like curl --resolve); still network-guarded")
+                   help="use ADDRESS (an IP address) for HOST instead of DNS (like curl --resolve); "
+                        "still network-guarded")
     p.add_argument("--state", metavar="DIR", help="keep the robots.txt cache (and later: resume state) here")
     p.add_argument("--max-bytes", type=_nonneg_int, default=10 * 1024 * 1024, metavar="N",
                    help="refuse responses larger than this (default 10 MB)")
@@ -88,11 +90,11 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         user_agent(args.token, args.contact)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    import ipaddress
+    from crawler.netguard import parse_allowance, parse_resolve_address
 
     for net in args.allow_network:
         try:
-            ipaddress.ip_network(net, strict=False)
+            parse_allowance(net)
         except ValueError as exc:
             raise UsageError(f"--allow-network {net!r}: {exc}") from None
     from crawler.policy import PolicyError, load_policy_set
@@ -106,7 +108,10 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         host, sep, addr = item.partition("=")
         if not sep or not host or not addr:
             raise UsageError(f"--resolve {item!r}: expected HOST=ADDRESS, e.g. --resolve example.test=127.0.0.1")
-        resolve[host.lower()] = addr
+        try:
+            resolve[host.lower()] = parse_resolve_address(addr)
+        except ValueError as exc:
+            raise UsageError(f"--resolve {item!r}: {exc}") from None
     return {
         "CIVIL_CONTACT": args.contact,
         "CIVIL_USER_AGENT_TOKEN": args.token,

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         resolve["metadata.demo"] = "169.254.169.254"  # a name that resolves into a cloud metadata address
         settings = {
             "CIVIL_CONTACT": args.contact, "CIVIL_DELAY": 0.2, "CIVIL_RESOLVE": resolve,
-            "CIVIL_ALLOW_NETWORKS": ["127.0.0.1/32"],  # only the demo's own server, not every private network
+            "CIVIL_ALLOW_NETWORKS": [f"127.0.0.1:{server.port}"],  # only the demo's own server: one address, one port
             "CIVIL_AUDIT": str(audit), "CIVIL_OUT": str(items), "CIVIL_MAX_RETRY_AFTER": 5,
         }
         print(f"Crawling a bundled demo site on 127.0.0.1:{server.port} as the real crawler would...\n")

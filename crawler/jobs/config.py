@@ -7,13 +7,13 @@ all at once. Relative paths resolve against the job file's folder.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
+from crawler.netguard import parse_allowance, parse_resolve_address
 from crawler.policy.errors import PolicyError, Problem
 from crawler.urls import BadURL, split_origin
 
@@ -205,17 +205,23 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         policies = []
     nets = network.get("allow_networks") or []
     if not isinstance(nets, list):
-        problem("network.allow_networks", "must be a list of CIDR networks, e.g. [127.0.0.1/32]")
+        problem("network.allow_networks", "must be a list of CIDR networks or ADDRESS:PORT, "
+                                          "e.g. [127.0.0.1/32, '127.0.0.1:8080']")
         nets = []
     for net in nets:
         try:
-            ipaddress.ip_network(str(net), strict=False)
+            parse_allowance(str(net))
         except ValueError as exc:
             problem("network.allow_networks", f"{net!r}: {exc}")
     resolve = network.get("resolve") or {}
     if not isinstance(resolve, dict) or not all(isinstance(v, str) for v in resolve.values()):
         problem("network.resolve", "must map host names to addresses, e.g. {example.test: 127.0.0.1}")
         resolve = {}
+    for host, addr in resolve.items():
+        try:
+            parse_resolve_address(addr)
+        except ValueError as exc:
+            problem("network.resolve", f"{host}: {exc}")
     in_flight = resume.get("in_flight", "resend")
     if in_flight not in ("resend", "skip"):
         problem("resume.in_flight", f"must be 'resend' or 'skip', got {in_flight!r}")

@@ -33,7 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_ALLOW_NETWORKS": [],  # private addresses allowed one by one: "ADDR:PORT" (one port) or CIDR (all ports)
     "CIVIL_RESOLVE": {},  # {"host": "address"}, like curl --resolve (still checked by the network guard)
     "CIVIL_STATE_DIR": None,  # persists the robots.txt cache
-    "CIVIL_AUDIT": None,  # audit log path (JSON Lines)
+    "CIVIL_AUDIT": None,  # audit log path (JSON Lines), hash-chained (crawler.auditchain)
+    "CIVIL_AUDIT_RUN": None,  # the run's name on the audit chain's first line (default host-pid-time)
+    "CIVIL_SIGN_AUDIT": False,  # sign the audit's last hash with the key in CIVIL_STATE_DIR (AUDIT.sig)
+    "CIVIL_SIGNATURE_AGENT": None,  # Web Bot Auth: sign every request; the URL of the published key directory
+    "CIVIL_SIGNATURE_VALIDITY": 300,  # s from 'created' to 'expires' of a request signature (at most 24 h)
     "CIVIL_OUT": None,  # items path (JSON Lines), used by crawler.pipelines.JsonLinesItems
     "CIVIL_REDIS_URL": None,  # run as one worker of a cluster sharing this Redis (crawler.distributed)
     "CIVIL_PURPOSE": "research",  # search | archive | research | ai-train: which opt-outs apply

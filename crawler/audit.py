@@ -9,8 +9,12 @@ import time
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from crawler.auditchain import ChainedFile
+
+if TYPE_CHECKING:
+    from crawler.keys import Key
 logger = logging.getLogger(__name__)
 
 FETCHED, REFUSED, SKIPPED = "fetched", "refused", "skipped"
@@ -51,11 +55,29 @@ class JsonLinesFile:
 
 
 class AuditLog:
-    """Records decisions ``{ts, url, host, decision, reason, detail}`` (plus optional fields) and counts them."""
+    """Records decisions ``{ts, url, host, decision, reason, detail}`` (plus optional fields) and counts them.
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
-        self.file = JsonLinesFile(path) if path else None
+    Lines are hash-chained (crawler.auditchain): each carries ``prev``, the SHA-256 of the line before it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, run: str | None = None,
+                 signer: Key | None = None):
+        self.file = ChainedFile(path, run=run, signer=signer) if path else None
         self.counts: Counter[tuple[str, str]] = Counter()
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> AuditLog:
+        """The log named by ``CIVIL_AUDIT``; signed on close with the state folder's key when ``CIVIL_SIGN_AUDIT``."""
+        path = settings.get("CIVIL_AUDIT")
+        signer = None
+        if path and settings.getbool("CIVIL_SIGN_AUDIT"):
+            state = settings.get("CIVIL_STATE_DIR")
+            if not state:
+                raise ValueError("CIVIL_SIGN_AUDIT needs CIVIL_STATE_DIR (--state DIR): the signing key is kept there")
+            from crawler.keys import KeyStore
+
+            signer = KeyStore(state).current()
+        return cls(path, run=settings.get("CIVIL_AUDIT_RUN") or None, signer=signer)
 
     def record(self, url: str, host: str, decision: str, reason: str, detail: str = "", **extra: Any) -> None:
         rec = {"ts": utc_iso(), "url": url, "host": host, "decision": decision, "reason": reason, "detail": detail}

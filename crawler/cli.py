@@ -26,6 +26,9 @@ COMMAND_MODULES = (
     "run",
     "report",
     "audit_merge",
+    "audit",
+    "keys",
+    "verify",
 )
 
 

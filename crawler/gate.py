@@ -42,6 +42,7 @@ from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, R
 from crawler.terms.finder import TermsResult
 from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore, retry_after_seconds
 from crawler.urls import BadURL, origin, split_origin
+from crawler.webbotauth import RequestSigner
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -75,7 +76,8 @@ class CivilGate(DecisionReads):
         self.max_crawl_delay = s.getfloat("CIVIL_MAX_CRAWL_DELAY", 120.0)
         self.retry_times = s.getint("CIVIL_RETRY_TIMES", 2)
         self.host_concurrency = max(1, s.getint("CIVIL_HOST_CONCURRENCY", 1))
-        self.audit = AuditLog(s.get("CIVIL_AUDIT"))
+        self.audit = AuditLog.from_settings(s)
+        self.signer = RequestSigner.from_settings(s)  # Web Bot Auth, when CIVIL_SIGNATURE_AGENT is set
         self.guard = NetworkGuard(allow_private=s.getbool("CIVIL_ALLOW_PRIVATE_NETWORKS"),
                                   allowed_networks=s.getlist("CIVIL_ALLOW_NETWORKS"),
                                   overrides=s.getdict("CIVIL_RESOLVE"))
@@ -331,6 +333,8 @@ class CivilGate(DecisionReads):
         meta["civil_bytes"] = 0
         meta["civil_gap"] = self.politeness.state(host).effective_gap  # the gap this start was held to
         request.headers["User-Agent"] = self.user_agent  # identity is a floor: set last, over any other setting
+        if self.signer is not None:  # signed as it leaves: 'created' is the start, after any wait
+            self.signer.sign(request)
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what crawler.bodies can undo under a size cap
 
     def _pin_slot(self, request: Request) -> None:

@@ -179,7 +179,8 @@ def test_incremental_run_asks_conditionally_and_counts_changes(tmp_path, srv, ca
     runs = tmp_path / "state" / "runs"
     assert sorted(p.name for p in runs.iterdir()) == ["latest", "run-0001", "run-0002", "run-0003"]
     assert os.readlink(runs / "latest") == "run-0003"
-    assert {p.name for p in (runs / "run-0003").iterdir()} == {"items.jsonl", "audit.jsonl", "summary.json", "report.html"}
+    assert {p.name for p in (runs / "run-0003").iterdir()} == {"items.jsonl", "audit.jsonl", "audit.jsonl.sig",
+                                                              "summary.json", "report.html"}
 
 
 def test_json_logs_are_one_object_per_line(tmp_path, srv):

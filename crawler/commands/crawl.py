@@ -53,6 +53,12 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True)
                    help="use ADDRESS (an IP address) for HOST instead of DNS (like curl --resolve); "
                         "still network-guarded")
     p.add_argument("--state", metavar="DIR", help="keep the robots.txt cache (and later: resume state) here")
+    p.add_argument("--sign-audit", action=argparse.BooleanOptionalAction, default=None,
+                   help="sign the audit log's last hash with the crawler's key (kept in --state) into AUDIT.sig; "
+                        "on by default in job runs, off for crawl")
+    p.add_argument("--signature-agent", metavar="URL",
+                   help="sign every request (Web Bot Auth, RFC 9421) with the key in --state; URL is where "
+                        "'civilcrawl keys --jwks' is published (its /.well-known/http-message-signatures-directory)")
     p.add_argument("--max-bytes", type=_nonneg_int, default=10 * 1024 * 1024, metavar="N",
                    help="refuse responses larger than this (default 10 MB)")
     p.add_argument("--timeout", type=_nonneg_float, default=30.0, metavar="SECONDS",
@@ -112,7 +118,22 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
             resolve[host.lower()] = parse_resolve_address(addr)
         except ValueError as exc:
             raise UsageError(f"--resolve {item!r}: {exc}") from None
+    sign_audit = bool(getattr(args, "sign_audit", None))
+    if sign_audit and not (args.state and args.audit):
+        raise UsageError("--sign-audit needs --audit FILE (what to sign) and --state DIR (where the key is kept)")
+    agent = getattr(args, "signature_agent", None)
+    if agent is not None:
+        from crawler.webbotauth import check_agent_url
+
+        if not args.state:
+            raise UsageError("--signature-agent needs --state DIR: the signing key is made and kept there")
+        try:
+            check_agent_url(agent)
+        except ValueError as exc:
+            raise UsageError(f"--signature-agent {agent!r}: {exc}") from None
     return {
+        "CIVIL_SIGN_AUDIT": sign_audit,
+        "CIVIL_SIGNATURE_AGENT": agent,
         "CIVIL_CONTACT": args.contact,
         "CIVIL_USER_AGENT_TOKEN": args.token,
         "CIVIL_DELAY": args.delay,

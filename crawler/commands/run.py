@@ -70,6 +70,7 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
     ns.max_bytes, ns.timeout, ns.verbose = job.max_bytes, job.timeout, args.verbose
     ns.allow_private_networks, ns.allow_network = job.allow_private_networks, list(job.allow_networks)
     ns.resolve = [f"{h}={a}" for h, a in job.resolve.items()]
+    ns.sign_audit, ns.signature_agent = job.sign_audit, job.signature_agent
     optional = {"purpose": job.purpose, "policies": [str(p) for p in job.policies], "terms": job.terms,
                 "art3": job.art3, "images": job.images, "images_dir": str(job.images_dir) if job.images_dir else None}
     for name, value in optional.items():
@@ -115,13 +116,17 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         audit = run_dir / "audit.jsonl"
         items = run_dir / "items.jsonl" if job.items else None
         files = {"items": str(items) if items else None, "audit": str(audit), "summary": str(run_dir / "summary.json")}
+        if job.sign_audit:
+            files["audit_signature"] = str(audit) + ".sig"  # civilcrawl audit verify checks both
         if job.report:
             files["report"] = str(run_dir / "report.html")
-        plan = reconcile(frontier, str(audit), str(items) if items else None, job.in_flight) if resumed else ResumePlan()
+        plan = (reconcile(frontier, str(audit), str(items) if items else None, job.in_flight,
+                          run=f"{job.path.stem} run-{run.id:04d}") if resumed else ResumePlan())
         level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
         logs.install(level, args.log_format)
         settings = job_settings(job, audit, items, args)
         settings["CIVIL_JOB_PAGES_DONE"] = plan.pages_fetched
+        settings["CIVIL_AUDIT_RUN"] = f"{job.path.stem} run-{run.id:04d}"
         started = time.time()
         resume_rows = [(r, False) for r in plan.send] + [(r, True) for r in plan.replay]
         if job.redis_url:

@@ -59,6 +59,8 @@ class Job:
     redis_url: str | None = None
     cluster: str | None = None
     in_flight: str = "resend"
+    sign_audit: bool = True
+    signature_agent: str | None = None
 
     @property
     def outputs(self) -> Path:
@@ -99,6 +101,16 @@ def _choice(*choices: str) -> Callable[[Any], str | None]:
     return check
 
 
+def _agent_url(v: Any) -> str | None:
+    from crawler.webbotauth import check_agent_url
+
+    try:
+        check_agent_url(v if isinstance(v, str) else "")
+    except ValueError as exc:
+        return f"{exc}, got {v!r}"
+    return None
+
+
 def _audit_kept(v: Any) -> str | None:
     return None if v is True else "the audit log is always kept (resume and the report rely on it) — remove this key"
 
@@ -111,10 +123,10 @@ TOP: dict[str, Callable[[Any], str | None]] = {
     "seeds": _anything, "contact": _text, "token": _text, "purpose": _choice(*PURPOSES), "policies": _anything,
     "terms": _choice("policy", "discover", "require-policy"), "art3": _bool,
     "state": _text, "outputs": _anything, "limits": _anything, "network": _anything, "images": _anything,
-    "redis": _anything, "resume": _anything,
+    "redis": _anything, "resume": _anything, "signature_agent": _agent_url,
 }
 SECTIONS: dict[str, dict[str, Callable[[Any], str | None]]] = {
-    "outputs": {"dir": _text, "items": _bool, "audit": _audit_kept, "report": _bool},
+    "outputs": {"dir": _text, "items": _bool, "audit": _audit_kept, "report": _bool, "sign_audit": _bool},
     "limits": {"max_pages": _int(0), "max_depth": _int(0), "delay": _num(0), "host_concurrency": _int(1),
                "max_bytes": _int(0), "timeout": _num(0), "max_time": _num(0)},
     "network": {"allow_private_networks": _bool, "allow_networks": _anything, "resolve": _anything},
@@ -261,6 +273,8 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         allow_networks=[str(n) for n in nets], resolve={str(k).lower(): v for k, v in resolve.items()},
         images=images, images_dir=images_dir, redis_url=redis_url, cluster=str(cluster) if cluster else None,
         in_flight=in_flight if in_flight in ("resend", "skip") else "resend",
+        sign_audit=outputs.get("sign_audit", True) is not False,
+        signature_agent=data.get("signature_agent") if isinstance(data.get("signature_agent"), str) else None,
     )
 
 

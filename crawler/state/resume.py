@@ -59,7 +59,7 @@ def read_jsonl(path: str | os.PathLike[str] | None) -> list[dict]:
 
 
 def reconcile(frontier: Frontier, audit_path: str | None, items_path: str | None,
-              in_flight: str = RESEND) -> ResumePlan:
+              in_flight: str = RESEND, run: str | None = None) -> ResumePlan:
     """Settle this run's unfinished rows against its audit and items files; return what is left to do."""
     plan = ResumePlan()
     decisions: dict[str, dict] = {}
@@ -71,7 +71,7 @@ def reconcile(frontier: Frontier, audit_path: str | None, items_path: str | None
             plan.pages_fetched += 1
     plan.items_written = {i["url"] for i in read_jsonl(items_path) if "url" in i}
     frontier.remember(decisions)
-    log = AuditLog(audit_path) if audit_path else None
+    log = AuditLog(audit_path, run=run) if audit_path else None  # appends go on with the file's hash chain
     try:
         with frontier.batch():
             for row in frontier.rows(QUEUED, SENT, RECEIVED):

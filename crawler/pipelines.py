@@ -1,7 +1,13 @@
-"""Item output: JSON Lines appended one whole line per item, so a kill loses at most the line in flight."""
+"""Item output: JSON Lines appended one whole line per item, so a kill loses at most the line in flight.
+
+``CIVIL_OUT = "-"`` writes the items to standard output (the log stays on standard error).
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
@@ -13,11 +19,39 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
+logger = logging.getLogger(__name__)
+
+
+class StdoutLines:
+    """JSON Lines on standard output, one flushed line per item; a closed pipe (``| head``) ends the output quietly."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        try:
+            sys.stdout.buffer.write(line.encode("utf-8"))
+            sys.stdout.buffer.flush()
+        except (BrokenPipeError, ValueError):
+            self.closed = True
+            logger.warning("standard output was closed: later items are not written")
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                sys.stdout.buffer.flush()
+            except (BrokenPipeError, ValueError):
+                pass
+
+
 class JsonLinesItems:
-    """Write every item to ``CIVIL_OUT``."""
+    """Write every item to ``CIVIL_OUT`` (``-``: standard output)."""
 
     def __init__(self, path: str):
-        self.file = JsonLinesFile(path)
+        self.file: JsonLinesFile | StdoutLines = StdoutLines() if path == "-" else JsonLinesFile(path)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesItems:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -31,6 +33,8 @@ def site():
         "/face.jpg": Reply(body=encode(astronaut()), content_type="image/jpeg"),
         "/shapes.png": Reply(body=encode(shapes(), "PNG"), content_type="image/png"),
         "/huge.jpg": Reply(body=big, content_type="image/jpeg"),
+        "/robots.txt": Reply(body="User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+        "/private/x.png": Reply(body=encode(shapes(), "PNG"), content_type="image/png"),
     }
     with LocalServer({"*": Site(routes)}) as srv:
         yield srv
@@ -50,19 +54,47 @@ def test_json_output(images, capsys):
     assert report["faces"][0] > 0.9 and report["face_threshold"] == 0.6 and report["metadata"] == []
 
 
-def test_urls_fetched_once_with_our_user_agent(site, capsys):
+def check_urls(*args: str) -> subprocess.CompletedProcess:
+    """The command in its own process: URLs are fetched by a real crawl (one Twisted reactor per process)."""
+    return subprocess.run([sys.executable, "-m", "crawler", "image-check", "--contact", CONTACT, *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+ALLOW = ("--allow-network", "127.0.0.1/32")
+
+
+def test_urls_fetched_once_through_the_gate(site):
     face, plain = site.url(path="/face.jpg"), site.url(path="/shapes.png")
-    assert main(["image-check", "--json", "--contact", CONTACT, face, plain]) == 0
-    reports = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    p = check_urls("--json", *ALLOW, face, plain)
+    assert p.returncode == 0, p.stderr
+    reports = [json.loads(line) for line in p.stdout.splitlines()]
     assert [(r["input"], r["personal"]) for r in reports] == [(face, True), (plain, False)]
     hits = [h for h in site.hits if h.path in ("/face.jpg", "/shapes.png")]
     assert [h.path for h in hits] == ["/face.jpg", "/shapes.png"]
-    assert {h.user_agent for h in hits} == {f"civilcrawl/{__version__} (+{CONTACT})"}
+    assert {h.user_agent for h in site.hits} == {f"civilcrawl/{__version__} (+{CONTACT})"}
+    assert [h.path for h in site.hits].count("/robots.txt") == 1, "robots.txt read first, as the crawler does"
 
 
-def test_oversized_download_is_capped(site, capsys):
-    assert main(["image-check", "--json", "--contact", CONTACT, site.url(path="/huge.jpg")]) == 0
-    assert json.loads(capsys.readouterr().out)["reason"] == "too-large"
+def test_robots_txt_is_obeyed(site):
+    url = site.url("127.0.0.1", "/private/x.png")
+    p = check_urls(*ALLOW, url)
+    assert p.returncode == 1 and "not fetched: robots" in p.stderr and "Traceback" not in p.stderr
+    assert not [h for h in site.hits if h.path == "/private/x.png"]
+
+
+def test_loopback_url_refused_without_allow_flag(site):
+    before = len(site.hits)
+    p = check_urls(site.url(path="/shapes.png"))
+    assert p.returncode == 1, p.stderr
+    assert "not fetched: private-network" in p.stderr and "--allow-private-networks" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert len(site.hits) == before, "the loopback listener received no request"
+
+
+def test_oversized_download_is_capped(site):
+    p = check_urls("--json", *ALLOW, site.url(path="/huge.jpg"))
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["reason"] == "too-large"
 
 
 def test_avatar_url_is_not_fetched(site, capsys):

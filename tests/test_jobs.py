@@ -104,6 +104,16 @@ def test_second_run_while_one_runs_exits_75_touching_nothing(tmp_path, srv):
     assert run_job(job).returncode == 0, "the lock is free again once its holder is gone"
 
 
+def test_lock_message_is_json_with_json_logs(tmp_path, srv):
+    job = write_job(tmp_path, srv, "lock.test")
+    with JobLock(tmp_path / "state"):
+        p = run_job(job, "--log-format", "json", timeout=30)
+    assert p.returncode == 75, p.stderr
+    lines = [json.loads(line) for line in p.stderr.splitlines() if line.strip()]  # every line is one JSON object
+    assert len(lines) == 1 and lines[0]["level"] == "WARNING"
+    assert "another run of this job is in progress" in lines[0]["message"]
+
+
 def test_lock_held_by_a_real_run(tmp_path, srv):
     job = write_job(tmp_path, srv, "slow.test", delay=0.5)
     first = start_job(job)

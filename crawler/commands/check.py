@@ -14,7 +14,7 @@ HELP = "Explain whether a URL would be fetched: robots.txt rule and line, policy
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", metavar="URL")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    add_crawl_options(p)
+    add_crawl_options(p, crawl_only=False)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from crawler.commands.options import number, whole
+
 NAME = "crawl"
 HELP = "Crawl the seeds' origins politely: robots.txt, per-host delays, the network guard, an audit log."
 
@@ -16,10 +18,13 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--redis", metavar="URL", help="run as one worker of a cluster sharing this Redis "
                    "(e.g. redis://127.0.0.1:6379/0): frontier, robots.txt, budget and per-host pace are shared")
     p.add_argument("--cluster", metavar="NAME", help="the cluster's crawl name (default civilcrawl); needs --redis")
+    p.add_argument("--progress", choices=("auto", "live", "lines", "off"), default="auto",
+                   help="auto: a live status line on a terminal, nothing otherwise; lines: a progress line "
+                        "every 10 s; off: for scripts")
 
 
-def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True) -> None:
-    """The options every crawling command shares (``crawl``, ``demo``)."""
+def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True, crawl_only: bool = True) -> None:
+    """The options every command that fetches shares; ``crawl_only`` adds what only a crawl uses (outputs, budgets)."""
     p.add_argument("--contact", required=contact_required, metavar="URL_OR_EMAIL",
                    help="how site owners reach you; sent in the User-Agent (required)")
     p.add_argument("--user-agent", dest="token", default="civilcrawl", metavar="TOKEN",
@@ -33,16 +38,20 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True)
                         "terms before crawling it, or refuse sites without a reviewed policy")
     p.add_argument("--art3", action="store_true",
                    help="you are a research organisation under EU DSM Art. 3: TDM reservations do not bind research")
-    p.add_argument("--images", action="store_true",
-                   help="collect the pages' images; personal ones (faces, GPS, serials...) are refused unseen")
-    p.add_argument("--images-dir", metavar="DIR", default="images", help="where accepted images go (default ./images)")
-    p.add_argument("--out", metavar="FILE", help="items as JSON Lines")
+    if crawl_only:
+        p.add_argument("--images", action="store_true",
+                       help="collect the pages' images; personal ones (faces, GPS, serials...) are refused unseen")
+        p.add_argument("--images-dir", metavar="DIR", default="images", help="where accepted images go (default ./images)")
+        p.add_argument("--out", metavar="FILE", help="items as JSON Lines ('-': standard output; the log stays on "
+                                                     "standard error)")
     p.add_argument("--audit", metavar="FILE", help="decisions as JSON Lines")
-    p.add_argument("--max-pages", type=_nonneg_int, default=0, metavar="N", help="hard cap on page fetches")
-    p.add_argument("--max-depth", type=_nonneg_int, default=None, metavar="N")
-    p.add_argument("--delay", type=_nonneg_float, default=1.0, metavar="SECONDS",
+    if crawl_only:
+        p.add_argument("--max-pages", type=whole(0), default=0, metavar="N", help="hard cap on page fetches (0: none)")
+        p.add_argument("--max-depth", type=whole(0), default=None, metavar="N",
+                       help="follow links at most N steps from the seeds (default: no limit)")
+    p.add_argument("--delay", type=number(0), default=1.0, metavar="SECONDS",
                    help="courtesy gap between requests to one host when nothing asks for more (default 1.0)")
-    p.add_argument("--host-concurrency", type=_pos_int, default=1, metavar="N",
+    p.add_argument("--host-concurrency", type=whole(1), default=1, metavar="N",
                    help="requests in flight per host (default 1); gaps between starts still hold")
     p.add_argument("--allow-private-networks", action="store_true",
                    help="let the crawl reach loopback and private addresses (off by default)")
@@ -52,39 +61,18 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True)
     p.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDRESS",
                    help="use ADDRESS (an IP address) for HOST instead of DNS (like curl --resolve); "
                         "still network-guarded")
-    p.add_argument("--state", metavar="DIR", help="keep the robots.txt cache (and later: resume state) here")
+    p.add_argument("--state", metavar="DIR", help="keep the robots.txt cache here, reused by later runs")
     p.add_argument("--sign-audit", action=argparse.BooleanOptionalAction, default=None,
                    help="sign the audit log's last hash with the crawler's key (kept in --state) into AUDIT.sig; "
                         "on by default in job runs, off for crawl")
     p.add_argument("--signature-agent", metavar="URL",
                    help="sign every request (Web Bot Auth, RFC 9421) with the key in --state; URL is where "
                         "'civilcrawl keys --jwks' is published (its /.well-known/http-message-signatures-directory)")
-    p.add_argument("--max-bytes", type=_nonneg_int, default=10 * 1024 * 1024, metavar="N",
+    p.add_argument("--max-bytes", type=whole(0), default=10 * 1024 * 1024, metavar="N",
                    help="refuse responses larger than this (default 10 MB)")
-    p.add_argument("--timeout", type=_nonneg_float, default=30.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=number(0), default=30.0, metavar="SECONDS",
                    help="give up on a request after this long (default 30)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-
-
-def _nonneg_int(value: str) -> int:
-    n = int(value)
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return n
-
-
-def _pos_int(value: str) -> int:
-    n = int(value)
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return n
-
-
-def _nonneg_float(value: str) -> float:
-    x = float(value)
-    if not x >= 0:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {value}")
-    return x
 
 
 def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -109,6 +97,7 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         load_policy_set(args.policies)
     except (PolicyError, OSError) as exc:
         raise UsageError(f"bad policy file:\n{exc}") from None
+    check_outputs(args)
     resolve = {}
     for item in args.resolve:
         host, sep, addr = item.partition("=")
@@ -137,25 +126,39 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_CONTACT": args.contact,
         "CIVIL_USER_AGENT_TOKEN": args.token,
         "CIVIL_DELAY": args.delay,
-        "CIVIL_MAX_PAGES": args.max_pages,
+        "CIVIL_MAX_PAGES": getattr(args, "max_pages", 0),
         "CIVIL_HOST_CONCURRENCY": args.host_concurrency,
         "CIVIL_PURPOSE": args.purpose,
         "CIVIL_POLICIES": args.policies,
         "CIVIL_TERMS": args.terms,
         "CIVIL_ART3": args.art3,
-        "CIVIL_IMAGES": args.images,
-        "CIVIL_IMAGES_DIR": args.images_dir,
-        "CIVIL_MAX_DEPTH": args.max_depth,
+        "CIVIL_IMAGES": getattr(args, "images", False),
+        "CIVIL_IMAGES_DIR": getattr(args, "images_dir", "images"),
+        "CIVIL_MAX_DEPTH": getattr(args, "max_depth", None),
         "CIVIL_ALLOW_PRIVATE_NETWORKS": args.allow_private_networks,
         "CIVIL_ALLOW_NETWORKS": args.allow_network,
         "CIVIL_RESOLVE": resolve,
         "CIVIL_STATE_DIR": args.state,
         "CIVIL_AUDIT": args.audit,
-        "CIVIL_OUT": args.out,
+        "CIVIL_OUT": getattr(args, "out", None),
         "CIVIL_MAX_BYTES": args.max_bytes,
         "DOWNLOAD_TIMEOUT": args.timeout,
         "LOG_LEVEL": ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)],
     }
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Every path the crawl will write is writable (nothing is made yet); raises UsageError naming each bad one."""
+    from crawler.cli import UsageError
+    from crawler.outputs import FILE, FOLDER, check_paths
+
+    images = getattr(args, "images", False)
+    problems = check_paths([("--out", getattr(args, "out", None), FILE), ("--audit", getattr(args, "audit", None), FILE),
+                            ("--state", getattr(args, "state", None), FOLDER),
+                            ("--images-dir", getattr(args, "images_dir", None) if images else None, FOLDER)])
+    if problems:
+        raise UsageError("cannot write where asked:\n  " + "\n  ".join(problems)
+                         + "\nNothing was fetched or written: choose paths this user can write.")
 
 
 def check_seeds(seeds: list[str]) -> list[str]:
@@ -171,16 +174,37 @@ def check_seeds(seeds: list[str]) -> list[str]:
 
 
 def summarise(stats: dict[str, Any], settings: dict[str, Any], out=sys.stdout) -> None:
-    """Print what was fetched, refused and skipped, and where the outputs are."""
+    """One line: what was fetched, refused and skipped (top reasons), and where the outputs are."""
+    print(summary_line(stats, settings), file=out)
+
+
+def summary_line(stats: dict[str, Any], settings: dict[str, Any]) -> str:
+    """``crawl finished: fetched 3 (ok 3); refused 1 (robots 1); skipped 0; read to decide: robots-txt 1 | ...``"""
+    from crawler.jobs.progress import OWN_FILES
+
     counts = stats.get("civil/decisions", {})
+    parts = []
     for decision in ("fetched", "refused", "skipped"):
-        rows = {r: n for (d, r), n in counts.items() if d == decision}
-        if rows:
-            detail = ", ".join(f"{r} {n}" for r, n in sorted(rows.items(), key=lambda x: -x[1]))
-            print(f"{decision:>8}: {sum(rows.values())} ({detail})", file=out)
-    for label, key in (("items", "CIVIL_OUT"), ("audit", "CIVIL_AUDIT")):
-        if settings.get(key):
-            print(f"{label:>8}: {settings[key]}", file=out)
+        rows = {r: n for (d, r), n in counts.items() if d == decision and not (d == "fetched" and r in OWN_FILES)}
+        detail = ", ".join(f"{r} {n}" for r, n in sorted(rows.items(), key=lambda x: (-x[1], x[0]))[:4])
+        more = ", ..." if len(rows) > 4 else ""
+        parts.append(f"{decision} {sum(rows.values())}" + (f" ({detail}{more})" if detail else ""))
+    own = {r: n for (d, r), n in counts.items() if d == "fetched" and r in OWN_FILES}
+    if own:
+        parts.append("read to decide: " + ", ".join(f"{r} {n}" for r, n in sorted(own.items())))
+    files = [f"{label} {settings[key] if settings[key] != '-' else 'on standard output'}"
+             for label, key in (("items", "CIVIL_OUT"), ("audit", "CIVIL_AUDIT")) if settings.get(key)]
+    return "crawl " + str(stats.get("finish_reason", "ended")) + ": " + "; ".join(parts) + (
+        " | " + ", ".join(files) if files else "")
+
+
+def progress_settings(mode: str, log_json: bool = False) -> dict[str, Any]:
+    """The progress display (crawler.jobs.progress) for ``--progress``: auto is live on a terminal."""
+    if mode == "auto":
+        mode = "live" if sys.stderr.isatty() and not log_json else "off"
+    if mode == "off":
+        return {"CIVIL_PROGRESS": "off"}
+    return {"CIVIL_PROGRESS": mode, "EXTENSIONS": {"crawler.jobs.progress.Progress": 0}}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -196,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
         settings.update(CIVIL_REDIS_URL=args.redis, CIVIL_CLUSTER=args.cluster or "civilcrawl")
     from crawler.runner import run_crawl
 
+    settings.update(progress_settings(args.progress))
     status, stats = run_crawl(settings, seeds=seeds)
-    summarise(stats, settings)
+    summarise(stats, settings, out=sys.stderr if settings.get("CIVIL_OUT") == "-" else sys.stdout)
     return status

@@ -35,26 +35,42 @@ def run(args: argparse.Namespace) -> int:
     try:
         job = load_job(args.job)
     except JobError as exc:
-        print(f"civilcrawl run: the job file has problems:\n{exc}", file=sys.stderr)
+        say(args, "ERROR", f"the job file has problems:\n{exc}")
         return EXIT_USAGE
     from crawler.cli import UsageError
 
     try:
         job_settings(job, Path(os.devnull), None, args)  # policy files, identity: checked before anything is touched
     except UsageError as exc:
-        print(f"civilcrawl run: error: {exc}", file=sys.stderr)
+        say(args, "ERROR", f"error: {exc}")
         return EXIT_USAGE
     lock = JobLock(job.state)
     try:
         lock.acquire()
     except Locked as exc:
-        print(f"civilcrawl run: {job.path}: {exc}. Nothing was changed; exit {EXIT_LOCKED} (try again later).",
-              file=sys.stderr)
+        say(args, "WARNING", f"{job.path}: {exc}. Nothing was changed; exit {EXIT_LOCKED} (try again later).")
         return EXIT_LOCKED
+    except OSError as exc:
+        say(args, "ERROR", f"{job.path}: cannot take the job's lock in {job.state} ({exc.strerror or exc}); "
+                           "choose a state folder this user can write")
+        return EXIT_USAGE
     try:
         return _run_locked(job, args)
     finally:
         lock.release()
+
+
+def say(args: argparse.Namespace, level: str, message: str) -> None:
+    """A message before the log is set up, as the log would show it (one JSON object with --log-format json)."""
+    if args.log_format == "json":
+        import logging
+
+        from crawler.jobs.logs import JsonFormatter
+
+        record = logging.LogRecord("civilcrawl.run", getattr(logging, level), __file__, 0, message, None, None)
+        print(JsonFormatter().format(record), file=sys.stderr)
+    else:
+        print(f"civilcrawl run: {message}", file=sys.stderr)
 
 
 def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Namespace) -> dict[str, Any]:
@@ -152,8 +168,14 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         S.write(result, run_dir / "summary.json")
         if job.report:
             from crawler.report import build_report
+            from crawler.report.build import NotAnAuditLog
 
-            build_report(audit, run_dir / "report.html", title=f"{job.path.name}, run {run.id}")
+            try:
+                build_report(audit, run_dir / "report.html", title=f"{job.path.name}, run {run.id}")
+            except (NotAnAuditLog, OSError) as exc:
+                import logging
+
+                logging.getLogger("civilcrawl.run").warning("no report for this run: %s %s", audit, exc)
         print(S.one_line(result), file=sys.stdout)
         print(f"summary: {run_dir / 'summary.json'}", file=sys.stdout)
         return exit_status

@@ -15,7 +15,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", metavar="URL", help="a page of the site (its origin's home page is read)")
     p.add_argument("--write", metavar="DIR", help="draft a policy file for a person to review into DIR")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    add_crawl_options(p)
+    add_crawl_options(p, crawl_only=False)
 
 
 def run(args: argparse.Namespace) -> int:

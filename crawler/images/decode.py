@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import io
+import logging
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps
+
+# Our own pixel cap refuses every image Pillow would warn about, and says so in the audit log: its warning
+# would only repeat that on the console. Its plugins' DEBUG lines (TIFF tags of every EXIF block) are noise.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 #: Largest encoded image accepted, in bytes (the crawler's download cap should match).
 MAX_BYTES = 20 * 1024 * 1024

@@ -178,9 +178,27 @@ def load_job(path: str | Path) -> Job:
             problems.append(Problem(name, 1, key, f"required — e.g.\n{EXAMPLE}"))
     base = path.resolve().parent
     job = _build(path, base, data, problem)
+    if not problems:
+        _check_output_paths(job, data, problem)
     if problems:
         raise JobError(problems)
     return job
+
+
+def _check_output_paths(job: Job, data: dict, problem: Callable[[str, str], None]) -> None:
+    """Every folder the job writes must be a folder it can write: said now, with nothing made yet."""
+    from crawler.outputs import FOLDER, path_problem
+
+    outputs_key = "outputs.dir" if job.out_dir else "state"
+    images_key = "images.dir" if isinstance(data.get("images"), dict) else "images"
+    state_bad = False
+    for key, folder in (("state", job.state), (outputs_key, job.outputs),
+                        (images_key, job.images_dir if job.images else None)):
+        if folder is None or (key == "state" and state_bad):  # the default outputs folder is inside state
+            continue
+        if why := path_problem(folder, FOLDER):
+            problem(key, f"{folder}: {why} — choose a folder this user can write")
+            state_bad = state_bad or key == "state"
 
 
 def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], None]) -> Job:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("crawler.progress")
 
 LIVE, LINES, OFF = "live", "lines", "off"
+OWN_FILES = ("robots-txt", "tdmrep", "ai-txt", "terms")  # read by the gate to decide: not pages
 
 
 def snapshot(gate: Any, pending: int | None = None, now: float | None = None) -> dict[str, Any]:
@@ -39,7 +40,7 @@ def snapshot(gate: Any, pending: int | None = None, now: float | None = None) ->
             waiting[host] = f"paused {st.paused_until - now:.0f} s: {st.pause_reason}"
         elif st.waiting or st.active:
             waiting[host] = f"{st.waiting} waiting, gap {st.effective_gap:g} s from {st.gap_source}"
-    fetched = sum(n for (d, r), n in counts.items() if d == "fetched" and r != "robots-txt")
+    fetched = sum(n for (d, r), n in counts.items() if d == "fetched" and r not in OWN_FILES)
     return {"fetched": fetched, "refused": refused, "pending": pending, "hosts_waiting": waiting}
 
 
@@ -62,6 +63,7 @@ class Progress:
     def __init__(self, crawler: Crawler, mode: str, interval: float, stream: TextIO = sys.stderr):
         self.crawler, self.mode, self.interval, self.stream = crawler, mode, interval, stream
         self.json = crawler.settings.get("CIVIL_LOG_FORMAT") == "json"
+        self.via_log = crawler.settings.getbool("CIVIL_JOB")  # `run` formats every line through its log handler
         self._task: asyncio.Task | None = None
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
@@ -87,20 +89,29 @@ class Progress:
         gate = self.crawler.get_downloader_middleware(CivilGate)
         if gate is None:
             return
-        frontier = getattr(self.crawler.spider, "frontier", None)
-        pending = None
-        if frontier is not None and frontier.run is not None:
-            pending = frontier.db.execute("SELECT COUNT(*) FROM urls WHERE run = ? AND state != 'done'",
-                                          (frontier.run_id,)).fetchone()[0]
-        snap = snapshot(gate, pending)
+        snap = snapshot(gate, self._pending())
         if self.mode == LIVE:
             width = shutil.get_terminal_size((120, 20)).columns - 1
             self.stream.write("\r\x1b[K" + render(snap, width) + ("\n" if final else ""))
             self.stream.flush()
         elif self.json:
             logger.info(json.dumps({"progress": snap}, separators=(",", ":")))
-        else:
+        elif self.via_log:
             logger.info("progress: %s", render(snap, 10_000))
+        else:  # `crawl` logs warnings only: its progress lines go straight to the stream
+            self.stream.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} progress: {render(snap, 10_000)}\n")
+            self.stream.flush()
+
+    def _pending(self) -> int | None:
+        """URLs not done yet: the job's frontier, else the scheduler's queue."""
+        frontier = getattr(self.crawler.spider, "frontier", None)
+        if frontier is not None and getattr(frontier, "run", None) is not None:
+            return frontier.db.execute("SELECT COUNT(*) FROM urls WHERE run = ? AND state != 'done'",
+                                       (frontier.run_id,)).fetchone()[0]
+        try:
+            return len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr]
+        except (AttributeError, TypeError):
+            return None
 
     def _closed(self, spider: Any, reason: str) -> None:
         if self._task is not None:

@@ -10,31 +10,58 @@ from crawler.report.html import render
 from crawler.report.model import Report, analyse
 
 
+class NotAnAuditLog(ValueError):
+    """The input holds no audit record at all (an HTML page, another program's JSON)."""
+
+
+def is_record(rec: object) -> bool:
+    """An audit record: a JSON object with at least a url and a decision."""
+    return isinstance(rec, dict) and isinstance(rec.get("url"), str) and isinstance(rec.get("decision"), str)
+
+
 def load(audit: str | os.PathLike[str]) -> Report:
-    """Analyse an audit log; lines that are not JSON objects (a torn last line) are counted, not fatal."""
-    records, bad = [], 0
+    """Analyse an audit log; lines that are not audit records (a torn last line) are counted, not fatal.
+
+    Raises NotAnAuditLog when no line is an audit record, saying what the file looks like instead.
+    """
+    records, bad, first_bad = [], 0, None
     with open(audit, encoding="utf-8", errors="replace") as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
             except ValueError:
-                bad += 1
-                continue
-            if isinstance(rec, dict):
+                rec = None
+            if is_record(rec):
                 records.append(rec)
             else:
                 bad += 1
-    return analyse(records, bad)
+                first_bad = first_bad or (number, line.strip()[:60])
+    if not records:
+        if first_bad is None:
+            raise NotAnAuditLog("is empty: no audit records to report on")
+        raise NotAnAuditLog(f"is not an audit log: none of its {bad} non-empty lines is an audit record "
+                            f"(a JSON object with url and decision); line {first_bad[0]} reads {first_bad[1]!r}")
+    rep = analyse(records, bad)
+    rep.first_bad_line = first_bad[0] if first_bad else None
+    return rep
+
+
+def write_report(rep: Report, audit: str | os.PathLike[str], out: str | os.PathLike[str], *, title: str = "") -> None:
+    """Write the page for ``rep`` (read from ``audit``) to ``out``, atomically."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_text(render(rep, title=title, source=str(audit)), "utf-8")
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def build_report(audit: str | os.PathLike[str], out: str | os.PathLike[str], *, title: str = "") -> Report:
     """Write the HTML report for ``audit`` to ``out`` (atomically); return what it shows."""
     rep = load(audit)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(render(rep, title=title, source=str(audit)), "utf-8")
-    os.replace(tmp, out)
+    write_report(rep, audit, out, title=title)
     return rep

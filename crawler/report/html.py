@@ -90,8 +90,8 @@ def _overview(rep: Report) -> str:
         html.append(f'<div class="card">{labels.get(name, name)}<b>{_num(value, name, cls)}</b></div>')
     html.append("</div>")
     if rep.bad_lines:
-        html.append(f'<p class="bad">{_num(rep.bad_lines, "bad-lines")} lines of the file were not valid JSON '
-                    "and are not counted.</p>")
+        html.append(f'<p class="bad">{_num(rep.bad_lines, "bad-lines")} lines of the file were not audit records '
+                    "(not valid JSON, or no url and decision) and are not counted.</p>")
     return "".join(html)
 
 

@@ -97,6 +97,7 @@ class Report:
     skipped: Counter[str] = field(default_factory=Counter)
     hosts: dict[str, HostReport] = field(default_factory=dict)
     bad_lines: int = 0
+    first_bad_line: int | None = None
 
     @property
     def images(self) -> Counter[str]:

@@ -74,3 +74,47 @@ def test_check_and_tos_help_list_no_crawl_only_options():
     assert "--max-depth N" in crawl and "steps from the seeds" in crawl
     assert "(and later" not in crawl, "no promise of features to come in --state's help"
     assert "--progress" in crawl and "--progress" in _help("run")
+
+
+def test_demo_checks_the_sites_own_log(tmp_path):
+    from crawler import __version__
+
+    p = subprocess.run([sys.executable, "-m", "crawler", "demo", "--dir", str(tmp_path / "demo")],
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "Traceback" not in p.stderr
+    assert f"every one with the User-Agent 'civilcrawl/{__version__} (+mailto:demo@localhost)'" in p.stdout
+    assert "The demo site's own log, checked:" in p.stdout and "civilcrawl/..." not in p.stdout
+
+
+def test_demo_log_comparison_finds_a_disagreement():
+    from crawler.commands.demo import compare_logs
+    from crawler.localsite import Hit
+
+    agent = "civilcrawl/1 (+mailto:a@b.c)"
+    hits = [Hit(0, "a.demo", "/", agent, {}), Hit(0, "a.demo", "/x", "curl/8", {})]
+    records = [{"url": "http://a.demo:1/", "started": "t", "detail": ""}, {"url": "http://a.demo:1/y", "started": "t"}]
+    problems = compare_logs(hits, records, agent)
+    assert "a.demo/x: the server saw 1 requests, the audit log says 0" in problems
+    assert "a.demo/y: the server saw 0 requests, the audit log says 1" in problems
+    assert "a request with User-Agent 'curl/8'" in problems
+    assert compare_logs(hits[:1], records[:1], agent) == []
+
+
+def test_pillow_debug_lines_do_not_leak(crawl, server, tmp_path):
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (64, 48), (10, 200, 30))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Cam", "X"  # Make, Model: parsed by Pillow's TIFF plugin, which logs each tag
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", exif=exif)
+    server.sites["exif.test"] = Site({"/robots.txt": Reply(body="", content_type="text/plain"),
+                                      "/": Reply(body='<html><p>x</p><img src="/e.jpg"></html>'),
+                                      "/e.jpg": Reply(body=buf.getvalue(), content_type="image/jpeg")})
+    r = crawl("exif.test", args=("--delay", "0", "--images", "--images-dir", str(tmp_path / "img"), "-vv"))
+    assert r.returncode == 0, r.stderr
+    assert "e.jpg" in r.stderr, "debug output is on"
+    assert "PIL." not in r.stderr, [line for line in r.stderr.splitlines() if "PIL." in line][:3]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.identity import DEFAULT_TOKEN, user_agent
+from crawler.localsite import Hit, LocalServer, Reply, Site, html
 
 NAME = "demo"
 HELP = "Crawl a small bundled site on 127.0.0.1 and show what was fetched, refused and why (works offline)."
@@ -74,6 +78,31 @@ def run(args: argparse.Namespace) -> int:
         print(f"{r['decision']:<9} {r['reason']:<19} {r['url']}{why}")
     print()
     summarise(stats, settings)
-    print("\nEvery request carried the User-Agent "
-          f"'civilcrawl/... (+{args.contact})'; the site's own log agrees with the audit above.")
+    agent = user_agent(DEFAULT_TOKEN, args.contact)
+    problems = compare_logs(server.hits, [json.loads(x) for x in audit.read_text("utf-8").splitlines() if x], agent)
+    if problems:
+        print("\nThe demo site's own request log does NOT agree with the audit log:\n  " + "\n  ".join(problems))
+        return status or 1
+    print(f"\nThe demo site's own log, checked: {len(server.hits)} requests, each one in the audit above, "
+          f"every one with the User-Agent '{agent}'.")
     return status
+
+
+def compare_logs(hits: list[Hit], records: list[dict], agent: str) -> list[str]:
+    """What the server saw against what the audit log says was sent: requests per URL, and the User-Agent."""
+    sent: Counter[str] = Counter()
+    for rec in records:
+        if rec.get("started"):  # a request left for this record; "attempt N" counts the tries before it
+            tries = re.search(r"attempt (\d+)", rec.get("detail") or "")
+            sent[_where(rec["url"])] += int(tries.group(1)) if tries else 1
+    seen = Counter(_where(f"http://{h.host}{h.path}") for h in hits)
+    problems = [f"{url}: the server saw {seen[url]} requests, the audit log says {sent[url]}"
+                for url in sorted(set(sent) | set(seen)) if sent[url] != seen[url]]
+    problems += [f"a request with User-Agent {ua!r}" for ua in sorted({h.user_agent for h in hits} - {agent})]
+    return problems
+
+
+def _where(url: str) -> str:
+    """host + path, the part of a URL both logs share (the server does not see the port it listens on)."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")

@@ -61,8 +61,8 @@ class AuditLog:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, run: str | None = None,
-                 signer: Key | None = None):
-        self.file = ChainedFile(path, run=run, signer=signer) if path else None
+                 signer: Key | None = None, header: dict[str, Any] | None = None):
+        self.file = ChainedFile(path, run=run, signer=signer, header=header) if path else None
         self.counts: Counter[tuple[str, str]] = Counter()
 
     @classmethod
@@ -77,7 +77,15 @@ class AuditLog:
             from crawler.keys import KeyStore
 
             signer = KeyStore(state).current()
-        return cls(path, run=settings.get("CIVIL_AUDIT_RUN") or None, signer=signer)
+        from crawler.identity import DEFAULT_TOKEN, user_agent
+
+        try:  # who sent the requests, on this process's first line: what a site owner greps for
+            ua = user_agent(settings.get("CIVIL_USER_AGENT_TOKEN") or DEFAULT_TOKEN, settings.get("CIVIL_CONTACT"))
+        except ValueError:
+            ua = None
+        header = {"user_agent": ua, "signature_agent": settings.get("CIVIL_SIGNATURE_AGENT"),
+                  "signed_by": signer.keyid if signer else None}
+        return cls(path, run=settings.get("CIVIL_AUDIT_RUN") or None, signer=signer, header=header)
 
     def record(self, url: str, host: str, decision: str, reason: str, detail: str = "", **extra: Any) -> None:
         rec = {"ts": utc_iso(), "url": url, "host": host, "decision": decision, "reason": reason, "detail": detail}

@@ -64,8 +64,10 @@ def _first_and_last(path: Path) -> tuple[bytes, bytes]:
 class ChainedFile:
     """An append-only JSON Lines file whose lines form a hash chain; one ``os.write`` per line."""
 
-    def __init__(self, path: str | os.PathLike[str], run: str | None = None, signer: Key | None = None):
+    def __init__(self, path: str | os.PathLike[str], run: str | None = None, signer: Key | None = None,
+                 header: dict[str, Any] | None = None):
         self.path = Path(path)
+        self.header = {k: v for k, v in (header or {}).items() if v}  # on this process's first line (who we are)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.signer = signer
         self._lock = threading.Lock()
@@ -74,6 +76,7 @@ class ChainedFile:
         self.run = run or default_run_name()
         self.lines = 0  # lines written by this process
         self._resumed = ""
+        self._first = True
         if os.fstat(self._fd).st_size:
             if os.pread(self._fd, 1, os.fstat(self._fd).st_size - 1) != b"\n":
                 os.write(self._fd, b"\n")  # a previous process was killed mid-line: keep lines whole
@@ -97,6 +100,9 @@ class ChainedFile:
             elif self._resumed:
                 head.update(run=self.run, resumed=self._resumed)
                 self._resumed = ""
+            if self._first:
+                head.update(self.header)
+                self._first = False
             head.update((k, v) for k, v in record.items() if k not in head)
             line = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
             os.write(self._fd, line + b"\n")

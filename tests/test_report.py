@@ -114,6 +114,7 @@ def test_report_numbers_match_the_audit_log(tmp_path):
     assert {k: parsed.counts.get(k) for k in want} == want
     assert parsed.counts["gaps-too-short"] == 1 and parsed.counts["host:a.test:too-short"] == 1
     assert parsed.counts["bad-lines"] == 1, "a torn last line is reported, not fatal"
+    assert "Hash chain: NOT intact: line 1: no &#x27;prev&#x27; field" in page  # hand-written, not chained
     assert "HTTP 503: unavailable, nothing crawled (fail closed)" in page
     assert "HTTP 200: rules parsed and obeyed" in page
     assert "policy files: 1 refused; terms of service: 1 refused; opt-out signals: 1 refused" in page
@@ -160,3 +161,72 @@ def test_report_of_a_real_crawl_renders_in_chromium(tmp_path):
     with Image.open(shot) as img:
         shades = sum(1 for n in img.convert("L").histogram() if n)
     assert shades > 20, "the page drew text and charts, not a blank screen"
+
+
+MEASURE = """<!doctype html><meta charset=utf-8><body><iframe id=r src="{src}" style="width:1280px;height:800px">
+</iframe><script>
+document.getElementById('r').onload = function () {{
+  var doc = this.contentDocument, host = doc.getElementById('host-{host}');
+  var rows = host.querySelectorAll('.story tr').length - 1;
+  document.body.setAttribute('data-measured', JSON.stringify({{height: host.getBoundingClientRect().height,
+    rows: rows, story: host.querySelector('.story').getBoundingClientRect().height}}));
+}};
+</script>"""
+
+
+def test_a_site_owner_sees_one_hosts_story_in_one_screen(tmp_path):
+    """The per-host view: the exact User-Agent, every decision with its rule, the verify command; hosts never
+    contacted folded into one line; refusals and skips apart. Measured in headless Chromium."""
+    browser = chromium()
+    routes = {"/robots.txt": Reply(body="User-agent: *\nCrawl-delay: 0.1\nDisallow: /private/\n",
+                                   content_type="text/plain"),
+              "/": Reply(body=html("home", "x", ["/a", "/b", "/private/x", "/private/y"]
+                                   + [f"http://other{i}.test/" for i in range(30)])),
+              "/a": Reply(body=html("a", "", ["/c", "/d"])), "/b": Reply(body=html("b")),
+              "/c": Reply(body=html("c")), "/d": Reply(body=html("d"))}
+    with LocalServer({"site.test": Site(routes)}) as srv:
+        audit = tmp_path / "audit.jsonl"
+        p = subprocess.run([sys.executable, "-m", "crawler", "crawl", srv.url("site.test"), "--contact",
+                            "mailto:t@example.org", "--audit", str(audit), "--resolve", "site.test=127.0.0.1",
+                            "--allow-network", "127.0.0.1/32", "--delay", "0", "--max-pages", "4"],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        sent_ua = {h.user_agent for h in srv.hits_for("site.test")}
+    out = tmp_path / "report.html"
+    assert subprocess.run([sys.executable, "-m", "crawler", "report", str(audit), "-o", str(out)],
+                          timeout=60).returncode == 0
+    page = out.read_text("utf-8")
+    recs = [json.loads(x) for x in audit.read_text("utf-8").splitlines()]
+    site = [r for r in recs if r["host"] == "site.test"]
+    assert "Hash chain: intact (" in page and "not signed" in page  # what `audit verify` says, on the page
+    # the exact User-Agent the server saw, and the command to check the server's own log
+    assert len(sent_ua) == 1 and f'data-ua="{sent_ua.pop()}"' in page
+    assert ('civilcrawl verify /var/log/nginx/access.log --robots /path/to/site.test/robots.txt --token civilcrawl'
+            in page)
+    # every decision about the host, with the rule that applied
+    story = page.split('id="host-site.test"', 1)[1].split("</section>", 1)[0]
+    for r in site:
+        assert r["url"] in story
+    assert story.count("<tr") - 1 == len(site)
+    assert "Disallow: /private/ (" in story and "robots.txt line 3" in story
+    # the 30 off-site hosts are one folded line, not 30 rows
+    counts = counts_of(page).counts
+    assert counts["hosts-not-contacted"] == 30 and page.count('<tr><td><a href="#host-') == 1
+    # refusals and skips apart, each described
+    refused = page.split("<h3>Refused</h3>", 1)[1].split("<h3>Skipped</h3>", 1)[0]
+    skipped = page.split("<h3>Skipped</h3>", 1)[1].split("</table>", 1)[0]
+    assert "robots.txt disallows the URL" in refused and "offsite" not in refused
+    assert "outside the seeds&#x27; sites" in skipped and "page budget (--max-pages)" in skipped
+    # in a real browser: the host's whole story fits one 1280x800 screen (the decision list scrolls inside it)
+    wrapper = tmp_path / "measure.html"
+    wrapper.write_text(MEASURE.format(src=out.as_uri(), host="site.test"))
+    flags = [*BROWSER_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--allow-file-access-from-files",
+             "--virtual-time-budget=5000"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", wrapper.as_uri()], capture_output=True, text=True,
+                         timeout=90)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    measured = re.search(r"data-measured=\"([^\"]+)\"", dom.stdout)
+    assert measured, dom.stdout[-2000:]
+    m = json.loads(measured.group(1).replace("&quot;", '"'))
+    print(f"\n[report] host story measured in chromium: {m}")
+    assert m["rows"] == len(site) and 300 < m["height"] <= 800, m

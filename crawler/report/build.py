@@ -54,10 +54,25 @@ def write_report(rep: Report, audit: str | os.PathLike[str], out: str | os.PathL
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     try:
-        tmp.write_text(render(rep, title=title, source=str(audit)), "utf-8")
+        tmp.write_text(render(rep, title=title, source=str(audit), chain=chain_status(audit)), "utf-8")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def chain_status(audit: str | os.PathLike[str]) -> str:
+    """One sentence on the log's hash chain and signatures (what ``civilcrawl audit verify`` says)."""
+    from crawler.auditverify import verify_file
+
+    v = verify_file(audit)
+    if not v.intact:
+        return f"Hash chain: NOT intact: {v.problems[0]} (civilcrawl audit verify {audit})"
+    signed = [c for c in v.chains if c.signed_at]
+    keys = sorted({k for c in v.chains for k in c.keyids})
+    sig = (f"; signed through line {max(c.signed_at for c in signed)} with key {', '.join(keys)}" if signed
+           else "; not signed")
+    return (f"Hash chain: intact ({v.lines} lines, {len(v.chains)} chain(s){sig}). Check it yourself: "
+            f"civilcrawl audit verify {audit}")
 
 
 def build_report(audit: str | os.PathLike[str], out: str | os.PathLike[str], *, title: str = "") -> Report:

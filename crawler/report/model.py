@@ -42,16 +42,35 @@ class Request:
 
 
 @dataclass
+class Decision:
+    """One audit record of a host, as its story lists it."""
+
+    ts: float | None
+    url: str
+    decision: str
+    reason: str
+    detail: str
+    status: int | None
+    sent: bool  # a request left for this URL (the record has a start time)
+
+
+@dataclass
 class HostReport:
     """Everything about one host."""
 
     host: str
+    story: list[Decision] = field(default_factory=list)  # every record, in log order
     decisions: Counter[str] = field(default_factory=Counter)  # fetched / refused / skipped
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
     requests: list[Request] = field(default_factory=list)
     robots: list[str] = field(default_factory=list)  # what the robots.txt fetches said
     policy: Counter[str] = field(default_factory=Counter)  # refusals from policy files, terms, opt-outs
     images: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def contacted(self) -> bool:
+        """Did any request reach (or leave for) this host?"""
+        return bool(self.requests)
 
     @property
     def gaps(self) -> list[Request]:
@@ -98,6 +117,9 @@ class Report:
     hosts: dict[str, HostReport] = field(default_factory=dict)
     bad_lines: int = 0
     first_bad_line: int | None = None
+    user_agents: list[str] = field(default_factory=list)  # as the log's process lines name them
+    signature_agents: list[str] = field(default_factory=list)
+    runs: list[str] = field(default_factory=list)
 
     @property
     def images(self) -> Counter[str]:
@@ -128,7 +150,13 @@ def analyse(records: Iterable[dict[str, Any]], bad_lines: int = 0) -> Report:
             rep.refused[reason] += 1
         elif decision == "skipped":
             rep.skipped[reason] += 1
+        for key, seen in (("user_agent", rep.user_agents), ("signature_agent", rep.signature_agents),
+                          ("run", rep.runs)):
+            if isinstance(rec.get(key), str) and rec[key] not in seen:
+                seen.append(rec[key])
         h = rep.hosts.get(host) or rep.hosts.setdefault(host, HostReport(host))
+        h.story.append(Decision(ts, rec.get("url", ""), decision, reason, str(rec.get("detail") or ""),
+                                rec.get("status"), rec.get("started") is not None))
         h.decisions[decision] += 1
         h.reasons[(decision, reason)] += 1
         if reason in IMAGE_REASONS:

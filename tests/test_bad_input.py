@@ -174,3 +174,11 @@ def test_pillow_bomb_warning_does_not_leak(folder):
     p = civilcrawl("image-check", "bomb.png", cwd=folder)
     assert p.returncode == 0 and "REFUSED (too-large)" in p.stdout
     assert "DecompressionBombWarning" not in p.stderr and not p.stderr.strip(), p.stderr
+
+
+def test_tos_write_under_a_file(site, folder):
+    hits = len(site.hits_for(HOST))
+    p = civilcrawl("tos", site.url(HOST), "--contact", CONTACT, "--resolve", f"{HOST}=127.0.0.1",
+                   "--allow-network", "127.0.0.1/32", "--write", "plain.txt/policies", cwd=folder)
+    assert_refused_cleanly(p, "--write plain.txt/policies", "is a file")
+    assert len(site.hits_for(HOST)) == hits

@@ -21,6 +21,11 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     (url,) = check_seeds([args.url])
+    from crawler.cli import UsageError
+    from crawler.outputs import FOLDER, path_problem
+
+    if args.write and (why := path_problem(args.write, FOLDER)):
+        raise UsageError(f"--write {args.write}: {why}; nothing was fetched — choose a folder this user can write")
     from crawler.task import run_task
     from crawler.terms import write_draft
     from crawler.urls import origin
@@ -46,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
         for u, source, outcome in result.tried:
             print(f"  {outcome:<12} {u}  [{source}]")
     if args.write and result.url:
-        path = write_draft(args.write, v, result.url)
+        try:
+            path = write_draft(args.write, v, result.url)
+        except OSError as exc:  # FileExistsError says what to do; others name the folder
+            raise UsageError(str(exc) if isinstance(exc, FileExistsError) else
+                             f"--write {args.write}: cannot write the draft ({exc.strerror or exc})") from None
         print(f"draft policy written to {path}: review it before use")
     return 0

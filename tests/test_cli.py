@@ -58,10 +58,10 @@ def test_crawl_shows_live_progress_on_a_terminal_and_a_summary(server, tmp_path)
 def test_crawl_progress_off_and_lines(crawl, server):
     server.sites.setdefault(HOST, Site({"/robots.txt": Reply(body="", content_type="text/plain"),
                                         "/": Reply(body=html("home"))}))
-    quiet = crawl(HOST, args=("--delay", "0"))
-    assert "progress" not in quiet.stderr and "\x1b[K" not in quiet.stderr, "no terminal: no progress by default"
-    lines = crawl(HOST, args=("--delay", "0", "--progress", "lines"))
-    assert "progress: fetched" in lines.stderr
+    quiet = crawl(HOST, args=("--delay", "0", "--progress", "off"))
+    assert "progress" not in quiet.stderr and "\x1b[K" not in quiet.stderr
+    lines = crawl(HOST, args=("--delay", "0"))
+    assert "progress: fetched" in lines.stderr and "\x1b[K" not in lines.stderr, "no terminal: plain lines"
 
 
 def test_check_and_tos_help_list_no_crawl_only_options():

@@ -19,8 +19,8 @@ def configure(p: argparse.ArgumentParser) -> None:
                    "(e.g. redis://127.0.0.1:6379/0): frontier, robots.txt, budget and per-host pace are shared")
     p.add_argument("--cluster", metavar="NAME", help="the cluster's crawl name (default civilcrawl); needs --redis")
     p.add_argument("--progress", choices=("auto", "live", "lines", "off"), default="auto",
-                   help="auto: a live status line on a terminal, nothing otherwise; lines: a progress line "
-                        "every 10 s; off: for scripts")
+                   help="auto (as for run): a live status line on a terminal, a progress line every 10 s "
+                        "otherwise; off: for scripts")
 
 
 def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True, crawl_only: bool = True) -> None:
@@ -199,9 +199,9 @@ def summary_line(stats: dict[str, Any], settings: dict[str, Any]) -> str:
 
 
 def progress_settings(mode: str, log_json: bool = False) -> dict[str, Any]:
-    """The progress display (crawler.jobs.progress) for ``--progress``: auto is live on a terminal."""
+    """The progress display (crawler.jobs.progress) for ``--progress``: auto is live on a terminal, lines otherwise."""
     if mode == "auto":
-        mode = "live" if sys.stderr.isatty() and not log_json else "off"
+        mode = "live" if sys.stderr.isatty() and not log_json else "lines"
     if mode == "off":
         return {"CIVIL_PROGRESS": "off"}
     return {"CIVIL_PROGRESS": mode, "EXTENSIONS": {"crawler.jobs.progress.Progress": 0}}

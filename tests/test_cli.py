@@ -118,3 +118,20 @@ def test_pillow_debug_lines_do_not_leak(crawl, server, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "e.jpg" in r.stderr, "debug output is on"
     assert "PIL." not in r.stderr, [line for line in r.stderr.splitlines() if "PIL." in line][:3]
+
+
+def test_every_typed_option_says_what_it_wants():
+    """argparse prints a custom type's function name (``invalid _nonneg_int value``) unless it says better."""
+    import argparse
+
+    sub = next(a for a in build_parser()._subparsers._group_actions if a.dest == "command")
+    typed = [(name, action) for name, parser in sub.choices.items() for action in parser._actions
+             if action.type is not None and action.type not in (str,)]
+    assert typed
+    for name, action in typed:
+        try:
+            action.type("abc")
+        except argparse.ArgumentTypeError as exc:
+            assert "expected" in str(exc), (name, action.option_strings, exc)
+        else:
+            raise AssertionError(f"{name} {action.option_strings} took 'abc'")

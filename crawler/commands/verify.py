@@ -7,6 +7,8 @@ import json
 import sys
 import time
 
+from crawler.commands.options import number
+
 NAME = "verify"
 HELP = ("Check a crawler against robots.txt from your server's access log: disallowed paths, Crawl-delay, "
         "Request-rate, back-off after 429/503. Exit 0 when nothing was broken, 1 when something was.")
@@ -22,7 +24,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("combined", "json"), default="combined",
                    help="combined: nginx/Apache combined lines (1 s timestamps, the default); json: one object "
                         "per line, e.g. nginx escape=json with $msec and $sent_http_retry_after")
-    p.add_argument("--assume-backoff", type=float, default=1.0, metavar="SECONDS",
+    p.add_argument("--assume-backoff", type=number(0), default=1.0, metavar="SECONDS",
                    help="the pause assumed after a 429/503 when the log has no Retry-After (default 1)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--contact", metavar="URL_OR_EMAIL", help="for a --robots URL: sent in the User-Agent")

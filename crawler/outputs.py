@@ -81,11 +81,18 @@ def _writable_fs(folder: Path) -> str | None:
     return None
 
 
-def check_paths(paths: list[tuple[str, str | os.PathLike[str] | None, str]]) -> list[str]:
-    """``[(label, path, kind), ...]`` -> one ``label PATH: why`` line per unusable path (None paths skipped)."""
+def check_paths(paths: list[tuple[str, str | os.PathLike[str] | None, str]], stdout_ok: str = "--out") -> list[str]:
+    """``[(label, path, kind), ...]`` -> one ``label PATH: why`` line per unusable path (None paths skipped).
+
+    ``-`` (standard output) is accepted for the ``stdout_ok`` label only.
+    """
     problems = []
     for label, path, kind in paths:
-        if path is None or str(path) == "" or (kind == FILE and str(path) == STDOUT):
+        if path is None or str(path) == "":
+            continue
+        if str(path) == STDOUT:
+            if label != stdout_ok:
+                problems.append(f"{label} -: must be a file (only {stdout_ok} - writes to standard output)")
             continue
         if why := path_problem(path, kind):
             problems.append(f"{label} {path}: {why}")

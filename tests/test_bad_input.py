@@ -59,6 +59,7 @@ OUTPUT_CASES = {
     "audit is a folder": (["--audit", "adir"], "--audit adir", "a file is wanted"),
     "state is a file": (["--state", "plain.txt"], "--state plain.txt", "a folder is wanted"),
     "state in /proc": (["--state", "/proc/self/state"], "--state /proc/self/state", "kernel file system"),
+    "audit to stdout": (["--out", "-", "--audit", "-"], "--audit -", "must be a file"),
     "images-dir under a file": (["--images", "--images-dir", "plain.txt/img"], "--images-dir plain.txt/img",
                                 "is a file"),
 }

@@ -130,11 +130,28 @@ def test_redis_outage_sends_nothing_then_completes(tmp_path):
 def test_budget_is_exact_for_the_cluster(redis_url, tmp_path):
     with LocalServer({"budget.test": site(30, 0.0)}) as srv:
         cluster = Cluster(tmp_path, redis_url, [srv.url("budget.test")],
-                          ["--resolve", "budget.test=127.0.0.1", "--delay", "0", "--max-pages", "7"]).start(2)
+                          ["--resolve", "budget.test=127.0.0.1", "--delay", "0", "--max-pages", "7",
+                           "--sign-audit", "--state", str(tmp_path / "state")]).start(2)
         try:
             assert cluster.wait() == [0, 0], cluster.logs()[-3000:]
             assert len([p for p in page_hits(srv, "budget.test") if p != "/robots.txt"]) == 7
             assert len(cluster.records("pages")) == 7
+            # the workers' signed audit files, merged: every worker's chain verifies in the one log
+            workers = sorted(str(p) for p in tmp_path.glob("audit.*.jsonl"))
+            merged = tmp_path / "merged.jsonl"
+            assert subprocess.run([sys.executable, "-m", "crawler", "audit-merge", str(merged), *workers],
+                                  capture_output=True, timeout=60).returncode == 0
+            jwks = tmp_path / "jwks.json"
+            jwks.write_text(subprocess.run([sys.executable, "-m", "crawler", "keys", "--jwks", "--state",
+                                            str(tmp_path / "state")], capture_output=True, text=True).stdout)
+            v = subprocess.run([sys.executable, "-m", "crawler", "audit", "verify", "--jwks", str(jwks), str(merged)],
+                               capture_output=True, text=True, timeout=60)
+            assert v.returncode == 0 and "in 2 chain(s)" in v.stdout and "2 valid signature(s)" in v.stdout, v.stdout
+            lines = merged.read_text().splitlines(keepends=True)
+            merged.write_text("".join(lines[:3] + lines[4:]))  # one line taken out of the merged log
+            v = subprocess.run([sys.executable, "-m", "crawler", "audit", "verify", str(merged)],
+                               capture_output=True, text=True, timeout=60)
+            assert v.returncode == 1 and "NOT intact" in v.stdout, v.stdout
         finally:
             drop_cluster(redis_url, cluster.name)
 

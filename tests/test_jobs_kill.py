@@ -85,6 +85,13 @@ def test_random_sigkills_lose_nothing_and_fetch_nothing_twice(tmp_path, srv, cap
     finals = Counter(rec["url"] for rec in read_jsonl(audit) if rec["reason"] not in ("tdmrep", "ai-txt"))
     assert len(finals) == PAGES + 1 and max(finals.values()) == 1, f"seed {seed}: one final decision per URL"
     assert s["status"] == "complete" and s["pages"]["new"] == PAGES and s["pages"]["pending"] == 0
+    # the audit log is one hash chain across every kill and resume, and the last process signed its end
+    from crawler.auditverify import verify_file
+
+    v = verify_file(audit)
+    assert v.intact, f"seed {seed}: {v.problems}"
+    assert len(v.chains) == 1 and v.chains[0].signed_at == v.lines, f"seed {seed}: {v.notes}"
+    assert sum(1 for r in read_jsonl(audit) if r.get("resumed")) >= s["resumes"]  # each process marks its start
 
 
 def _kill_while_in_flight(tmp_path, srv, host: str, extra: str = ""):

@@ -94,7 +94,7 @@ class ChainedFile:
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"{self.path} is closed")
-            head: dict[str, Any] = {"prev": self.tip}
+            head: dict[str, Any] = {}
             if self.tip is None:
                 head.update(run=self.run, run_started=record.get("ts") or _utc_now())
             elif self._resumed:
@@ -103,8 +103,9 @@ class ChainedFile:
             if self._first:
                 head.update(self.header)
                 self._first = False
-            head.update((k, v) for k, v in record.items() if k not in head)
-            line = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            body = _dumps({**head, **{k: v for k, v in record.items() if k not in head}} if head else record)
+            prev = "null" if self.tip is None else f'"{self.tip}"'
+            line = (f'{{"prev":{prev},' + body[1:] if len(body) > 2 else f'{{"prev":{prev}}}').encode("utf-8")
             os.write(self._fd, line + b"\n")
             self.tip = hashlib.sha256(line).hexdigest()
             self.lines += 1
@@ -133,6 +134,9 @@ class ChainedFile:
             os.close(self._fd)
             self._fd = None
         self.sign()
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _utc_now() -> str:

@@ -133,3 +133,47 @@ def test_signature_agent_usage_errors(tmp_path):
     job.write_text(f"seeds: [http://example.org/]\ncontact: {CONTACT}\nstate: s\nsignature_agent: 12\n")
     r = subprocess.run([sys.executable, "-m", "crawler", "run", str(job)], capture_output=True, text=True)
     assert r.returncode == 2 and "job.yaml:4: signature_agent" in r.stderr, r.stderr
+
+
+ADDON_SPIDER = '''
+import sys
+from scrapy import Request, Spider
+from scrapy.crawler import CrawlerProcess
+
+class Mine(Spider):
+    name = "mine"
+    custom_settings = {"USER_AGENT": "SneakyBot/1.0", "ROBOTSTXT_OBEY": False}
+
+    async def start(self):
+        for path in ("/", "/a", "/private/x"):
+            yield Request(sys.argv[1] + path)
+
+    def parse(self, response):
+        yield {"url": response.url}
+
+process = CrawlerProcess({"ADDONS": {"crawler.addon.CivilAddon": 0}, "CIVIL_CONTACT": "mailto:t@example.org",
+                          "CIVIL_RESOLVE": {"signed.test": "127.0.0.1"}, "CIVIL_ALLOW_NETWORKS": ["127.0.0.1/32"],
+                          "CIVIL_DELAY": 0.05, "CIVIL_STATE_DIR": sys.argv[2], "CIVIL_AUDIT": sys.argv[3],
+                          "CIVIL_SIGNATURE_AGENT": sys.argv[4], "CIVIL_SIGN_AUDIT": True, "LOG_LEVEL": "WARNING"})
+process.crawl(Mine)
+process.start()
+'''
+
+
+def test_the_addon_signs_a_users_own_spider_and_its_audit(tmp_path):
+    script, state, audit = tmp_path / "mine.py", tmp_path / "state", tmp_path / "audit.jsonl"
+    script.write_text(ADDON_SPIDER)
+    with LocalServer({"signed.test": SITE}) as srv:
+        p = subprocess.run([sys.executable, str(script), srv.url("signed.test").rstrip("/"), str(state), str(audit),
+                            AGENT], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        hits = srv.hits_for("signed.test")
+    jwks = json.loads(subprocess.run([sys.executable, "-m", "crawler", "keys", "--jwks", "--state", str(state)],
+                                     capture_output=True, text=True, check=True).stdout)
+    assert {h.path for h in hits} >= {"/robots.txt", "/", "/a"} and "/private/x" not in {h.path for h in hits}
+    assert len(verify_hits(hits, jwks)) == len(hits)
+    v = subprocess.run([sys.executable, "-m", "crawler", "audit", "verify", str(audit)], capture_output=True, text=True)
+    assert v.returncode == 0 and "1 valid signature" in v.stdout, v.stdout
+    first = json.loads(audit.read_text().splitlines()[0])
+    assert first["signature_agent"] == AGENT and first["user_agent"].startswith("civilcrawl/")
+    assert first["signed_by"] == rfc7638(jwks["keys"][0])

@@ -26,6 +26,7 @@ LABEL = "sig"  # the signature's label, and the Signature-Agent member it covers
 TAG = "web-bot-auth"
 MAX_VALIDITY = 24 * 3600
 DEFAULT_VALIDITY = 300
+NONCE_BYTES = 64  # as the Web Bot Auth reference implementation (thibmeu/http-message-signatures-directory)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -82,7 +83,7 @@ class RequestSigner:
     def headers(self, url: str, now: float | None = None) -> dict[str, str]:
         """The three headers for a request to ``url``."""
         created = int(time.time() if now is None else now)
-        nonce = base64.b64encode(os.urandom(32)).decode("ascii")
+        nonce = base64.b64encode(os.urandom(NONCE_BYTES)).decode("ascii")
         params = (f'("@authority" "signature-agent";key="{LABEL}");created={created};expires={created + self.validity}'
                   f';keyid={sf_string(self.keyid)};alg="ed25519";nonce={sf_string(nonce)};tag="{TAG}"')
         base = (f'"@authority": {authority(url)}\n'

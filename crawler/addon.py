@@ -7,15 +7,22 @@ Required setting: ``CIVIL_CONTACT``. See :data:`DEFAULTS` for the others.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from crawler.announce import override_warnings
 from crawler.bodies import backstop
 from crawler.identity import DEFAULT_TOKEN, user_agent
 from crawler.robots import PARSE_LIMIT
+from crawler.wire import INNER_SETTING
+
+logger = logging.getLogger(__name__)
 
 GATE = "crawler.gate.CivilGate"
+WIRE = "crawler.wire.CivilDownloadHandler"
+PAGE_RULES = "crawler.pagerules.PageRulesMiddleware"
 
 #: civilcrawl's settings and their defaults.
 DEFAULTS: dict[str, Any] = {
@@ -62,9 +69,12 @@ class CivilAddon:
         if not contact:
             raise ValueError("the civilcrawl add-on needs CIVIL_CONTACT (a URL or e-mail site owners can reach "
                              "you at) in the settings; no request is sent without it")
-        if contact:
-            ua = user_agent(settings.get("CIVIL_USER_AGENT_TOKEN") or DEFAULT_TOKEN, contact)
-            settings.set("USER_AGENT", ua, "addon")
+        ua = user_agent(settings.get("CIVIL_USER_AGENT_TOKEN") or DEFAULT_TOKEN, contact)
+        for warning in override_warnings(settings, ua):
+            logger.warning("civilcrawl: %s", warning)
+        settings.set("USER_AGENT", ua, "cmdline")
+        self._wrap_handlers(settings)
+        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", PAGE_RULES, -1000)  # nearest the engine
         mws = settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
         for path in ("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
                      "scrapy.downloadermiddlewares.retry.RetryMiddleware"):
@@ -78,13 +88,12 @@ class CivilAddon:
         if settings.get("CIVIL_OUT"):
             settings.set_in_component_priority_dict("ITEM_PIPELINES", "crawler.pipelines.JsonLinesItems", 900)
         # Floors no project setting may lift: set above every other priority (the gate re-checks at run time).
-        for name in ("TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED", "HTTPCACHE_ENABLED"):
+        for name in ("TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED", "HTTPCACHE_ENABLED", "AUTOTHROTTLE_ENABLED"):
             settings.set(name, False, "cmdline")  # no code-running consoles; no cache that would store unchecked images
         for name, value in {
             "ROBOTSTXT_OBEY": False,  # the gate obeys robots.txt; Scrapy's middleware would fail open
             "DOWNLOAD_DELAY": 0,
             "DOWNLOAD_DELAY_JITTER": 0,
-            "AUTOTHROTTLE_ENABLED": False,
             "CONCURRENT_REQUESTS": 64,
             "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
             "CONCURRENT_ITEMS": 8,  # Scrapy starts this many tasks per response; our pipelines are synchronous
@@ -96,7 +105,24 @@ class CivilAddon:
             "REDIRECT_MAX_TIMES": 10,
         }.items():
             settings.set(name, value, "addon")
+        limit = backstop(settings.getint("CIVIL_MAX_BYTES"), PARSE_LIMIT)
+        if not settings.getint("DOWNLOAD_MAXSIZE") or settings.getint("DOWNLOAD_MAXSIZE") > limit:
+            settings.set("DOWNLOAD_MAXSIZE", limit, "cmdline")  # a project's 0 (no limit) or more is not kept
         if settings.get("CIVIL_REDIS_URL"):
             from crawler.distributed.addon import configure
 
             configure(settings)
+
+    @staticmethod
+    def _wrap_handlers(settings: BaseSettings) -> None:
+        """Put crawler.wire's handler in front of the project's HTTP(S) handlers (it sends through them)."""
+        handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
+        inner = dict(settings.getdict(INNER_SETTING))
+        for scheme in ("http", "https"):
+            path = handlers.get(scheme)
+            if path is not None and path != WIRE:
+                inner[scheme] = path
+        settings.set(INNER_SETTING, inner, "cmdline")
+        own = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+        own.update({scheme: WIRE for scheme in inner})
+        settings.set("DOWNLOAD_HANDLERS", own, "cmdline")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FETCHED, REFUSED, SKIPPED = "fetched", "refused", "skipped"
+audit_closing = object()  # signal sent by the gate just before the audit log closes: write final records then
 
 
 def utc_iso(ts: float | None = None) -> str:
@@ -61,9 +62,10 @@ class AuditLog:
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, run: str | None = None,
-                 signer: Key | None = None, header: dict[str, Any] | None = None):
+                 signer: Key | None = None, header: dict[str, Any] | None = None, stats: Any = None):
         self.file = ChainedFile(path, run=run, signer=signer, header=header) if path else None
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.stats = stats  # Scrapy's stats: civil/<decision> and civil/<decision>/<reason>, kept as decided
 
     @classmethod
     def from_settings(cls, settings: Any) -> AuditLog:
@@ -91,6 +93,9 @@ class AuditLog:
         rec = {"ts": utc_iso(), "url": url, "host": host, "decision": decision, "reason": reason, "detail": detail}
         rec.update((k, v) for k, v in extra.items() if v is not None)
         self.counts[(decision, reason)] += 1
+        if self.stats is not None:
+            self.stats.inc_value(f"civil/{decision}")
+            self.stats.inc_value(f"civil/{decision}/{reason}")
         if self.file:
             self.file.write(rec)
         level = logging.DEBUG if decision == FETCHED else logging.INFO

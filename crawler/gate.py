@@ -43,6 +43,9 @@ from crawler.terms.finder import TermsResult
 from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore, retry_after_seconds
 from crawler.urls import BadURL, origin, split_origin
 from crawler.webbotauth import RequestSigner
+from crawler.announce import setting_label, start_line
+from crawler.handback import hand_back
+from crawler.wire import CLEARED_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -77,11 +80,14 @@ class CivilGate(DecisionReads):
         self.retry_times = s.getint("CIVIL_RETRY_TIMES", 2)
         self.host_concurrency = max(1, s.getint("CIVIL_HOST_CONCURRENCY", 1))
         self.audit = AuditLog.from_settings(s)
+        self.audit.stats = crawler.stats  # civil/<decision>/<reason>, counted as decided
         self.signer = RequestSigner.from_settings(s)  # Web Bot Auth, when CIVIL_SIGNATURE_AGENT is set
         self.guard = NetworkGuard(allow_private=s.getbool("CIVIL_ALLOW_PRIVATE_NETWORKS"),
                                   allowed_networks=s.getlist("CIVIL_ALLOW_NETWORKS"),
                                   overrides=s.getdict("CIVIL_RESOLVE"))
-        self.politeness = Politeness(stopping=lambda: crawler.crawling is False or not self._engine_running())
+        # the engine, not crawler.crawling: `scrapy shell` runs an engine without "crawling"
+        self.politeness = Politeness(stopping=lambda: not self._engine_running())
+        self.delay_label = setting_label(s, "CIVIL_DELAY")
         self.robots = RobotsStore(s.get("CIVIL_STATE_DIR"))
         self.budget = PageBudget(s.getint("CIVIL_MAX_PAGES", 0))
         self.purpose = s.get("CIVIL_PURPOSE") or "research"
@@ -107,6 +113,7 @@ class CivilGate(DecisionReads):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CivilGate:
         gate = cls(crawler)
+        start_line(crawler.settings, gate.user_agent, gate.delay, crawler.settings.get("CIVIL_AUDIT"))
         gate._install_guard()
         # a CrawlerProcess installs Scrapy's resolver when it starts, after this: install again then
         crawler.signals.connect(gate._install_guard, signal=signals.engine_started)
@@ -245,7 +252,7 @@ class CivilGate(DecisionReads):
             detail += f"; attempt {meta['civil_attempts'] + 1}"
         if 300 <= status < 400 and (loc := response.headers.get("Location")):
             detail = f"{detail}; redirect to {urljoin(request.url, loc.decode('latin-1'))}".lstrip("; ")
-        if 200 <= status < 300 and is_image(response, "civil_image_of" in meta):
+        if "civil_image" in meta or (200 <= status < 300 and is_image(response, "civil_image_of" in meta)):
             return await self._judge_image(request, response, host, reason, detail)
         verdict = self.read_page(request, response)
         if refusal := verdict.refusal():
@@ -315,7 +322,7 @@ class CivilGate(DecisionReads):
     async def _take_turn(self, request: Request, host: str) -> None:
         if host not in self._host_gaps:
             self._host_gaps[host] = {}
-            self.politeness.set_gap(host, self.delay, f"--delay {self.delay:g}", self.host_concurrency)
+            self.politeness.set_gap(host, self.delay, f"{self.delay_label} {self.delay:g}", self.host_concurrency)
         paused = self.politeness.paused_for(host)
         if paused > self.max_wait:
             state = self.politeness.state(host)
@@ -324,17 +331,18 @@ class CivilGate(DecisionReads):
             waited = await self.politeness.acquire(host)
         except ShutdownError:
             request.meta["civil_refused"] = "shutdown"
+            hand_back(self.crawler, request)  # JOBDIR keeps it for the resumed run
             raise Refused("crawl stopping") from None
         self._pin_slot(request)
         meta = request.meta
         meta["civil_host"] = host
+        meta[CLEARED_META] = request.url  # crawler.wire sends only the URL cleared here
         meta["civil_waited"] = waited
         meta["civil_started"] = time.time()
         meta["civil_bytes"] = 0
         meta["civil_gap"] = self.politeness.state(host).effective_gap  # the gap this start was held to
         request.headers["User-Agent"] = self.user_agent  # identity is a floor: set last, over any other setting
-        if self.signer is not None:  # signed as it leaves: 'created' is the start, after any wait
-            self.signer.sign(request)
+        # Web Bot Auth signatures (self.signer) are added by crawler.wire, as the request goes on the wire
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what crawler.bodies can undo under a size cap
 
     def _pin_slot(self, request: Request) -> None:
@@ -354,7 +362,7 @@ class CivilGate(DecisionReads):
         if url_origin in gaps:
             return
         delay, per_request = record.delays(self.token)
-        gap, source = self.delay, f"--delay {self.delay:g}"
+        gap, source = self.delay, f"{self.delay_label} {self.delay:g}"
         if policy is not None and (own := policy.min_gap()) is not None:
             key = "crawl.min_delay" if own == policy.min_delay else "crawl.requests_per_minute"
             gap, source = own, f"policy {policy.where(key)}"
@@ -365,7 +373,8 @@ class CivilGate(DecisionReads):
         gaps[url_origin] = (gap, source)
         gap, source = max(gaps.values())
         if gap > self.max_crawl_delay:
-            self.politeness.pause(host, float("inf"), f"{source} exceeds --max-crawl-delay {self.max_crawl_delay:g}")
+            limit = setting_label(self.crawler.settings, "CIVIL_MAX_CRAWL_DELAY")
+            self.politeness.pause(host, float("inf"), f"{source} exceeds {limit} {self.max_crawl_delay:g}")
         concurrency = self.host_concurrency
         if policy is not None and policy.concurrency:
             concurrency = min(concurrency, policy.concurrency)
@@ -432,7 +441,7 @@ class CivilGate(DecisionReads):
 
     async def _judge_image(self, request: Request, response: Response, host: str, reason: str, detail: str) -> Response:
         """Refuse personal images before any other component sees their bytes; keep accepted ones stripped."""
-        verdict = await self.images.judge(response.body)
+        verdict = request.meta.get("civil_image") or await self.images.judge(response.body)  # judged at the wire
         timing = self._timing(request.meta)
         if not verdict.ok:
             why = AUDIT_REASONS.get(verdict.reason or "", "image-unchecked")
@@ -522,6 +531,6 @@ class CivilGate(DecisionReads):
     def _on_closed(self, spider: Any, reason: str) -> None:
         self.politeness.close()
         self.images.close()
-        self.crawler.stats.set_value("civil/decisions", dict(self.audit.counts))
         self.crawler.stats.set_value("civil/pages", self.budget.used)
+        self.crawler.signals.send_catch_log(signal=A.audit_closing)  # last records (crawler.pagerules)
         self.audit.close()

@@ -15,7 +15,8 @@ def run_crawl(settings: dict[str, Any], spider_cls: type | None = None, **spider
     from crawler.addon import CivilAddon
     from crawler.spider import CivilSpider
 
-    base = {"ADDONS": {CivilAddon: 0}, "LOG_LEVEL": "WARNING", "TWISTED_REACTOR_ENABLED": True}
+    base = {"ADDONS": {CivilAddon: 0}, "LOG_LEVEL": "WARNING", "TWISTED_REACTOR_ENABLED": True,
+            "CIVIL_CLI": True}  # messages name --options, not settings
     base.update(settings)
     process = AsyncCrawlerProcess(base)
     crawler = process.create_crawler(spider_cls or CivilSpider)

@@ -182,7 +182,8 @@ def summary_line(stats: dict[str, Any], settings: dict[str, Any]) -> str:
     """``crawl finished: fetched 3 (ok 3); refused 1 (robots 1); skipped 0; read to decide: robots-txt 1 | ...``"""
     from crawler.jobs.progress import OWN_FILES
 
-    counts = stats.get("civil/decisions", {})
+    counts = {tuple(k.split("/")[1:3]): n for k, n in stats.items()
+              if k.count("/") == 2 and k.split("/")[1] in ("fetched", "refused", "skipped")}
     parts = []
     for decision in ("fetched", "refused", "skipped"):
         rows = {r: n for (d, r), n in counts.items() if d == decision and not (d == "fetched" and r in OWN_FILES)}

@@ -88,8 +88,9 @@ class CivilDownloadHandler:
             refuse(gate, request, "gate-bypassed", "the request reached the network without taking its turn at "
                    "civilcrawl's gate")
         if cleared != request.url:
-            refuse(gate, request, "gate-bypassed", f"the URL was changed after the gate cleared {cleared} (by a "
-                   "downloader middleware ordered after the gate's 950): the gate decides on the URL that is sent")
+            refuse(gate, request, "gate-bypassed", f"changed to {request.url} after the gate cleared it (by a "
+                   "downloader middleware ordered after the gate's 950): only the URL the gate decided on is sent",
+                   url=cleared)
         for what, host in (("", meta["civil_host"]), ("proxy ", _proxy_host(meta.get("proxy")))):
             if not host:
                 continue
@@ -116,14 +117,15 @@ def _proxy_host(proxy: str | None) -> str | None:
     return urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname
 
 
-def refuse(gate: CivilGate, request: Request, reason: str, detail: str, status: int | None = None) -> None:
+def refuse(gate: CivilGate, request: Request, reason: str, detail: str, status: int | None = None,
+           url: str | None = None) -> None:
     """Refuse at the wire: give the host's turn back, write the audit record, and raise Refused."""
     meta = request.meta
     host = meta.pop("civil_host", None)
     if host is not None:
         gate.politeness.release(host, ok=status is not None and status < 400)
     if ROBOTS_META not in meta and AUX_META not in meta:
-        gate.audit.record(request.url, host or gate._host(request), A.REFUSED, reason, detail, status=status,
+        gate.audit.record(url or request.url, host or gate._host(request), A.REFUSED, reason, detail, status=status,
                           **gate._timing(meta))
     meta["civil_refused"] = reason
     raise Refused(f"{reason}: {detail}")

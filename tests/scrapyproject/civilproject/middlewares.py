@@ -1,0 +1,38 @@
+"""Downloader middlewares a user might add after the gate (960, 970, 999): none may undo a floor."""
+
+import itertools
+
+from scrapy.exceptions import NotConfigured
+
+BROWSERS = [
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+]
+
+
+class RotateUserAgent:
+    """Puts a browser User-Agent on every request."""
+
+    def __init__(self):
+        self.agents = itertools.cycle(BROWSERS)
+
+    def process_request(self, request):
+        request.headers["User-Agent"] = next(self.agents)
+
+
+class LastWordUserAgent(RotateUserAgent):
+    """The same, as the very last middleware before the download handler."""
+
+
+class PrivateDetour:
+    """Sends /detour/ requests to /private/ after the gate has cleared them (on with DETOUR_ENABLED)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("DETOUR_ENABLED"):
+            raise NotConfigured
+        return cls()
+
+    def process_request(self, request):
+        if "/detour/" in request.url:
+            request._set_url(request.url.replace("/detour/", "/private/"))

@@ -1,0 +1,1 @@
+# Spiders of the test project (tests/test_scrapy_project.py runs them with `scrapy crawl`).

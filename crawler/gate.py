@@ -93,6 +93,9 @@ class CivilGate(DecisionReads):
         self.purpose = s.get("CIVIL_PURPOSE") or "research"
         self.art3 = s.getbool("CIVIL_ART3")
         self.terms_mode = s.get("CIVIL_TERMS") or "policy"
+        self.terms_label = "--terms require-policy" if s.getbool("CIVIL_CLI") else "CIVIL_TERMS = 'require-policy'"
+        if not s.getbool("CIVIL_CLI"):
+            self.guard.hint = "set CIVIL_ALLOW_NETWORKS or CIVIL_ALLOW_PRIVATE_NETWORKS"
         self.policies = load_policy_set(s.getlist("CIVIL_POLICIES"), bundled=s.getbool("CIVIL_BUNDLED_POLICIES", True))
         self._policy_cache: dict[str, Policy | None] = {}
         self._site_pages: dict[str, int] = {}
@@ -393,7 +396,7 @@ class CivilGate(DecisionReads):
     def _check_policy(self, request: Request, host: str, policy: Policy | None, depth: int) -> None:
         if policy is None:
             if self.terms_mode == "require-policy":
-                self._refuse(request, host, "policy", "no reviewed policy file for this site (--terms require-policy)")
+                self._refuse(request, host, "policy", f"no reviewed policy file for this site ({self.terms_label})")
             return
         if policy.forbidden:
             t = policy.terms
@@ -401,7 +404,7 @@ class CivilGate(DecisionReads):
             self._refuse(request, host, "tos", f"terms forbid automated access ({t.url if t else ''}; "
                                                f"{policy.where('terms.automated_access')}){quote}")
         if self.terms_mode == "require-policy" and not (policy.terms and policy.terms.reviewed_on):
-            self._refuse(request, host, "policy", f"{policy.source} has no reviewed terms (--terms require-policy)")
+            self._refuse(request, host, "policy", f"{policy.source} has no reviewed terms ({self.terms_label})")
         if not policy.in_window(datetime.now(timezone.utc)):
             w = policy.window
             self._refuse(request, host, "policy", f"outside the crawl window {w.hours} {w.tz} "

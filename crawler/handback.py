@@ -27,6 +27,8 @@ def hand_back(crawler: Crawler, request: Request) -> bool:
     """Put ``request`` back into the scheduler's disk queue (JOBDIR); False when there is none to keep it."""
     if request.callback is NO_CALLBACK or any(k in request.meta for k in (ROBOTS_META, AUX_META)):
         return False  # the gate's own reads and media pipelines' downloads were never the scheduler's
+    if crawler.settings.get("CIVIL_REDIS_URL"):
+        return False  # a cluster hands its leased requests back itself (crawler.distributed.frontier)
     try:
         scheduler = crawler.engine._slot.scheduler  # noqa: SLF001 - the scheduler has no public accessor
     except (AttributeError, RuntimeError):

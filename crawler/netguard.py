@@ -125,6 +125,7 @@ class NetworkGuard:
         self.allowed = [parse_allowance(n) for n in allowed_networks or ()]
         self.overrides = {h.lower(): parse_resolve_address(a) for h, a in (overrides or {}).items()}
         self._cache: dict[str, tuple[float, list[str]]] = {}
+        self.hint = "use --allow-network or --allow-private-networks"  # the add-on names its settings instead
 
     async def check(self, host: str, port: int | None = None) -> list[str]:
         """The addresses to use for ``host`` (on ``port``); raises GuardRefusal or OSError (DNS failure)."""
@@ -139,8 +140,7 @@ class NetworkGuard:
             if reason := self.refusal(a, port):
                 spelled = "" if a == host.strip("[]") else f"{host} -> "
                 on = f" (port {port} not allowed)" if port is not None and self.allowed else ""
-                raise GuardRefusal(f"{spelled}{a} is {reason}{on}; use --allow-network or --allow-private-networks "
-                                   f"to crawl it")
+                raise GuardRefusal(f"{spelled}{a} is {reason}{on}; {self.hint} to crawl it")
         return addrs
 
     def refusal(self, address: str, port: int | None = None) -> str | None:

@@ -24,6 +24,7 @@ from crawler.imagegate import AUDIT_REASONS, is_image
 from crawler.netguard import GuardRefusal
 from crawler.reads import AUX_META, ROBOTS_META, Refused
 from crawler.sniff import image_format
+from crawler.urls import split_origin
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -91,11 +92,11 @@ class CivilDownloadHandler:
             refuse(gate, request, "gate-bypassed", f"changed to {request.url} after the gate cleared it (by a "
                    "downloader middleware ordered after the gate's 950): only the URL the gate decided on is sent",
                    url=cleared)
-        for what, host in (("", meta["civil_host"]), ("proxy ", _proxy_host(meta.get("proxy")))):
+        for what, (host, port) in (("", split_origin(request.url)[1:]), ("proxy ", _proxy(meta.get("proxy")))):
             if not host:
                 continue
             try:
-                await gate.guard.check(host)
+                await gate.guard.check(host, port)  # an allowance may be for one port
             except GuardRefusal as exc:
                 refuse(gate, request, "private-network", f"{what}{exc}")
             except OSError as exc:
@@ -111,10 +112,12 @@ class CivilDownloadHandler:
                 await ensure_awaitable(handler.close())
 
 
-def _proxy_host(proxy: str | None) -> str | None:
+def _proxy(proxy: str | None) -> tuple[str | None, int | None]:
+    """The host and port a request's proxy (Scrapy's ``proxy`` meta) connects to."""
     if not proxy:
-        return None
-    return urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname
+        return None, None
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    return parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def refuse(gate: CivilGate, request: Request, reason: str, detail: str, status: int | None = None,

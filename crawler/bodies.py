@@ -26,6 +26,7 @@ _CHUNK = 64 * 1024
 BACKSTOP_SLACK = 1024 * 1024
 TOO_LARGE_META = "civil_too_large"  # set to the size seen when the cap stopped a download
 BYTES_META = "civil_bytes"  # body bytes received so far
+CAP_META = "civil_cap"  # this request's cap: CIVIL_MAX_BYTES, or a smaller download_maxsize it asked for
 
 
 def backstop(max_bytes: int, parse_limit: int) -> int:
@@ -34,19 +35,28 @@ def backstop(max_bytes: int, parse_limit: int) -> int:
 
 
 class BodyCap:
-    """Stop every download at ``max_bytes``; read a robots.txt (``whole_meta`` requests) up to ``parse_limit``."""
+    """Stop every download at ``max_bytes`` (or a request's smaller ``download_maxsize``); read a robots.txt
+    (``whole_meta`` requests) up to ``parse_limit`` and close, whatever its size."""
 
     def __init__(self, max_bytes: int, parse_limit: int, whole_meta: str):
         self.max_bytes, self.parse_limit, self.whole_meta = max_bytes, parse_limit, whole_meta
+
+    def cap(self, meta: dict[str, Any]) -> int:
+        """This request's cap, fixed on first sight (a redirect's copy of the meta keeps it)."""
+        if CAP_META not in meta:
+            asked = meta.get("download_maxsize")
+            meta[CAP_META] = min(self.max_bytes, asked) if isinstance(asked, int) and asked > 0 else self.max_bytes
+        return meta[CAP_META]
 
     def on_headers(self, headers: Any, body_length: Any, request: Request, spider: Any = None) -> None:
         """Refuse a body announced larger than the cap (an unknown length is a Twisted placeholder, not a number)."""
         meta = request.meta
         if self.whole_meta in meta:
-            # read the first parse_limit bytes and close (on_bytes), whatever length is announced
-            meta["download_maxsize"] = 0
+            meta["download_maxsize"] = 0  # no Scrapy limit: on_bytes reads parse_limit bytes, then closes
             return
-        if isinstance(body_length, int) and body_length > self.max_bytes:
+        cap = self.cap(meta)
+        meta["download_maxsize"] = cap + BACKSTOP_SLACK  # Scrapy's limit (read after this signal) stays above ours
+        if isinstance(body_length, int) and body_length > cap:
             meta[TOO_LARGE_META] = body_length
             raise StopDownload(fail=True)
 
@@ -57,7 +67,7 @@ class BodyCap:
         if self.whole_meta in meta:
             if received > self.parse_limit:
                 raise StopDownload(fail=False)
-        elif received > self.max_bytes:
+        elif received > self.cap(meta):
             meta[TOO_LARGE_META] = received
             raise StopDownload(fail=True)
 

@@ -280,7 +280,7 @@ class CivilGate(DecisionReads):
             return None  # the fetcher of robots.txt (or tdmrep.json, ai.txt) records what this means
         if too_large is not None:
             self.audit.record(request.url, host, A.REFUSED, "too-large",
-                              f"{too_large} bytes > cap of {self.max_bytes}", **self._timing(meta))
+                              f"{too_large} bytes > cap of {meta.get('civil_cap', self.max_bytes)}", **self._timing(meta))
             raise Refused("too large")
         detail = f"{type(exception).__name__}: {exception}".strip(": ")
         if retry := self._retry(request, detail):

@@ -11,7 +11,7 @@ from crawler.localsite import Reply, Site, html
 from tests.test_images_support import encode, gradient
 
 TXT = "text/plain"
-CAP = 200_000
+CAP = 1_000_000  # above the 500 KiB read limit of tdmrep.json, so that limit is the one tested there
 LONG = "words " * 20_000 + "THE-END"  # ~120 KB of text: several chunks, read to the last one
 
 
@@ -27,6 +27,9 @@ def _site(**framing) -> Site:
         "/huge": Reply(body=b"z" * 3_000_000, content_type=TXT, **framing),
         "/gallery": Reply(body='<html><title>g</title><p>pictures</p><img src="/img/land.png"></html>', **framing),
         "/img/land.png": Reply(body=png, content_type="image/png", **framing),
+        # over its 500 KiB read limit: stopped by our cap for that read, not by Scrapy's (no warning logged)
+        "/.well-known/tdmrep.json": Reply(body=b"[" + b" " * 600_000 + b"]", content_type="application/json",
+                                          **framing),
     })
 
 

@@ -115,10 +115,12 @@ def check_rate(reqs: list[Entry], rate: Any) -> Rule:
 def check_backoff(reqs: list[Entry], assumed: float) -> Rule:
     """After a 429 or 503, the next request must wait Retry-After (if logged) or the assumed pause."""
     offences, answers, assumed_used = [], 0, False
-    for k, e in enumerate(reqs[:-1]):
+    for k, e in enumerate(reqs):
         if e.status not in (429, 503):
             continue
         answers += 1
+        if k + 1 == len(reqs):
+            break  # nothing came after it
         wait = retry_after_seconds(e.retry_after, now=e.time) if e.retry_after else None
         source = f"Retry-After {e.retry_after}" if wait is not None else f"assumed pause {assumed:g} s"
         assumed_used |= wait is None
@@ -130,8 +132,8 @@ def check_backoff(reqs: list[Entry], assumed: float) -> Rule:
                                                f"after HTTP {e.status}; {source} asks {wait:g} s"))
     if not answers:
         return Rule("Back-off after 429/503", OK, "the server answered no request with 429 or 503")
-    note = (" (Retry-After is not in this log: a pause of "
-            f"{assumed:g} s is assumed, see --assume-backoff)") if assumed_used else ""
+    note = (f" (Retry-After is not in this log: a pause of {assumed:g} s is assumed, see --assume-backoff)"
+            if assumed_used else " (the Retry-After the log has)")
     summary = (f"{len(offences)} of {answers} answers 429/503 were not waited out{note}" if offences
                else f"all {answers} answers 429/503 were waited out{note}")
     return Rule("Back-off after 429/503", BROKEN if offences else OK, summary, offences)

@@ -514,14 +514,17 @@ class CivilGate(DecisionReads):
     def _timing(meta: dict[str, Any]) -> dict[str, Any]:
         started = meta.get("civil_started")
         return {"started": A.utc_iso(started) if started else None, "wait": round(meta.get("civil_waited", 0.0), 3),
-                "gap": meta.get("civil_gap"), "bytes": meta.get("civil_bytes")}
+                "gap": meta.get("civil_gap"), "bytes": meta.get("civil_bytes"),
+                "earlier": meta.get("civil_earlier")}  # starts of the attempts before a retry: the server saw them
 
     def _retry(self, request: Request, note: str) -> Request | None:
         attempts = request.meta.get("civil_attempts", 0)
         if attempts >= self.retry_times or request.meta.get("dont_retry"):
             return None
         meta = {k: v for k, v in request.meta.items() if not k.startswith("civil_") or k == "civil_admitted"}
-        meta.update(civil_attempts=attempts + 1, civil_retry_note=note)
+        started = request.meta.get("civil_started")
+        earlier = request.meta.get("civil_earlier", []) + ([A.utc_iso(started)] if started else [])
+        meta.update(civil_attempts=attempts + 1, civil_retry_note=note, civil_earlier=earlier)
         return request.replace(meta=meta, dont_filter=True)
 
     @staticmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -111,6 +112,12 @@ def test_nginx_log_of_a_real_crawl_has_no_violations_and_a_forged_request_is_nam
     paths = [line.split('"')[1].split()[1] for line in log.splitlines()]
     assert {"/robots.txt", "/", "/a.html", "/b.html", "/c.html", "/busy"} <= set(paths), paths
     assert paths.count("/busy") >= 2 and "/private/secret.html" not in paths  # retried after its 429
+    # the report counts what the server saw: every attempt, retries of the 429 included
+    report = tmp_path / "report.html"
+    assert subprocess.run([sys.executable, "-m", "crawler", "report", str(tmp_path / "audit.jsonl"), "-o",
+                           str(report)], capture_output=True, timeout=60).returncode == 0
+    shown = re.search(r'data-count="host:site.test:requests"[^>]*>(\d+)<', report.read_text()).group(1)
+    assert int(shown) == len(paths), (shown, paths)
     robots = d / "site" / "robots.txt"
     r = _verify(str(d / "access.log"), "--robots", str(robots))
     assert r.returncode == 0, r.stdout + r.stderr

@@ -173,6 +173,9 @@ def analyse(records: Iterable[dict[str, Any]], bad_lines: int = 0) -> Report:
                 source = m.group(2).strip()
             h.requests.append(Request(rec.get("url", ""), started, rec.get("status"), reason,
                                       float(allowed) if allowed is not None else None, source))
+            for when in rec.get("earlier") or []:  # attempts before a retry reached the server too
+                if (t := parse_ts(when)) is not None:
+                    h.requests.append(Request(rec.get("url", ""), t, None, "retried", None, "an earlier attempt"))
     for h in rep.hosts.values():
         h.requests.sort(key=lambda r: r.started)
         for a, b in zip(h.requests, h.requests[1:]):

@@ -1,84 +1,116 @@
-"""Measure the personal-image check on a labelled folder (positives/, negatives/, MANIFEST.tsv).
+"""Measure the personal-image check per class, on the dev split and the held-out split, and its speed.
 
-Prints recall on faces, false refusals on non-faces, a threshold sweep, thumbnails (<= 96 px) separately,
-median ms per image and images/s on one core for ~640 px JPEGs (decode included), cold start and peak RSS.
-Usage: python benchmarks/faces.py --data ../shared/datasets/faces-dev [--cores 1]
+Data: images made here from scikit-image's data and drawings (always), plus ../shared/datasets/faces-dev
+when given (--data), split as pinned in benchmarks/faces_split.tsv. Prints recall on faces and false
+refusals on non-faces per class (photo, small <= 96 px, drawing, cgi, animal; photo-stressed = faces-dev's
+face photos as GIF, posterised, JPEG q12, blurred grey), then images/s on one core for ~640 px JPEGs
+(decode included), with the time split into decode, metadata, detector and strip.
+Usage: python benchmarks/faces.py [--data ../shared/datasets/faces-dev] [--cores 1] [--list-errors]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import os
 import resource
 import statistics
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from PIL import Image
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere: find tests/, benchmarks/
+from benchmarks.faces_data import CLASSES, Item, encode, load, scaled
 from crawler.images.check import PERSONAL_IMAGE, check_image
+from crawler.images.decode import decode_image
 from crawler.images.faces import THRESHOLD, FaceDetector
+from crawler.images.metadata import read_metadata
+from crawler.images.strip import strip_metadata
 
-THUMB = 96
-
-
-def load_manifest(root: Path) -> list[tuple[str, bool, bytes]]:
-    """(file, has_face, bytes) for each MANIFEST.tsv row; labels must be positive or negative."""
-    rows = []
-    with open(root / "MANIFEST.tsv", newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            if row["label"] not in ("positive", "negative"):
-                sys.exit(f"MANIFEST.tsv: label {row['label']!r} for {row['file']} is not positive/negative")
-            rows.append((row["file"], row["label"] == "positive", (root / row["file"]).read_bytes()))
-    return rows
+SPLITS = ("dev", "held-out")
 
 
-def longest_side(data: bytes) -> int:
-    with Image.open(io.BytesIO(data)) as im:
-        return max(im.size)
-
-
-def resized_jpeg(data: bytes, side: int) -> bytes:
-    """The image scaled so its longest side is ``side`` px, as a quality-90 JPEG."""
-    with Image.open(io.BytesIO(data)) as im:
-        im = im.convert("RGB")
-        scale = side / max(im.size)
-        im = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.LANCZOS)
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=90)
-        return buf.getvalue()
-
-
-def run(rows, detector) -> list[tuple[str, bool, bool, float, tuple[float, ...]]]:
-    """(file, has_face, refused_as_personal, ms, face scores) per image, timing the whole check."""
+def judge(items: list[tuple[Item, str]], detector: FaceDetector) -> list[tuple[Item, str, bool, float]]:
+    """(item, split, refused as personal, CPU seconds) for each item."""
     out = []
-    for name, face, data in rows:
-        t0 = time.perf_counter()
-        v = check_image(data, detector=detector)
-        ms = (time.perf_counter() - t0) * 1000
-        out.append((name, face, v.reason == PERSONAL_IMAGE, ms, v.faces))
+    for item, side in items:
+        t0 = time.thread_time()
+        verdict = check_image(item.data, detector=detector)
+        out.append((item, side, verdict.reason == PERSONAL_IMAGE, time.thread_time() - t0))
     return out
 
 
-def rates(results) -> tuple[str, str]:
-    pos = [r for r in results if r[1]]
-    neg = [r for r in results if not r[1]]
-    hit = sum(r[2] for r in pos)
-    false = sum(r[2] for r in neg)
-    return (f"{hit}/{len(pos)} = {hit / len(pos):.4f}" if pos else "n/a",
-            f"{false}/{len(neg)} = {false / len(neg):.4f}" if neg else "n/a")
+def cell(hits: int, n: int) -> str:
+    return f"{hits:>3}/{n:<3} {hits / n:.3f}" if n else f"{'-':>13}"
 
 
-def main(argv: list[str] | None = None) -> int:
+def table(results, source: str) -> None:
+    """Recall and false refusals per class, dev beside held-out, for items whose name starts with ``source``."""
+    counts: dict[tuple[str, str, bool], list[int]] = defaultdict(lambda: [0, 0])
+    for item, side, refused, _ in results:
+        if item.name.startswith(source):
+            c = counts[(item.cls, side, item.face)]
+            c[0] += refused
+            c[1] += 1
+    print(f"{source:<11}| {'recall dev':>13} {'held-out':>13} | {'false ref. dev':>14} {'held-out':>13}")
+    classes = [c for c in (*CLASSES[:1], "photo-stressed", *CLASSES[1:]) if any(k[0] == c for k in counts)]
+    for cls in (*classes, "all"):
+        keys = [k for k in counts if cls in ("all", k[0])]
+        row = []
+        for face in (True, False):
+            for side in SPLITS:
+                hit = sum(counts[k][0] for k in keys if k[1] == side and k[2] == face)
+                n = sum(counts[k][1] for k in keys if k[1] == side and k[2] == face)
+                row.append(cell(hit, n))
+        print(f"  {cls:<9}| {row[0]} {row[1]} | {row[2]:>14} {row[3]} | ")
+
+
+def errors(results) -> None:
+    for item, side, refused, _ in results:
+        if refused != item.face:
+            print(f"  {side:<8} {'missed face' if item.face else 'refused':<12} {item.cls:<14} {item.name}")
+
+
+def speed(items: list[Item], detector: FaceDetector, cores: int) -> None:
+    """images/s for ~640 px JPEG versions of ``items``, whole check; then the cost of each stage."""
+    jpegs = [encode(scaled(Image.open(io.BytesIO(i.data)), 640)) for i in items]
+    for data in jpegs[:5]:
+        check_image(data, detector=detector)
+    cpu0, wall0 = time.thread_time(), time.perf_counter()
+    for data in jpegs:
+        check_image(data, detector=detector)
+    cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
+    print(f"640 px JPEGs ({len(jpegs)}): {len(jpegs) / cpu:.1f} images/s on {cores} core(s) by CPU time, "
+          f"{len(jpegs) / wall:.1f} by wall clock (load average {os.getloadavg()[0]:.1f})")
+    stages: dict[str, list[float]] = defaultdict(list)
+    for data in jpegs:
+        t = [time.thread_time()]
+        decoded = decode_image(data)
+        t.append(time.thread_time())
+        read_metadata(decoded.source, data, "research")
+        t.append(time.thread_time())
+        detector.scores(decoded.image)
+        t.append(time.thread_time())
+        strip_metadata(decoded.image, decoded.format)
+        t.append(time.thread_time())
+        for name, a, b in zip(("decode", "metadata", "detector", "strip"), t, t[1:]):
+            stages[name].append((b - a) * 1000)
+    print("  ms per image (mean / median): " + ", ".join(
+        f"{k} {statistics.fmean(v):.1f} / {statistics.median(v):.1f}" for k, v in stages.items()))
+
+
+def main(argv: list[str] | None = None) -> int | str:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", required=True, type=Path, help="folder with positives/, negatives/, MANIFEST.tsv")
+    ap.add_argument("--data", type=Path, help="faces-dev folder (positives/, negatives/, MANIFEST.tsv)")
     ap.add_argument("--cores", type=int, default=1, help="CPU cores to use (default 1)")
+    ap.add_argument("--list-errors", action="store_true", help="name every missed face and false refusal")
     args = ap.parse_args(argv)
-    if not (args.data / "MANIFEST.tsv").is_file():
+    if args.data and not (args.data / "MANIFEST.tsv").is_file():
         return f"{args.data}: no MANIFEST.tsv here; point --data at a folder laid out like faces-dev"
+    os.environ["OMP_NUM_THREADS"] = str(args.cores)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[: args.cores]))
     import cv2
@@ -89,51 +121,19 @@ def main(argv: list[str] | None = None) -> int:
     cold = time.perf_counter() - t0
     if not detector.available:
         return f"face detector unavailable: {detector.error}"
-
-    rows = load_manifest(args.data)
-    sizes = {name: longest_side(data) for name, _, data in rows}
-    run(rows[:5], detector)  # warm up
-    results = run(rows, detector)
-    big = [r for r in results if sizes[r[0]] > THUMB]
-    small = [r for r in results if sizes[r[0]] <= THUMB]
-    print(f"data: {args.data}  ({sum(r[1] for r in rows)} with faces, {sum(not r[1] for r in rows)} without)")
+    items = load(args.data)
     print(f"detector: YuNet 2023mar via OpenCV {cv2.__version__}, threshold {THRESHOLD:.2f}, cores {args.cores}")
-    recall, false = rates(results)
-    print(f"all images       recall {recall}   false refusals {false}")
-    recall, false = rates(big)
-    print(f"  > {THUMB} px        recall {recall}   false refusals {false}")
-    recall, false = rates(small)
-    print(f"  <= {THUMB} px (set) recall {recall}   false refusals {false}")
-    missed = [r[0] for r in results if r[1] and not r[2]]
-    refused = [r[0] for r in results if not r[1] and r[2]]
-    print(f"missed faces: {missed or 'none'}")
-    print(f"refused non-faces: {refused or 'none'}")
-
-    print("threshold sweep (best face score per image; tiles ran only where nothing reached the threshold):")
-    best = [(r[1], r[4][0] if r[4] else 0.0) for r in results]
-    for t in (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9):
-        pos = [s >= t for f, s in best if f]
-        neg = [s >= t for f, s in best if not f]
-        print(f"  {t:.2f}: recall {sum(pos) / len(pos):.4f}  false refusals {sum(neg) / len(neg):.4f}")
-
-    thumbs = [(n, f, resized_jpeg(d, THUMB)) for n, f, d in rows if sizes[n] > THUMB]
-    t_results = run(thumbs, detector)
-    recall, false = rates(t_results)
-    print(f"made thumbnails ({THUMB} px longest side, from the > {THUMB} px images): "
-          f"recall {recall}   false refusals {false}   median {statistics.median(r[3] for r in t_results):.1f} ms")
-    print(f"  missed in thumbnails: {[r[0] for r in t_results if r[1] and not r[2]] or 'none'}")
-
-    print(f"median ms per image, whole check incl. decode (dataset as is): "
-          f"{statistics.median(r[3] for r in results):.1f}")
-    jpegs = [(n, f, resized_jpeg(d, 640)) for n, f, d in rows]
-    start = time.perf_counter()
-    j_results = run(jpegs, detector)
-    elapsed = time.perf_counter() - start
-    recall, false = rates(j_results)
-    print(f"640 px JPEGs: {len(jpegs) / elapsed:.1f} images/s on {args.cores} core(s), "
-          f"median {statistics.median(r[3] for r in j_results):.1f} ms, recall {recall}, false refusals {false}")
-    print(f"cold start (model load): {cold * 1000:.0f} ms")
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    results = judge(items, detector)
+    for source in ("faces-dev", "made"):
+        if any(i.name.startswith(source) for i, _ in items):
+            table(results, source)
+    table(results, "")
+    if args.list_errors:
+        errors(results)
+    ms = [r[3] * 1000 for r in results]
+    print(f"median ms per image as given (CPU): {statistics.median(ms):.1f}")
+    speed([i for i, _ in items if i.cls != "photo-stressed"], detector, args.cores)
+    print(f"cold start (model load): {cold * 1000:.0f} ms; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     return 0
 
 

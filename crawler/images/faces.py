@@ -85,7 +85,11 @@ class FaceDetector:
         return self._net is not None
 
     def scores(self, image: Image.Image) -> tuple[float, ...]:
-        """Scores (highest first) of all face candidates >= REPORT_FLOOR; raises DetectorUnavailable.
+        """Scores (highest first) of all face candidates >= REPORT_FLOOR; raises DetectorUnavailable."""
+        return tuple(sorted((round(c[4], 4) for c in self.candidates(image)), reverse=True))
+
+    def candidates(self, image: Image.Image) -> list[tuple[float, ...]]:
+        """Face candidates as (x, y, w, h, score, 5 landmarks as x, y...) in ``image``'s pixels.
 
         One pass over the whole image; when that pass had to shrink it below TILE_BELOW and found no face,
         a second pass over 2x2 overlapping tiles looks again at twice the resolution (small faces in
@@ -101,22 +105,29 @@ class FaceDetector:
             for y0 in (0, h - th):
                 for x0 in (0, w - tw):
                     tile, _ = self._detect(rgb[y0:y0 + th, x0:x0 + tw])
-                    found += [(x + x0, y + y0, bw, bh, sc) for x, y, bw, bh, sc in tile]
-        return tuple(sorted((round(f[4], 4) for f in _merge(found)), reverse=True))
+                    found += [_shift(f, x0, y0) for f in tile]
+        return _merge(found)
 
     def _detect(self, rgb: np.ndarray) -> tuple[list[tuple[float, ...]], float]:
-        """Boxes (x, y, w, h, score) in ``rgb``'s pixels, and the scale the network saw it at."""
+        """Candidates in ``rgb``'s pixels, and the scale the network saw it at."""
         bgr, scale = _prepare(rgb)
         h, w = bgr.shape[:2]
         self._net.setInputSize((w, h))
         _, out = self._net.detect(bgr)
         if out is None:
             return [], scale
-        return [(x / scale, y / scale, bw / scale, bh / scale, float(sc)) for x, y, bw, bh, sc in out[:, [0, 1, 2, 3, 14]]], scale
+        # YuNet rows are x, y, w, h, 5 landmarks (x, y), score; we put the score fifth.
+        return [tuple(float(v) / scale for v in row[:4]) + (float(row[14]),) + tuple(float(v) / scale for v in row[4:14])
+                for row in out], scale
 
     def faces(self, scores: tuple[float, ...]) -> int:
         """How many of ``scores`` count as faces."""
         return sum(1 for s in scores if s >= self.threshold)
+
+
+def _shift(c: tuple[float, ...], dx: float, dy: float) -> tuple[float, ...]:
+    """A candidate moved by (dx, dy): its box corner and its landmarks."""
+    return (c[0] + dx, c[1] + dy, c[2], c[3], c[4]) + tuple(v + (dx if i % 2 == 0 else dy) for i, v in enumerate(c[5:]))
 
 
 def _merge(found: list[tuple[float, ...]], iou: float = 0.3) -> list[tuple[float, ...]]:

@@ -12,6 +12,7 @@ from crawler import __version__
 from crawler.cli import main
 from crawler.commands import image_check
 from crawler.images import decode
+from crawler.images.faces import THRESHOLD
 from crawler.localsite import LocalServer, Reply, Site
 from tests.test_images_support import astronaut, encode, shapes
 
@@ -51,7 +52,7 @@ def test_json_output(images, capsys):
     assert main(["image-check", "--json", "--purpose", "ai-train", str(images / "face.jpg")]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["personal"] is True and report["stored"] is False and report["reason"] == "personal-image"
-    assert report["faces"][0] > 0.9 and report["face_threshold"] == 0.6 and report["metadata"] == []
+    assert report["faces"][0] > 0.9 and report["face_threshold"] == THRESHOLD and report["metadata"] == []
 
 
 def check_urls(*args: str) -> subprocess.CompletedProcess:

@@ -12,6 +12,7 @@ from crawler.images import faces
 from crawler.images.check import check_image
 from crawler.images.decode import decode_image
 from crawler.images.faces import THRESHOLD, FaceDetector, default_detector
+from tests.drawn_faces import drawing
 from tests.test_images_support import astronaut, astronaut_face, camera, encode, gradient, lfw, shapes, text_image
 
 
@@ -38,13 +39,33 @@ def test_registry_faces_are_found(detector, image):
 def test_lfw_faces_recall_and_non_faces(detector):
     crops = lfw()
     found = [detector.faces(detector.scores(Image.fromarray(c))) > 0 for c in crops]
-    assert sum(found[:100]) >= 95  # 25x25 px face crops: thumbnails are where detectors fail
+    assert sum(found[:100]) >= 99  # 25x25 px face crops: found by the SMALL_PASS second look
     assert sum(found[100:]) <= 3
 
 
 @pytest.mark.parametrize("side", [96, 64, 32, 24])
 def test_thumbnail_faces_are_found(detector, side):
     assert n_faces(detector, astronaut_face(side)) == 1
+
+
+@pytest.mark.parametrize("box", [(0, 0, 512, 371), (60, 30, 460, 320)], ids=["whole", "closer"])
+def test_thumbnail_of_a_real_photo_is_refused(box):
+    # The miss that opened issue 15 was an 80x58 thumbnail of a real photo.
+    thumb = astronaut().crop(box).resize((80, 58), Image.LANCZOS)
+    verdict = check_image(encode(thumb))
+    assert verdict.reason == "personal-image" and verdict.detail == "1 face" and verdict.clean is None
+
+
+@pytest.mark.parametrize("style", ["flat", "mask", "comic"])
+def test_drawn_faces_are_accepted(style):
+    # Drawings of people are not personal images; refusing them is the safe error but costs the picture.
+    verdict = check_image(encode(drawing(0, style), "PNG"))
+    assert verdict.ok and verdict.clean is not None, verdict
+
+
+def test_drawings_are_mostly_accepted(detector):
+    refused = sum(n_faces(detector, drawing(seed)) > 0 for seed in range(24))
+    assert refused <= 2  # 0 of these 24 at THRESHOLD 0.70; dev split: 5 of 42 made drawings (9 at 0.60)
 
 
 def test_small_face_in_a_large_picture(detector):

@@ -65,7 +65,7 @@ def test_drawn_faces_are_accepted(style):
 
 def test_drawings_are_mostly_accepted(detector):
     refused = sum(n_faces(detector, drawing(seed)) > 0 for seed in range(24))
-    assert refused <= 2  # 0 of these 24 at THRESHOLD 0.70; dev split: 5 of 42 made drawings (9 at 0.60)
+    assert refused <= 3  # 1 of these 24 at THRESHOLD 0.60; dev split: 9 of 42 made drawings
 
 
 def test_small_face_in_a_large_picture(detector):

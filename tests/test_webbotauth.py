@@ -140,9 +140,19 @@ import sys
 from scrapy import Request, Spider
 from scrapy.crawler import CrawlerProcess
 
+class Strip:
+    """A project's middleware after the gate that drops or forges the signature headers."""
+
+    def process_request(self, request, spider=None):
+        request.headers.pop("Signature", None)
+        request.headers["Signature-Agent"] = 'sig="https://evil.example/"'
+        return None
+
+
 class Mine(Spider):
     name = "mine"
-    custom_settings = {"USER_AGENT": "SneakyBot/1.0", "ROBOTSTXT_OBEY": False}
+    custom_settings = {"USER_AGENT": "SneakyBot/1.0", "ROBOTSTXT_OBEY": False,
+                       "DOWNLOADER_MIDDLEWARES": {"__main__.Strip": 999}}
 
     async def start(self):
         for path in ("/", "/a", "/private/x"):
@@ -161,6 +171,7 @@ process.start()
 
 
 def test_the_addon_signs_a_users_own_spider_and_its_audit(tmp_path):
+    """Signed at the wire (crawler.wire), after every downloader middleware: a project's own cannot strip it."""
     script, state, audit = tmp_path / "mine.py", tmp_path / "state", tmp_path / "audit.jsonl"
     script.write_text(ADDON_SPIDER)
     with LocalServer({"signed.test": SITE}) as srv:

@@ -162,3 +162,27 @@ def test_crawl_with_sign_audit_verifies_and_usage_errors(crawl, tmp_path):
                           "--sign-audit"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--sign-audit needs --audit" in bad.stderr
     assert _verify(str(tmp_path / "missing.jsonl")).returncode == 2
+
+
+def test_an_inserted_line_and_a_cut_line_not_followed_by_a_resume_are_caught(tmp_path):
+    audit = tmp_path / "audit.jsonl"
+    _log(audit, 4)
+    lines = _lines(audit)
+    inserted = tmp_path / "inserted.jsonl"
+    inserted.write_text("".join(lines[:2] + ['{"url":"http://a.test/added","decision":"fetched"}\n'] + lines[2:]))
+    v = verify_file(inserted)
+    assert not v.intact and v.problems[0].startswith("line 3: no 'prev' field")
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_text("".join(lines[:2] + ["not json at all\n"] + lines[2:]))
+    assert verify_file(garbage).problems[0].startswith("line 3: not a JSON object")
+    # a 'cut' line in the middle must be followed by a resumed process's first line
+    import hashlib
+
+    tip = hashlib.sha256(lines[1].rstrip("\n").encode()).hexdigest()
+    cut = f'{{"prev":"{tip}","ts":"20'
+    fake = tmp_path / "fake-cut.jsonl"
+    nxt = json.loads(lines[2])
+    nxt["prev"] = hashlib.sha256(cut.encode()).hexdigest()
+    fake.write_text("".join(lines[:2] + [cut + "\n", json.dumps(nxt, separators=(",", ":")) + "\n"]))
+    v = verify_file(fake)
+    assert not v.intact and "line 4: follows the cut line 3, but is not the first line of a resumed process" in v.problems[0]

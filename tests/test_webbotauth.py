@@ -188,3 +188,29 @@ def test_the_addon_signs_a_users_own_spider_and_its_audit(tmp_path):
     first = json.loads(audit.read_text().splitlines()[0])
     assert first["signature_agent"] == AGENT and first["user_agent"].startswith("civilcrawl/")
     assert first["signed_by"] == rfc7638(jwks["keys"][0])
+
+
+def test_a_job_file_signature_agent_signs_every_request_and_the_run_audit_is_signed(tmp_path):
+    with LocalServer({"signed.test": SITE}) as srv:
+        job = tmp_path / "job.yaml"
+        job.write_text(f"""\
+seeds: [{srv.url("signed.test")}]
+contact: {CONTACT}
+state: state
+signature_agent: {AGENT}
+limits: {{delay: 0.05, timeout: 5}}
+network: {{allow_networks: [127.0.0.1/32], resolve: {{signed.test: 127.0.0.1}}}}
+""")
+        r = subprocess.run([sys.executable, "-m", "crawler", "run", str(job), "--progress", "off"],
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        hits = srv.hits_for("signed.test")
+    jwks = json.loads(subprocess.run([sys.executable, "-m", "crawler", "keys", "--jwks", "--state",
+                                      str(tmp_path / "state")], capture_output=True, text=True, check=True).stdout)
+    assert len(jwks["keys"]) == 1 and len(verify_hits(hits, jwks)) == len(hits) >= 6
+    run_dir = tmp_path / "state" / "runs" / "run-0001"
+    v = subprocess.run([sys.executable, "-m", "crawler", "audit", "verify", "--json", str(run_dir / "audit.jsonl")],
+                       capture_output=True, text=True)
+    out = json.loads(v.stdout)
+    assert v.returncode == 0 and out["intact"] and out["signatures"] == 1, out
+    assert out["chains"][0]["run"] == "job run-0001" and out["chains"][0]["keyids"] == [rfc7638(jwks["keys"][0])]

@@ -44,7 +44,7 @@ from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, Robot
 from crawler.urls import BadURL, origin, split_origin
 from crawler.webbotauth import RequestSigner
 from crawler.announce import setting_label, start_line
-from crawler.handback import hand_back
+from crawler.handback import Stopping, stopped
 from crawler.wire import CLEARED_META
 
 if TYPE_CHECKING:
@@ -164,7 +164,11 @@ class CivilGate(DecisionReads):
             await self._check_network(request, host)
             await self._take_turn(request, host)
             return None
-        policy = await self.decide(request, host, url_origin)
+        try:
+            policy = await self.decide(request, host, url_origin)
+        except Stopping:  # the robots.txt it waited for was caught by the stop: not a decision, keep it
+            stopped(self.crawler, request)
+            raise
         if AUX_META in meta:
             await self._take_turn(request, host)
             return None
@@ -333,9 +337,8 @@ class CivilGate(DecisionReads):
         try:
             waited = await self.politeness.acquire(host)
         except ShutdownError:
-            request.meta["civil_refused"] = "shutdown"
-            hand_back(self.crawler, request)  # JOBDIR keeps it for the resumed run
-            raise Refused("crawl stopping") from None
+            stopped(self.crawler, request)  # JOBDIR keeps it for the resumed run
+            raise Stopping("crawl stopping") from None
         self._pin_slot(request)
         meta = request.meta
         meta["civil_host"] = host

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.http.request import NO_CALLBACK
 
-from crawler.reads import AUX_META, ROBOTS_META
+from crawler.reads import AUX_META, ROBOTS_META, Refused
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -21,6 +21,16 @@ logger = logging.getLogger(__name__)
 
 #: civilcrawl meta that says what a request is (kept); the rest is the state of one attempt (dropped)
 _KEEP = {"civil_admitted", "civil_image_of", "civil_image_url"}
+
+
+class Stopping(Refused):
+    """The crawl stopped before the request left: no decision was taken on it (no audit record)."""
+
+
+def stopped(crawler: Crawler, request: Request) -> None:
+    """Mark a request the stop caught before it left, and keep it for a resumed run when there is a JOBDIR."""
+    request.meta["civil_refused"] = "shutdown"
+    hand_back(crawler, request)
 
 
 def hand_back(crawler: Crawler, request: Request) -> bool:

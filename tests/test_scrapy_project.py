@@ -123,8 +123,9 @@ def test_shell_and_fetch_go_through_the_gate(server, folder):
                f"{base(server)}/dir/plain")
     assert r.code == 0, r.err[-3000:]
     assert "200" in r.out and "civilcrawl/" in r.out, r.out
-    r = scrapy(folder, "fetch", "--nolog", f"{base(server)}/dir/plain")
+    r = scrapy(folder, "fetch", f"{base(server)}/dir/plain", settings={"CIVIL_AUDIT": ""})
     assert r.code == 0 and "<title>plain</title>" in r.out, r.err[-3000:]
+    assert "WARNING: civilcrawl: no audit log is written: set CIVIL_AUDIT" in r.err
     r = scrapy(folder, "fetch", "--nolog", f"{base(server)}/raw/face-jpeg-html")
     assert r.out == "", "a face photo is not printed either"
     r = scrapy(folder, "fetch", "--nolog", f"{base(server)}/private/x")

@@ -93,8 +93,21 @@ def _inflate(data: bytes, limit: int) -> bytes:
     raise ValueError("deflate body is corrupt")
 
 
-def decode(response: Response, limit: int) -> Response:
-    """The response with its Content-Encoding undone (gzip, x-gzip, deflate); raises TooLarge or ValueError."""
+def _head(data: bytes, limit: int, *wbits_options: int) -> bytes:
+    """The first ``limit`` decoded bytes; a stream cut short (a download stopped at the read limit) is fine."""
+    for wbits in wbits_options:
+        try:
+            return zlib.decompressobj(wbits).decompress(data, limit)
+        except zlib.error:
+            continue
+    raise ValueError("compressed body is corrupt")
+
+
+def decode(response: Response, limit: int, *, head: bool = False) -> Response:
+    """The response with its Content-Encoding undone (gzip, x-gzip, deflate); raises TooLarge or ValueError.
+
+    ``head``: keep the first ``limit`` decoded bytes instead of refusing more (robots.txt: its parse limit).
+    """
     codings = [c.strip().lower() for v in response.headers.getlist("Content-Encoding")
                for c in v.decode("latin-1").split(",") if c.strip()]
     codings = [c for c in codings if c != "identity"]
@@ -102,7 +115,10 @@ def decode(response: Response, limit: int) -> Response:
         return response
     body = response.body
     for coding in reversed(codings):  # the last coding applied is the first to undo
-        if coding in ("gzip", "x-gzip"):
+        if head and coding in ("gzip", "x-gzip", "deflate"):
+            gzip = coding != "deflate"
+            body = _head(body, limit, *((16 + zlib.MAX_WBITS,) if gzip else (zlib.MAX_WBITS, -zlib.MAX_WBITS)))
+        elif coding in ("gzip", "x-gzip"):
             try:
                 body = gunzip(body, max_size=limit)
             except (OSError, EOFError) as exc:

@@ -227,7 +227,8 @@ class CivilGate(DecisionReads):
         server_error = status in RETRY_STATUSES
         self.politeness.release(host, server_error=server_error, ok=status < 400)
         try:  # every check below reads the real bytes: undo gzip/deflate here, under the size cap
-            response = decode_body(response, self.max_bytes)
+            robots = ROBOTS_META in meta  # robots.txt: its first 500 KiB, whatever its size
+            response = decode_body(response, PARSE_LIMIT if robots else self.max_bytes, head=robots)
         except ValueError as exc:
             too_large = isinstance(exc, TooLarge)
             request.meta["civil_refused"] = "too-large" if too_large else "error"

@@ -5,6 +5,9 @@ No traceback in the log, items complete, robots.txt obeyed, and ``--max-bytes`` 
 
 from __future__ import annotations
 
+import gzip
+import os
+
 import pytest
 
 from crawler.localsite import Reply, Site, html
@@ -43,6 +46,17 @@ def framed(server):
                              content_type=TXT),
         "/": Reply(body=html("big", "", ["/early", "/late"])),
         "/early": Reply(body=html("e")), "/late": Reply(body=html("l"))})
+    # gzip robots.txt: decoded far over --max-bytes (1.2 MB); and one whose compressed bytes pass 500 KiB, so the
+    # download stops mid-stream (random filler does not compress)
+    big = "User-agent: *\nDisallow: /early\n" + "# filler\n" * 120_000 + "Disallow: /late\n"
+    noise = "".join(f"# {os.urandom(48).hex()}\n" for _ in range(16_000))  # 1.6 MB of hex: ~0.8 MB gzipped
+    for host, text in (("gzrobots.test", big), ("gzcut.test", "User-agent: *\nDisallow: /early\n" + noise
+                                                               + "Disallow: /late\n")):
+        server.sites[host] = Site({
+            "/robots.txt": Reply(body=gzip.compress(text.encode(), 1), content_type=TXT,
+                                 headers={"Content-Encoding": "gzip"}, chunked=host == "gzcut.test"),
+            "/": Reply(body=html("big", "", ["/early", "/late"])),
+            "/early": Reply(body=html("e")), "/late": Reply(body=html("l"))})
     return server
 
 
@@ -80,3 +94,16 @@ def test_robots_over_max_bytes_with_content_length(crawl, framed):
     robots = [x for x in r.audit if x["reason"] == "robots-txt"]
     assert len(robots) == 1 and robots[0]["status"] == 200
     assert 500 * 1024 < robots[0]["bytes"] <= 500 * 1024 + 65536, "read to the parse limit, then closed"
+
+
+@pytest.mark.parametrize("host", ["gzrobots.test", "gzcut.test"])
+def test_gzip_robots_over_the_caps_is_read_to_500_kib(crawl, framed, host):
+    """A gzip robots.txt that decodes past --max-bytes, or whose download stops mid-stream: its head is parsed."""
+    body = framed.sites[host].routes["/robots.txt"].body
+    assert (len(body) > 500 * 1024) == (host == "gzcut.test")
+    r = crawl(host, args=("--max-bytes", "100000", "--delay", "0"))
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    assert not [x for x in r.audit if x["reason"] == "robots-unavailable"], r.audit
+    assert r.final(framed.url(host, "/early"))["reason"] == "robots"
+    assert r.final(framed.url(host, "/late"))["decision"] == "fetched", "parsed up to 500 KiB only"

@@ -149,6 +149,9 @@ def test_keys_rotation_keeps_old_keys_published(tmp_path):
     r = run("--retire", "nope")
     assert r.returncode == 2 and "no such key" in r.stderr
     assert oct(os.stat(Path(state) / "keys").st_mode & 0o777) == "0o700"
+    bare = subprocess.run([sys.executable, "-m", "crawler", "keys", "--jwks"], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert bare.returncode == 2 and "pass --state DIR" in bare.stderr and not (tmp_path / "keys").exists()
 
 
 def test_crawl_with_sign_audit_verifies_and_usage_errors(crawl, tmp_path):

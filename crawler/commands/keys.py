@@ -13,8 +13,8 @@ HELP = ("The crawler's Ed25519 keys (audit signatures, Web Bot Auth): list them,
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--state", metavar="DIR", default=".civilcrawl",
-                   help="the state folder the keys are kept in (default .civilcrawl; a job's 'state:')")
+    p.add_argument("--state", metavar="DIR",
+                   help="the state folder the keys are kept in: the one given to crawl --state, or a job's 'state:'")
     p.add_argument("--jwks", action="store_true",
                    help="print the JWK Set to publish at /.well-known/http-message-signatures-directory "
                         "(makes the first key if there is none)")
@@ -26,6 +26,9 @@ def run(args: argparse.Namespace) -> int:
     from crawler.cli import UsageError
     from crawler.keys import KeyStore
 
+    if not args.state:  # no default: a key made in some other folder would not be the one the crawler signs with
+        raise UsageError("which state folder? pass --state DIR: the folder given to 'crawl --state' or a job "
+                         "file's 'state:' (the keys are in DIR/keys/)")
     store = KeyStore(args.state)
     try:
         if args.new:

@@ -154,13 +154,21 @@ def test_keys_rotation_keeps_old_keys_published(tmp_path):
     assert bare.returncode == 2 and "pass --state DIR" in bare.stderr and not (tmp_path / "keys").exists()
 
 
-def test_crawl_with_sign_audit_verifies_and_usage_errors(crawl, tmp_path):
-    r = crawl("ok.test/", args=("--sign-audit", "--state", str(tmp_path / "state"), "--delay", "0.05"))
-    assert r.returncode == 0, r.stderr
+def test_crawl_with_sign_audit_verifies_and_usage_errors(tmp_path):
+    from crawler.localsite import LocalServer
+    from tests.sites import SITES
+
     audit = tmp_path / "audit.jsonl"
+    with LocalServer({"ok.test": SITES["ok.test"]}) as srv:  # its own server: the session's counts hits per test
+        r = subprocess.run([sys.executable, "-m", "crawler", "crawl", srv.url("ok.test"), "--contact", "mailto:a@b.org",
+                            "--resolve", "ok.test=127.0.0.1", "--allow-network", "127.0.0.1/32", "--audit", str(audit),
+                            "--sign-audit", "--state", str(tmp_path / "state"), "--delay", "0.05"],
+                           capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
     v = _verify(str(audit))
     assert v.returncode == 0 and "1 valid signature" in v.stdout, v.stdout
-    assert r.audit[0]["prev"] is None and all(x["prev"] for x in r.audit[1:])
+    recs = read_jsonl(audit)
+    assert recs[0]["prev"] is None and all(x["prev"] for x in recs[1:])
     bad = subprocess.run([sys.executable, "-m", "crawler", "crawl", "http://ok.test/", "--contact", "mailto:a@b.org",
                           "--sign-audit"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--sign-audit needs --audit" in bad.stderr

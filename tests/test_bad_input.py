@@ -24,7 +24,8 @@ def site(server):
 
 
 def civilcrawl(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True, timeout=120,
+                          cwd=cwd)
 
 
 def crawl_args(site) -> list[str]:

@@ -41,7 +41,8 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True,
     if crawl_only:
         p.add_argument("--images", action="store_true",
                        help="collect the pages' images; personal ones (faces, GPS, serials...) are refused unseen")
-        p.add_argument("--images-dir", metavar="DIR", default="images", help="where accepted images go (default ./images)")
+        p.add_argument("--images-dir", metavar="DIR", default="images",
+                       help="where accepted images go (default ./images)")
         p.add_argument("--out", metavar="FILE", help="items as JSON Lines ('-': standard output; the log stays on "
                                                      "standard error)")
     p.add_argument("--audit", metavar="FILE", help="decisions as JSON Lines")
@@ -153,7 +154,8 @@ def check_outputs(args: argparse.Namespace) -> None:
     from crawler.outputs import FILE, FOLDER, check_paths
 
     images = getattr(args, "images", False)
-    problems = check_paths([("--out", getattr(args, "out", None), FILE), ("--audit", getattr(args, "audit", None), FILE),
+    problems = check_paths([("--out", getattr(args, "out", None), FILE),
+                            ("--audit", getattr(args, "audit", None), FILE),
                             ("--state", getattr(args, "state", None), FOLDER),
                             ("--images-dir", getattr(args, "images_dir", None) if images else None, FOLDER)])
     if problems:

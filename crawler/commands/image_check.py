@@ -101,7 +101,8 @@ async def _fetch_through(gate: Any, urls: list[str]) -> dict[str, Any]:
         elif response.status != 200:
             out[url] = ("error", f"GET {url} answered HTTP {response.status}")
         else:
-            out[url] = ("error", f"GET {url} is not an image ({response.headers.get('Content-Type', b'').decode('latin-1')})")
+            ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+            out[url] = ("error", f"GET {url} is not an image ({ctype})")
     return out
 
 

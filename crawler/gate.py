@@ -35,7 +35,7 @@ from crawler.optout.tdmrep import tdm_signal
 from crawler.bodies import ACCEPT_ENCODING, BodyCap, TooLarge
 from crawler.bodies import decode as decode_body
 from crawler.images.context import personal_context
-from crawler.imagegate import AUDIT_REASONS, ImageJudge, is_image
+from crawler.imagegate import AUDIT_REASONS, DEFAULT_TIMEOUT as DEFAULT_IMAGE_TIMEOUT, ImageJudge, is_image
 from crawler.page import PageVerdict, inspect
 from crawler.policy import Policy, load_policy_set
 from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused
@@ -104,7 +104,8 @@ class CivilGate(DecisionReads):
         self._terms: dict[str, TermsResult] = {}
         self._terms_pending: dict[str, asyncio.Future[TermsResult]] = {}
         self._prefetched: dict[str, Response] = {}
-        self.images = ImageJudge(self.purpose)
+        self.images = ImageJudge(self.purpose, s.getfloat("CIVIL_IMAGE_TIMEOUT", DEFAULT_IMAGE_TIMEOUT),
+                                 stopping=lambda: crawler.crawling is False or not self._engine_running())
         self._robots_pending: dict[str, asyncio.Future[RobotsRecord]] = {}
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()

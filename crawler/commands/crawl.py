@@ -73,6 +73,8 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True,
                    help="refuse responses larger than this (default 10 MB)")
     p.add_argument("--timeout", type=number(0), default=30.0, metavar="SECONDS",
                    help="give up on a request after this long (default 30)")
+    p.add_argument("--image-timeout", type=number(0.01), default=30.0, metavar="SECONDS",
+                   help="refuse an image whose check takes longer than this (default 30; audit reason image-timeout)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 
 
@@ -144,6 +146,7 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_OUT": getattr(args, "out", None),
         "CIVIL_MAX_BYTES": args.max_bytes,
         "DOWNLOAD_TIMEOUT": args.timeout,
+        "CIVIL_IMAGE_TIMEOUT": args.image_timeout,
         "LOG_LEVEL": ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)],
     }
 

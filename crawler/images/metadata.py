@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from defusedxml import ElementTree
 from PIL import ExifTags, Image
@@ -52,10 +53,14 @@ _XMP_PERSONAL = {
     "exifEX:CameraOwnerName": "exifEX:CameraOwnerName",
 }
 _FACE_REGION = "mwg-rs:Regions(Face)"
-_PACKET_RE = re.compile(rb"<x:xmpmeta\b.*?</x:xmpmeta>", re.DOTALL)
+_WANTED = frozenset(_XMP_PERSONAL) | {"mwg-rs:Type", "plus:DataMining"}
+_PACKET_OPEN, _PACKET_CLOSE = b"<x:xmpmeta", b"</x:xmpmeta>"
+_SUB_LIMIT = 256
+MAX_PACKETS = 16
+MAX_ELEMENTS = 20_000  # real packets have hundreds  # more XMP packets than any real file carries: refused as unreadable, never skipped
 # Used only on packets that do not parse: a broken packet must not hide a person.
 _FALLBACK_RE = {
-    "Iptc4xmpExt:PersonInImage": re.compile(r"PersonInImage\b[^>]*>\s*<rdf:Bag>\s*<rdf:li>\s*[^<\s]"),
+    "Iptc4xmpExt:PersonInImage": re.compile(r"PersonInImage\b[^>]{0,4096}>\s*<rdf:Bag>\s*<rdf:li>\s*[^<\s]"),
     "MP:RegionInfo(person)": re.compile(r"PersonDisplayName\s*(=\s*\"[^\"]+|>\s*[^<\s])"),
     _FACE_REGION: re.compile(r"mwg-rs:Type\s*(=\s*[\"']|>\s*)Face\b", re.IGNORECASE),
     "xmp:GPSLatitude": re.compile(r"exif:GPSLatitude\s*(=\s*\"[^\"]+|>\s*[^<\s])"),
@@ -82,8 +87,14 @@ def read_metadata(source: Image.Image, data: bytes, purpose: str = "research") -
         personal += _exif_fields(source)
     except Exception as exc:
         return MetadataFindings(error=f"EXIF block unreadable ({type(exc).__name__}); cannot rule out GPS or serials")
-    for packet in _xmp_packets(source, data):
-        found, dmi = _xmp_fields(packet)
+    packets = _xmp_packets(source, data)
+    if packets is None:
+        return MetadataFindings(error=f"more than {MAX_PACKETS} XMP packets; cannot read them all")
+    for packet in packets:
+        try:
+            found, dmi = _xmp_fields(packet)
+        except _Unreadable as exc:
+            return MetadataFindings(error=str(exc))
         personal += found
         usage += [f"plus:DataMining={v}" for v in dmi if _dmi_refuses(v, purpose)]
     return MetadataFindings(tuple(dict.fromkeys(personal)), tuple(dict.fromkeys(usage)))
@@ -113,12 +124,33 @@ def _nonzero(value: object) -> bool:
         return bool(value)
 
 
-def _xmp_packets(source: Image.Image, data: bytes) -> list[str]:
-    """XMP packets Pillow found (JPEG APP1, PNG iTXt, WebP chunk) plus any in the raw bytes (GIF, others)."""
+def _xmp_packets(source: Image.Image, data: bytes) -> list[str] | None:
+    """XMP packets Pillow found (JPEG APP1, PNG iTXt, WebP chunk) plus any in the raw bytes (GIF, others).
+
+    None if there are more than MAX_PACKETS. One pass over the bytes: a packet runs from ``<x:xmpmeta`` to the
+    first ``</x:xmpmeta>`` after it (a lazy regex restarted at every unclosed opening was quadratic).
+    """
     raw: list[bytes | str] = [source.info[k] for k in ("xmp", "XML:com.adobe.xmp") if source.info.get(k)]
-    raw += _PACKET_RE.findall(data)
+    pos, end = 0, -1
+    while (start := data.find(_PACKET_OPEN, pos)) >= 0:
+        if end < start:
+            end = data.find(_PACKET_CLOSE, start)
+            if end < 0:
+                break  # no opening after this one can be closed either
+        after = data[start + len(_PACKET_OPEN):start + len(_PACKET_OPEN) + 1]
+        if not after or after.isalnum() or after == b"_":  # not the tag (the old regex's \b)
+            pos = start + 1
+            continue
+        raw.append(data[start:end + len(_PACKET_CLOSE)])
+        if len(raw) > MAX_PACKETS:
+            return None
+        pos = end + len(_PACKET_CLOSE)
     texts = [r.decode("utf-8", "replace") if isinstance(r, bytes) else str(r) for r in raw]
     return list(dict.fromkeys(t.strip("\x00 \r\n\t") for t in texts))
+
+
+class _Unreadable(Exception):
+    """Metadata too large to read whole: the image is refused, never passed unread."""
 
 
 def _xmp_fields(packet: str) -> tuple[list[str], list[str]]:
@@ -130,6 +162,8 @@ def _xmp_fields(packet: str) -> tuple[list[str], list[str]]:
         dmi = _DMI_RE.findall(packet) if "DataMining" in packet else []
         return found, dmi
     found, dmi = [], []
+    if next(islice(root.iter(), MAX_ELEMENTS, None), None) is not None:
+        raise _Unreadable(f"an XMP packet of more than {MAX_ELEMENTS} elements; cannot read it all")
     for name, text in _properties(root):
         if name == "mwg-rs:Type" and text.strip().lower() == "face":
             found.append(_FACE_REGION)
@@ -143,18 +177,25 @@ def _xmp_fields(packet: str) -> tuple[list[str], list[str]]:
 def _properties(root) -> Iterator[tuple[str, str]]:
     """(prefix:name, value text) for every property we know, whether written as element or attribute."""
     for el in root.iter():
-        for key, value in [(el.tag, _text(el)), *el.attrib.items()]:
+        for key, value in [(el.tag, None), *el.attrib.items()]:
             if isinstance(key, str) and key.startswith("{"):
                 uri, _, local = key[1:].partition("}")
-                if uri in _URI_PREFIX:
-                    yield f"{_URI_PREFIX[uri]}:{local}", value
+                if uri in _URI_PREFIX and (name := f"{_URI_PREFIX[uri]}:{local}") in _WANTED:
+                    yield name, _text(el) if value is None else value
 
 
 def _text(el) -> str:
-    """All text under an element, else its rdf:resource (URI values), else attribute values of its structs."""
-    return "".join(el.itertext()) or el.attrib.get(f"{{{_RDF}}}resource", "") or " ".join(
-        v for sub in el.iter() for k, v in sub.attrib.items() if not k.startswith(f"{{{_RDF}}}")
-    )
+    """All text under an element, else its rdf:resource (URI values), else attribute values of its structs.
+
+    Reads the first _SUB_LIMIT elements under it only (done for every element, a full walk is quadratic in
+    depth); an element with more than that counts as holding a value, so a person cannot hide behind padding.
+    """
+    subs = list(islice(el.iter(), _SUB_LIMIT + 1))
+    if len(subs) > _SUB_LIMIT:
+        return "(too long to read)"
+    text = "".join((sub.text or "") + (sub.tail or "" if sub is not el else "") for sub in subs)
+    return text or el.attrib.get(f"{{{_RDF}}}resource", "") or " ".join(
+        v for sub in subs for k, v in sub.attrib.items() if not k.startswith(f"{{{_RDF}}}"))
 
 
 def _dmi_refuses(value: str, purpose: str) -> bool:

@@ -27,6 +27,7 @@ REFUSED = {
     "personal-image": "an image showing a person (or marked up as one): never stored",
     "image-metadata": "an image whose metadata identifies a person (GPS, serial numbers, owner): never stored",
     "image-unchecked": "an image that could not be decoded, checked or cleaned: refused (no check, no image)",
+    "image-timeout": "an image whose check took longer than the time limit: refused (no check, no image)",
     "policy": "a site policy file (or its crawl window, depth or budget) forbids it",
     "tos": "the site's terms of service forbid automated access",
     "purpose": "an opt-out signal (robots.txt Content-Signal, TDMRep, ai.txt...) reserves it against this "

@@ -62,10 +62,11 @@ def test_faces_served_as_anything_are_never_stored(server, folder):
 
 
 def test_directives_identity_and_detours_in_a_crawlspider(server, folder):
-    """noindex: no item; nofollow: nothing it links to; a URL changed after the gate is not sent; browser UAs lose."""
+    """noindex: no item; nofollow: nothing it links to; a URL or proxy changed after the gate is not sent; browser
+    UAs lose."""
     since = len(server.hits)
     r = scrapy(folder, "crawl", "pages", "-a", f"base={base(server)}", "-O", str(folder / "items.jsonl"),
-               settings={"DETOUR_ENABLED": "True"})
+               settings={"DETOUR_ENABLED": "True", "PROXY_DETOUR": "http://10.255.255.1:3128"})
     assert r.code == 0, r.err[-3000:]
     seen = paths(server, since)
     assert "/dir/noindex" in seen and "/dir/via-noindex" in seen, "noindex pages are read and their links followed"
@@ -79,6 +80,7 @@ def test_directives_identity_and_detours_in_a_crawlspider(server, folder):
               for x in r.audit()}
     assert finals["dir/only-via-nofollow"] == ("skipped", "nofollow")
     assert finals["detour/secret"] == ("refused", "gate-bypassed")
+    assert finals["via-proxy/page"] == ("refused", "private-network"), "a proxy set after the gate is guarded too"
     assert finals["dir/noindex"] == ("fetched", "noindex")
     # the user is told what was overridden, in settings' names
     for name in ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED",

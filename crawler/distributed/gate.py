@@ -15,7 +15,8 @@ from crawler.distributed.connection import UNAVAILABLE
 from crawler.distributed.frontier import request_failed
 from crawler.distributed.politeness import ClusterBudget, ClusterPoliteness
 from crawler.distributed.robots import SharedRobots
-from crawler.gate import CivilGate, Refused
+from crawler.gate import CivilGate
+from crawler.handback import Stopping
 from crawler.politeness import GAP_MARGIN, ShutdownError
 from crawler.robots import RobotsRecord
 
@@ -53,7 +54,7 @@ class ClusterGate(CivilGate):
             return await self.shared_robots.fetch_once(url_origin, lambda shared: fetch(url_origin, shared or previous),
                                                        lambda r: r.fresh(time.time()), self._stopping)
         except (ShutdownError, *UNAVAILABLE):
-            raise Refused("crawl stopping") from None
+            raise Stopping("crawl stopping") from None  # the requests waiting for it keep their leases
 
     def admit(self, url: str, *, depth: int, scope: set[str] | None = None) -> bool:
         if super().admit(url, depth=depth, scope=scope):

@@ -36,3 +36,20 @@ class PrivateDetour:
     def process_request(self, request):
         if "/detour/" in request.url:
             request._set_url(request.url.replace("/detour/", "/private/"))
+
+
+class ProxyDetour:
+    """Sends /via-proxy/ requests through the proxy PROXY_DETOUR, set after the gate's checks."""
+
+    def __init__(self, proxy):
+        self.proxy = proxy
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("PROXY_DETOUR"):
+            raise NotConfigured
+        return cls(crawler.settings.get("PROXY_DETOUR"))
+
+    def process_request(self, request):
+        if "/via-proxy/" in request.url:
+            request.meta["proxy"] = self.proxy

@@ -17,6 +17,7 @@ DOWNLOADER_MIDDLEWARES = {
     "civilproject.middlewares.RotateUserAgent": 960,
     "civilproject.middlewares.LastWordUserAgent": 999,
     "civilproject.middlewares.PrivateDetour": 970,
+    "civilproject.middlewares.ProxyDetour": 980,
 }
 EXTENSIONS = {"civilproject.extensions.StatsDump": 500}
 ITEM_PIPELINES = {

@@ -48,7 +48,8 @@ class CivilDownloadHandler:
         self.crawler = crawler
         self._paths: dict[str, str] = dict(crawler.settings.getdict(INNER_SETTING))
         if not self._paths:
-            raise NotConfigured(f"{INNER_SETTING} is empty: enable civilcrawl with its add-on (crawler.addon.CivilAddon)")
+            raise NotConfigured(f"{INNER_SETTING} is empty: enable civilcrawl with its add-on "
+                                "(crawler.addon.CivilAddon)")
         self._built: dict[str, Any] = {}  # handler path -> instance (http and https usually share one)
         self._gate: CivilGate | None = None
 
@@ -75,7 +76,8 @@ class CivilDownloadHandler:
         gate = self._find_gate()
         if gate is None:
             logger.error("refused %s: civilcrawl's gate (crawler.gate.CivilGate) is not among the downloader "
-                         "middlewares; remove whatever disables it (DOWNLOADER_MIDDLEWARES, custom_settings)", request.url)
+                         "middlewares; remove whatever disables it (DOWNLOADER_MIDDLEWARES, custom_settings)",
+                         request.url)
             raise IgnoreRequest("civilcrawl's gate is missing: nothing is sent without it")
         await self._before(gate, request)
         response = await self._inner(urlsplit(request.url).scheme).download_request(request)
@@ -100,7 +102,8 @@ class CivilDownloadHandler:
             except GuardRefusal as exc:
                 refuse(gate, request, "private-network", f"{what}{exc}")
             except OSError as exc:
-                refuse(gate, request, "private-network" if what else "robots-unavailable", f"{what}DNS lookup failed: {exc}")
+                reason = "private-network" if what else "robots-unavailable"  # as the gate's own DNS failures
+                refuse(gate, request, reason, f"{what}DNS lookup failed: {exc}")
         request.headers["User-Agent"] = gate.user_agent  # no middleware, whatever its order, can replace it
         if gate.signer is not None:  # Web Bot Auth: signed as it leaves ('created' after any wait)
             gate.signer.sign(request)

@@ -112,7 +112,8 @@ def scrapy(folder: Path, *args: str, timeout: float = 90,
     env = dict(os.environ, HOME=str(folder / "home"), SCRAPY_PYTHON_SHELL="python")
     if popen is not None:
         return subprocess.Popen(cmd, cwd=folder / "project", env=env, text=True, **popen)
-    p = subprocess.run(cmd, cwd=folder / "project", env=env, capture_output=True, text=True, errors="replace", timeout=timeout)
+    p = subprocess.run(cmd, cwd=folder / "project", env=env, capture_output=True, text=True, errors="replace",
+                       timeout=timeout)
     return Run(p.returncode, p.stdout, p.stderr, folder)
 
 

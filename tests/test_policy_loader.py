@@ -90,7 +90,8 @@ def test_minimal_policy(tmp_path):
     ("site: example.org\ncrawl:\n  min_delay: 1\n   max_depth: 2\n", "x.yaml:4: not valid YAML"),
     ("", "x.yaml:1: the file is empty"),
     ("- site: example.org\n", "x.yaml:1: expected a mapping of keys (site:, terms:, crawl:, ...), got a list"),
-    ("base: &b {min_delay: 1}\nsite: example.org\ncrawl:\n  <<: *b\n", "x.yaml:4: crawl: merge keys (<<) are not supported"),
+    ("base: &b {min_delay: 1}\nsite: example.org\ncrawl:\n  <<: *b\n", "x.yaml:1: anchors and aliases (&name, *name) are not supported"),
+    ("site: example.org\ncrawl:\n  <<: {min_delay: 1}\n", "x.yaml:3: crawl: merge keys (<<) are not supported"),
 ])
 def test_errors_name_file_line_and_field(tmp_path, body, expected):
     found = problems(write(tmp_path, body))

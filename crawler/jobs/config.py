@@ -1,7 +1,7 @@
 """Job files: what ``civilcrawl crawl`` takes as flags, plus a state folder, in YAML.
 
-Loaded with ``yaml.safe_load`` semantics; every problem is reported as ``file:line: field: message``,
-all at once. Relative paths resolve against the job file's folder.
+Loaded with ``yaml.safe_load`` semantics, bounded by crawler.safeyaml (no aliases, no deep nesting, finite
+numbers); every problem is reported as ``file:line: field: message``, all at once. Relative paths resolve against the job file's folder.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import yaml
 
+from crawler import safeyaml
 from crawler.netguard import parse_allowance, parse_resolve_address
 from crawler.policy.errors import PolicyError, Problem
 from crawler.urls import BadURL, split_origin
@@ -143,8 +144,10 @@ def load_job(path: str | Path) -> Job:
     except (OSError, UnicodeDecodeError) as exc:
         raise JobError([Problem(name, 1, "", f"cannot read the job file ({exc}) — check the path")]) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = safeyaml.compose(text)  # no aliases, bounded depth, finite numbers and real dates
+        data = safeyaml.construct(root)
+    except safeyaml.YAMLProblem as exc:
+        raise JobError([Problem(name, exc.line, "", exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise JobError([Problem(name, mark.line + 1 if mark else 1, "",

@@ -1,4 +1,5 @@
-"""Load policy files: ``yaml.safe_load`` for values, the composed node tree for file:line, schema.json to validate.
+"""Load policy files: crawler.safeyaml (``yaml.safe_load``, bounded) for values, the node tree for file:line,
+schema.json to validate.
 
 jsonschema is used (not a home-made validator) so the same schema.json that editors use is the
 one enforced; this module only turns its errors into messages that say where and what to do.
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from jsonschema import Draft202012Validator
 
+from crawler import safeyaml
 from crawler.policy.errors import PolicyError, Problem
 from crawler.policy.model import Policy, PolicySet
 
@@ -82,7 +84,9 @@ def _gather(load: Any, items: Iterable[Path]) -> list[Any]:
 def _parse(text: str, name: str) -> tuple[Any, dict[str, int]]:
     """Values from ``yaml.safe_load``, keys as written and their lines from the composed nodes."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = safeyaml.compose(text)  # no aliases, bounded depth, finite numbers and real dates
+    except safeyaml.YAMLProblem as exc:
+        raise PolicyError([Problem(name, exc.line, "", exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -96,7 +100,7 @@ def _parse(text: str, name: str) -> tuple[Any, dict[str, int]]:
     if problems:
         raise PolicyError(problems)
     try:
-        value = yaml.safe_load(text)
+        value = safeyaml.construct(root)
     except (ValueError, yaml.YAMLError) as exc:
         node = _bad_timestamp(root)
         line = node.start_mark.line + 1 if node else 1

@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 GATE = "crawler.gate.CivilGate"
 WIRE = "crawler.wire.CivilDownloadHandler"
 PAGE_RULES = "crawler.pagerules.PageRulesMiddleware"
+REDIRECTS = {"scrapy.downloadermiddlewares.redirect.RedirectMiddleware": "crawler.redirects.CivilRedirectMiddleware",
+             "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware":
+                 "crawler.redirects.CivilMetaRefreshMiddleware"}
 
 #: civilcrawl's settings and their defaults.
 DEFAULTS: dict[str, Any] = {
@@ -81,6 +84,11 @@ class CivilAddon:
             if path in mws:
                 settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", path, None)
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", GATE, 950)
+        own = settings.getdict("DOWNLOADER_MIDDLEWARES")
+        for scrapy_path, ours in REDIRECTS.items():  # the same middlewares, recording the redirects they refuse
+            if (priority := own.get(scrapy_path, mws.get(scrapy_path))) is not None:
+                settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", scrapy_path, None)
+                settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", ours, priority)
         exts = settings.getdict("EXTENSIONS_BASE")
         for ext in ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl"):
             if ext in exts:  # the telnet console and remote control run code sent to them: never on

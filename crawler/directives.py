@@ -71,12 +71,15 @@ def parse_date(text: str) -> datetime | None:
     text = text.strip()
     try:
         dt = datetime.fromisoformat(text) if text[:4].isdigit() else parsedate_to_datetime(text)
-    except (ValueError, TypeError, IndexError):
+    except (ValueError, TypeError, IndexError, OverflowError):
         try:  # RFC 822 with the time left out, as in "25 Jun 2010"
             dt = parsedate_to_datetime(text + " 00:00:00")
-        except (ValueError, TypeError, IndexError):
+        except (ValueError, TypeError, IndexError, OverflowError):
             return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    try:
+        return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is past datetime.max in UTC, 0001-01-01T00:00+05:00 before min
+        return (datetime.max if dt.year > 1 else datetime.min).replace(tzinfo=timezone.utc)
 
 
 def _rules(value: str) -> Iterator[tuple[str | None, str, str]]:

@@ -17,13 +17,14 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler import audit as A
+from crawler import dropped, failures
 from crawler.audit import AuditLog
 from crawler.identity import DEFAULT_TOKEN, user_agent
 from crawler.netguard import GuardRefusal, NetworkGuard
@@ -41,7 +42,7 @@ from crawler.policy import Policy, load_policy_set
 from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused
 from crawler.terms.finder import TermsResult
 from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore, retry_after_seconds
-from crawler.urls import BadURL, origin, split_origin
+from crawler.urls import BadURL, origin, redirect_target, split_origin
 from crawler.webbotauth import RequestSigner
 from crawler.announce import setting_label, start_line
 from crawler.handback import Stopping, stopped
@@ -113,6 +114,8 @@ class CivilGate(DecisionReads):
         crawler.signals.connect(self.body_cap.on_headers, signal=signals.headers_received)
         crawler.signals.connect(self.body_cap.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
+        failures.watch(self)  # exceptions in spider callbacks and errbacks end as audit records too
+        dropped.watch(self)  # so do requests the scheduler drops as duplicates
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CivilGate:
@@ -154,6 +157,7 @@ class CivilGate(DecisionReads):
 
     # -- downloader middleware ------------------------------------------------------------------------
 
+    @failures.audited("checking the request", A.REFUSED)
     async def process_request(self, request: Request) -> None:
         meta = request.meta
         try:
@@ -219,6 +223,7 @@ class CivilGate(DecisionReads):
         await self._check_signals(request, host, url_origin, record)
         return policy
 
+    @failures.audited("reading the answer", A.FETCHED)
     async def process_response(self, request: Request, response: Response) -> Response | Request:
         meta = request.meta
         host = meta.pop("civil_host", None)
@@ -260,7 +265,7 @@ class CivilGate(DecisionReads):
         if meta.get("civil_attempts"):
             detail += f"; attempt {meta['civil_attempts'] + 1}"
         if 300 <= status < 400 and (loc := response.headers.get("Location")):
-            detail = f"{detail}; redirect to {urljoin(request.url, loc.decode('latin-1'))}".lstrip("; ")
+            detail = f"{detail}; redirect to {redirect_target(request.url, loc)}".lstrip("; ")
         if "civil_image" in meta or (200 <= status < 300 and is_image(response, "civil_image_of" in meta)):
             return await self._judge_image(request, response, host, reason, detail)
         verdict = self.read_page(request, response)
@@ -277,7 +282,9 @@ class CivilGate(DecisionReads):
             return None
         host = meta.pop("civil_host", None)
         if host is None:  # refused by another middleware before reaching us (e.g. Scrapy's offsite filter)
-            if isinstance(exception, IgnoreRequest) and ROBOTS_META not in meta and AUX_META not in meta:
+            if not isinstance(exception, IgnoreRequest):
+                failures.note(self, request, exception, "before the gate, on", A.REFUSED)
+            elif ROBOTS_META not in meta and AUX_META not in meta:
                 self.audit.record(request.url, self._host(request), A.SKIPPED, "offsite", str(exception) or "filtered")
             return None
         too_large = meta.get("civil_too_large")

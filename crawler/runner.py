@@ -27,4 +27,15 @@ def run_crawl(settings: dict[str, Any], spider_cls: type | None = None, **spider
     if reason is None or reason not in ("finished",) and not str(reason).startswith("closespider"):
         logging.getLogger(__name__).warning("crawl ended with finish_reason=%s", reason)
         return EXIT_FAILED, stats
+    if errors := unexpected_errors(stats):
+        logging.getLogger(__name__).error("%d unexpected error(s): see the audit log's 'error' records and the "
+                                          "log above; exit status %d", errors, EXIT_FAILED)
+        return EXIT_FAILED, stats
     return EXIT_OK, stats
+
+
+def unexpected_errors(stats: dict[str, Any]) -> int:
+    """Exceptions that are bugs or hostile input, not the web's ordinary failures (crawler.failures)."""
+    from crawler.failures import ERRORS_STAT
+
+    return int(stats.get(ERRORS_STAT, 0))

@@ -38,6 +38,15 @@ def origin(url: str) -> str:
     return f"{scheme}://{host}" if port == _DEFAULT_PORTS[scheme] else f"{scheme}://{host}:{port}"
 
 
+def redirect_target(base: str, location: bytes) -> str:
+    """Where a Location header points, resolved against ``base``; as written when no parser takes it."""
+    text = location.decode("latin-1")
+    try:
+        return urljoin(base, text)
+    except ValueError:  # "http://[::1": the redirect middleware refuses it as a bad URL
+        return text
+
+
 def host_of(url: str) -> str:
     """The lowercased host name (the key for per-host politeness)."""
     return split_origin(url)[1]

@@ -1,6 +1,6 @@
 """``civilcrawl run JOB.yaml``: a scheduled crawl that is safe to start twice, to kill, and to run again.
 
-Exit status: 0 complete, 1 failed to run, 2 bad job file, 3 partial (stopped early or cut by a limit;
+Exit status: 0 complete, 1 failed to run (or unexpected errors: the audit log's ``error`` records), 2 bad job file, 3 partial (stopped early or cut by a limit;
 the next run resumes or starts over incrementally), 75 locked (another run of the job is going on).
 """
 
@@ -119,7 +119,7 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
 def _run_locked(job: Any, args: argparse.Namespace) -> int:
     from crawler.jobs import logs, summary as S
     from crawler.jobs.spider import JobSpider
-    from crawler.runner import run_crawl
+    from crawler.runner import run_crawl, unexpected_errors
     from crawler.state.frontier import Frontier
     from crawler.state.resume import ResumePlan, reconcile
 
@@ -158,6 +158,8 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
             limited = frontier_limited(audit)
             exit_status, state = (EXIT_PARTIAL, S.PARTIAL) if limited else (EXIT_OK, S.COMPLETE)
             frontier.finish_run(state)
+            if unexpected_errors(stats):
+                exit_status = EXIT_FAILED  # finished, but something raised that should not have: say so
         else:
             exit_status, state = EXIT_PARTIAL, S.INTERRUPTED
         extra = {"job": str(job.path), "finish_reason": reason, "this_process": {

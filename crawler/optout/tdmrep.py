@@ -38,7 +38,7 @@ def parse_file(text: str | bytes) -> list[TdmRule]:
     """The rules of a tdmrep.json body; [] if it is not a JSON array. Entries without a location are skipped."""
     try:
         data = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: 100,000 nested brackets
         return []
     if not isinstance(data, list):
         return []

@@ -1,4 +1,7 @@
-"""The audit log: one JSON line per decision, appended with a single write so a kill loses at most one line."""
+"""The audit log: one JSON line per decision, appended with a single write so a kill loses at most one line.
+
+Every record (audit log, items) has the credentials of its URLs redacted (crawler.redact) before it is written.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.auditchain import ChainedFile
+from crawler.redact import install as install_log_redaction
+from crawler.redact import redact
 
 if TYPE_CHECKING:
     from crawler.keys import Key
+
 logger = logging.getLogger(__name__)
 
 FETCHED, REFUSED, SKIPPED = "fetched", "refused", "skipped"
@@ -45,7 +51,7 @@ class JsonLinesFile:
     def write(self, record: dict[str, Any]) -> None:
         if self._fd is None:
             raise ValueError(f"{self.path} is closed")
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = json.dumps(redact(record), ensure_ascii=False, separators=(",", ":")) + "\n"
         os.write(self._fd, line.encode("utf-8"))
 
     def close(self) -> None:
@@ -66,6 +72,7 @@ class AuditLog:
         self.file = ChainedFile(path, run=run, signer=signer, header=header) if path else None
         self.counts: Counter[tuple[str, str]] = Counter()
         self.stats = stats  # Scrapy's stats: civil/<decision> and civil/<decision>/<reason>, kept as decided
+        install_log_redaction()  # the decisions are logged too: no credentials in those lines either
 
     @classmethod
     def from_settings(cls, settings: Any) -> AuditLog:
@@ -92,6 +99,7 @@ class AuditLog:
     def record(self, url: str, host: str, decision: str, reason: str, detail: str = "", **extra: Any) -> None:
         rec = {"ts": utc_iso(), "url": url, "host": host, "decision": decision, "reason": reason, "detail": detail}
         rec.update((k, v) for k, v in extra.items() if v is not None)
+        rec = redact(rec)  # before the hash chain sees it: no URL credentials in any line
         self.counts[(decision, reason)] += 1
         if self.stats is not None:
             self.stats.inc_value(f"civil/{decision}")
@@ -99,7 +107,7 @@ class AuditLog:
         if self.file:
             self.file.write(rec)
         level = logging.DEBUG if decision == FETCHED else logging.INFO
-        logger.log(level, "%s %s (%s%s)", decision, url, reason, f": {detail}" if detail else "")
+        logger.log(level, "%s %s (%s%s)", decision, rec["url"], reason, f": {rec['detail']}" if detail else "")
 
     def total(self, decision: str) -> int:
         return sum(n for (d, _), n in self.counts.items() if d == decision)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
+from crawler.redact import redact_text
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -22,7 +24,9 @@ def split_origin(url: str) -> tuple[str, str, int]:
         raise BadURL(f"{url!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        raise BadURL(f"{url!r}: only http and https URLs can be crawled")
+        raise BadURL(f"{redact_text(url)!r}: only http and https URLs can be crawled")
+    if "@" in parts.netloc:  # Scrapy cannot send them (ValueError: invalid hostname), and we do not log in
+        raise BadURL(f"{redact_text(url)!r}: a URL with credentials (user:password@) is not crawled")
     if any(c in host for c in " \t\r\n<>\"{}|\\^`"):
         raise BadURL(f"{url!r}: the host name has characters no host name can have")
     if not host:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,27 @@ SITES = {
                         "/site-local": Reply(302, headers={"Location": "http://[fec0::1]/"}),
                         "/doc": Reply(302, headers={"Location": "http://[3fff::1]/"})}),
     "port.test": Site({"/robots.txt": ALLOW_ALL, "/": Reply(body=html("p", "", ["/hop"])), "/hop": _to_canary}),
+    "dates.test": Site({"/robots.txt": ALLOW_ALL, "/": Reply(body=html("d", "", ["/late", "/early"])),
+                        "/late": Reply(body=html("late"), headers={"X-Robots-Tag": "unavailable_after: 9999-12-31T23:59:59-05:00"}),
+                        "/early": Reply(body=html("early"), headers={"X-Robots-Tag": "unavailable_after: 0001-01-01T00:00:00+05:00"})}),
+    "nested.test": Site({"/robots.txt": ALLOW_ALL, "/.well-known/tdmrep.json": Reply(
+        body="[" * 100_000 + "]" * 100_000, content_type="application/json"), "/": Reply(body=html("n", "", ["/a"])),
+        "/a": Reply(body=html("a"))}),
+    "dupes.test": Site({"/robots.txt": ALLOW_ALL, "/a": Reply(body=html("a")), "/ab": Reply(body=html("ab")),
+                        "/": Reply(body=html("d", "", ["/a?x=1&y=2", "/a?y=2&x=1", "/ab", "/%61b", "/ab"]))}),
+    "hops.test": Site({"/robots.txt": ALLOW_ALL, "/": Reply(body=html("h", "", ["/hop/0", "/to-file", "/to-ftp",
+                                                                                 "/to-data", "/to-broken"])),
+                       **{f"/hop/{i}": Reply(302, headers={"Location": f"/hop/{i + 1}"}) for i in range(12)},
+                       "/hop/12": Reply(body=html("end")),
+                       "/to-file": Reply(302, headers={"Location": "file:///etc/passwd"}),
+                       "/to-ftp": Reply(301, headers={"Location": "ftp://hops.test/f"}),
+                       "/to-data": Reply(307, headers={"Location": "data:text/plain,hi"}),
+                       "/to-broken": Reply(302, headers={"Location": "http://[::1/"})}),
+    "creds.test": Site({"/robots.txt": ALLOW_ALL, "/": Reply(body=html("c", "", ["/b", "/moved"])),
+                        "/b": Reply(body=html("b", "see http://linked:hunter2@creds.test/x")), "/c": Reply(body=html("c")),
+                        "/moved": lambda hit: Reply(302, headers={"Location": f"http://mover:letmein@{hit.headers['Host']}/b"})}),
+    "fragile.test": Site({"/robots.txt": ALLOW_ALL, "/boom": Reply(body=html("boom")), "/ok": Reply(body=html("ok")),
+                          "/bad-meta": Reply(body=html("never"))}),
 }
 
 
@@ -98,3 +120,126 @@ def test_resolve_to_a_host_name_is_a_usage_error(tmp_path):
     assert r.returncode == 2, (r.returncode, r.stderr)
     assert "--resolve 'a.test=localhost'" in r.stderr and "not an IP address" in r.stderr
     assert r.audit == []
+
+
+# -- 7: exceptions on a request's path end as records, and the exit status says so ------------------------
+
+def test_unavailable_after_at_the_ends_of_time_is_a_decision(tmp_path, site):
+    r = crawl(tmp_path, site, "dates.test", "--purpose", "search")
+    assert r.returncode == 0, r.stderr
+    assert r.final(site.url("dates.test", "/late"))["reason"] == "ok", "year 9999: not yet unavailable"
+    early = r.final(site.url("dates.test", "/early"))
+    assert "unavailable_after" in early["detail"] and "no item kept" in early["detail"], "year 1: long passed"
+    assert {i["url"] for i in r.items} == {site.url("dates.test"), site.url("dates.test", "/late")}
+    assert "Traceback" not in r.stderr
+
+
+def test_deeply_nested_tdmrep_is_no_signal_not_a_lost_page(tmp_path, site):
+    r = crawl(tmp_path, site, "nested.test")
+    assert r.returncode == 0, r.stderr
+    assert r.final(site.url("nested.test"))["reason"] == "ok"
+    assert r.final(site.url("nested.test", "/a"))["reason"] == "ok"
+    assert "RecursionError" not in r.stderr
+
+
+FRAGILE = textwrap.dedent('''
+    import sys
+    from scrapy import Request, Spider
+    from crawler.runner import run_crawl
+
+    class Fragile(Spider):
+        name = "fragile"
+
+        async def start(self):
+            base = sys.argv[1]
+            yield Request(base + "/boom", callback=self.parse)
+            yield Request(base + "/bad-meta", meta={"depth": "deep"}, callback=self.parse)  # the gate trips on it
+            yield Request(base + "/ok", callback=self.parse)
+            yield Request(sys.argv[3], callback=self.parse, errback=self.broken)  # nothing listens there
+
+        def parse(self, response):
+            if response.url.endswith("/boom"):
+                raise KeyError("boom")
+            yield {"url": response.url}
+
+        def broken(self, failure):
+            raise RuntimeError("the errback broke too")
+
+    status, _ = run_crawl({"CIVIL_CONTACT": "mailto:t@example.org", "CIVIL_AUDIT": sys.argv[2], "CIVIL_DELAY": 0,
+                           "CIVIL_MAX_DEPTH": 3, "CIVIL_RETRY_TIMES": 0, "DOWNLOAD_TIMEOUT": 3,
+                           "CIVIL_RESOLVE": {"fragile.test": "127.0.0.1"}, "CIVIL_ALLOW_NETWORKS": ["127.0.0.1/32"]},
+                          Fragile)
+    sys.exit(status)
+''')
+
+
+def test_every_unexpected_exception_is_an_error_record_and_a_failed_exit(tmp_path, site):
+    script = tmp_path / "fragile.py"
+    script.write_text(FRAGILE)
+    audit = tmp_path / "audit.jsonl"
+    closed = "http://127.0.0.1:9/nothing"  # the discard port: connection refused
+    p = subprocess.run([sys.executable, str(script), site.url("fragile.test", "").rstrip("/"), str(audit), closed],
+                       capture_output=True, text=True, timeout=60)
+    records = read_jsonl(audit)
+    errors = {r["url"]: r for r in records if r["reason"] == "error"}
+    assert "KeyError: 'boom'" in errors[site.url("fragile.test", "/boom")]["detail"], records
+    assert "TypeError" in errors[site.url("fragile.test", "/bad-meta")]["detail"]
+    assert errors[site.url("fragile.test", "/bad-meta")]["decision"] == "refused"
+    assert [r for r in records if r["url"] == closed and "RuntimeError: the errback broke too" in r["detail"]]
+    assert [r["reason"] for r in records if r["url"] == site.url("fragile.test", "/ok")] == ["ok"]
+    assert "/bad-meta" not in {h.path for h in site.hits if h.host == "fragile.test"}, "refused, not fetched"
+    assert p.returncode == 1, (p.returncode, p.stderr[-2000:])
+    assert "unexpected error(s)" in p.stderr
+
+
+# -- 8: requests Scrapy drops or does not follow get their record ----------------------------------------
+
+def test_scrapys_duplicates_are_recorded_once(tmp_path, site):
+    r = crawl(tmp_path, site, "dupes.test")
+    assert r.returncode == 0, r.stderr
+    assert r.final(site.url("dupes.test", "/a?x=1&y=2"))["reason"] == "ok"
+    assert r.final(site.url("dupes.test", "/ab"))["reason"] == "ok"
+    for url in (site.url("dupes.test", "/a?y=2&x=1"), site.url("dupes.test", "/%61b")):
+        rec = r.final(url)
+        assert (rec["decision"], rec["reason"]) == ("skipped", "duplicate"), rec
+    assert sorted(h.path for h in site.hits if h.host == "dupes.test" and h.path.startswith("/a")) == ["/a?x=1&y=2", "/ab"]
+
+
+def test_redirect_limit_and_non_http_redirects_are_refusals(tmp_path, site):
+    r = crawl(tmp_path, site, "hops.test")
+    assert r.returncode == 0, r.stderr
+    for i in range(11):  # the seed's link, then ten redirects followed
+        assert r.final(site.url("hops.test", f"/hop/{i}"))["status"] == 302
+    limit = r.final(site.url("hops.test", "/hop/11"))
+    assert (limit["decision"], limit["reason"]) == ("refused", "redirect-limit") and "more than 10" in limit["detail"]
+    assert "/hop/11" not in {h.path for h in site.hits if h.host == "hops.test"}
+    for target in ("file:///etc/passwd", "ftp://hops.test/f", "data:text/plain,hi", "http://[::1/"):
+        rec = r.final(target)
+        assert (rec["decision"], rec["reason"]) == ("refused", "bad-url"), rec
+    assert r.final(site.url("hops.test", "/to-file"))["status"] == 302
+
+
+# -- 12: credentials in URLs are written nowhere -----------------------------------------------------------
+
+def test_url_credentials_are_redacted_in_audit_items_logs_and_report(tmp_path, site):
+    r = run_cli(tmp_path, site.url("creds.test"), "--resolve", "creds.test=127.0.0.1",
+                "--allow-network", "127.0.0.1/32", "-vv")
+    assert r.returncode == 0, r.stderr[-2000:]
+    report = tmp_path / "report.html"
+    subprocess.run([sys.executable, "-m", "crawler", "report", str(tmp_path / "audit.jsonl"), "-o", str(report)],
+                   check=True, capture_output=True, timeout=60)
+    outputs = {"audit": (tmp_path / "audit.jsonl").read_text(), "items": (tmp_path / "pages.jsonl").read_text(),
+               "logs": r.stderr + r.stdout, "report": report.read_text()}
+    for name, text in outputs.items():
+        for secret in ("letmein", "mover", "hunter2", "linked:"):
+            assert secret not in text, f"{secret!r} written to the {name}"
+    moved = r.final(site.url("creds.test", "/b").replace("http://", "http://***@"))  # where /moved redirects
+    assert (moved["decision"], moved["reason"]) == ("refused", "bad-url") and "credentials" in moved["detail"]
+    assert "http://***@creds.test/x" in outputs["items"] and "***@creds.test" in outputs["logs"], "redacted, not dropped"
+
+
+def test_a_seed_with_credentials_is_a_usage_error_that_does_not_echo_them(tmp_path, site):
+    seed = site.url("creds.test", "/c").replace("http://", "http://someone:s3cret@")
+    r = run_cli(tmp_path, seed, "--resolve", "creds.test=127.0.0.1", "--allow-network", "127.0.0.1/32")
+    assert r.returncode == 2 and "credentials" in r.stderr and "***@creds.test" in r.stderr
+    assert "s3cret" not in r.stderr + r.stdout and "someone" not in r.stderr + r.stdout

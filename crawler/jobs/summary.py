@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import audit as A
+from crawler.redact import redact
 from crawler.state.frontier import Frontier
 from crawler.state.resume import OWN_FILES, read_jsonl
 
@@ -69,7 +70,7 @@ def write(summary: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Write atomically (temp file + rename): a reader never sees half a summary."""
     path = Path(path)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    tmp.write_text(json.dumps(redact(summary), indent=2, ensure_ascii=False) + "\n", "utf-8")  # no URL credentials
     os.replace(tmp, path)
 
 

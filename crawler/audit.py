@@ -1,6 +1,6 @@
 """The audit log: one JSON line per decision, appended with a single write so a kill loses at most one line.
 
-Every record (audit log, items) has the credentials of its URLs redacted (crawler.redact) before it is written.
+Audit records have the credentials of their URLs redacted (crawler.redact) before they are written.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class JsonLinesFile:
     def write(self, record: dict[str, Any]) -> None:
         if self._fd is None:
             raise ValueError(f"{self.path} is closed")
-        line = json.dumps(redact(record), ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         os.write(self._fd, line.encode("utf-8"))
 
     def close(self) -> None:

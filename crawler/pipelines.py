@@ -14,6 +14,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
 from crawler.audit import JsonLinesFile
+from crawler.redact import redact
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -61,7 +62,7 @@ class JsonLinesItems:
         return cls(path)
 
     def process_item(self, item: Any) -> Any:
-        self.file.write(item if isinstance(item, dict) else ItemAdapter(item).asdict())
+        self.file.write(redact(item if isinstance(item, dict) else ItemAdapter(item).asdict()))  # no URL credentials
         return item
 
     def close_spider(self) -> None:

@@ -1,8 +1,8 @@
 """Credentials in URLs (``http://user:pass@host/``) never reach an output: audit log, items, logs, report.
 
-One function, :func:`redact`, is applied where records are written (crawler.audit.JsonLinesFile, which
-writes the audit log and the items) and by a logging filter on the root handlers (:func:`install`); the
-report and summaries are built from the audit log, so they inherit it. The whole user-info part is
+One function, :func:`redact`, is applied by the writers (crawler.audit.AuditLog for the audit log,
+crawler.pipelines.JsonLinesItems for items, file or stdout; the job summary) and by a logging filter on
+the root handlers (:func:`install`); the report is built from the audit log, so it inherits it. The whole user-info part is
 replaced, since a lone user name is often a token (``https://TOKEN@host/``).
 """
 

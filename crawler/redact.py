@@ -2,8 +2,8 @@
 
 One function, :func:`redact`, is applied by the writers (crawler.audit.AuditLog for the audit log,
 crawler.pipelines.JsonLinesItems for items, file or stdout; the job summary) and by a logging filter on
-the root handlers (:func:`install`); the report is built from the audit log, so it inherits it. The whole user-info part is
-replaced, since a lone user name is often a token (``https://TOKEN@host/``).
+the root handlers (:func:`install`); the report is built from the audit log, so it inherits it. The
+whole user-info part is replaced, since a lone user name is often a token (``https://TOKEN@host/``).
 """
 
 from __future__ import annotations
@@ -13,23 +13,37 @@ import re
 from typing import Any
 
 MASK = "***"
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)([^/?#\s@\"'<>]*)@")
+_AUTHORITY_END = re.compile(r"[/?#\s\"'<>]")
 _SEEN_MAX = 1024
 _seen: dict[str, None] = {}  # user-info met in URLs: messages also quote it bare ("invalid hostname: u:p@host")
 
 
 def redact_text(text: str) -> str:
     """``text`` with the user-info of every URL in it, and wherever else it appears before an ``@``, as ``***``."""
-    if "@" not in text:  # the common case costs one scan in C
+    if "@" not in text:  # the common cases cost a scan or two in C
         return text
-    for m in _USERINFO.finditer(text):
-        if m.group(2) and m.group(2) != MASK and m.group(2) not in _seen and len(_seen) < _SEEN_MAX:
-            _seen[m.group(2)] = None
-    text = _USERINFO.sub(rf"\1{MASK}@", text)
+    if "://" in text:
+        text = _redact_urls(text)
     for secret in _seen:
         if secret + "@" in text:
             text = text.replace(secret + "@", MASK + "@")
     return text
+
+
+def _redact_urls(text: str) -> str:
+    out, done = [], 0
+    i = text.find("://")
+    while i != -1:
+        start = i + 3
+        end = m.start() if (m := _AUTHORITY_END.search(text, start)) else len(text)
+        at = text.rfind("@", start, end)  # the last '@' ends the user-info, as browsers read it
+        if at > start and text[start:at] != MASK:
+            if len(_seen) < _SEEN_MAX:
+                _seen[text[start:at]] = None
+            out += [text[done:start], MASK]
+            done = at
+        i = text.find("://", max(end, start))
+    return "".join(out) + text[done:] if out else text
 
 
 def redact(value: Any) -> Any:

@@ -46,7 +46,8 @@ class _Recorded:
         except IgnoreRequest:
             first = (request.meta.get("redirect_urls") or [request.url])[0]
             self._refuse(redirected.url, "redirect-limit",
-                         f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES) from {first}; not followed")
+                         f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES) from {first}; "
+                         "not followed")
             raise Refused(f"redirect-limit: {redirected.url}") from None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:

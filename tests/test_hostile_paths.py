@@ -30,8 +30,10 @@ SITES = {
                         "/doc": Reply(302, headers={"Location": "http://[3fff::1]/"})}),
     "port.test": Site({"/robots.txt": ALLOW_ALL, "/": Reply(body=html("p", "", ["/hop"])), "/hop": _to_canary}),
     "dates.test": Site({"/robots.txt": ALLOW_ALL, "/": Reply(body=html("d", "", ["/late", "/early"])),
-                        "/late": Reply(body=html("late"), headers={"X-Robots-Tag": "unavailable_after: 9999-12-31T23:59:59-05:00"}),
-                        "/early": Reply(body=html("early"), headers={"X-Robots-Tag": "unavailable_after: 0001-01-01T00:00:00+05:00"})}),
+                        "/late": Reply(body=html("late"),
+                                       headers={"X-Robots-Tag": "unavailable_after: 9999-12-31T23:59:59-05:00"}),
+                        "/early": Reply(body=html("early"),
+                                        headers={"X-Robots-Tag": "unavailable_after: 0001-01-01T00:00:00+05:00"})}),
     "nested.test": Site({"/robots.txt": ALLOW_ALL, "/.well-known/tdmrep.json": Reply(
         body="[" * 100_000 + "]" * 100_000, content_type="application/json"), "/": Reply(body=html("n", "", ["/a"])),
         "/a": Reply(body=html("a"))}),
@@ -46,8 +48,10 @@ SITES = {
                        "/to-data": Reply(307, headers={"Location": "data:text/plain,hi"}),
                        "/to-broken": Reply(302, headers={"Location": "http://[::1/"})}),
     "creds.test": Site({"/robots.txt": ALLOW_ALL, "/": Reply(body=html("c", "", ["/b", "/moved"])),
-                        "/b": Reply(body=html("b", "see http://linked:hunter2@creds.test/x")), "/c": Reply(body=html("c")),
-                        "/moved": lambda hit: Reply(302, headers={"Location": f"http://mover:letmein@{hit.headers['Host']}/b"})}),
+                        "/b": Reply(body=html("b", "see http://linked:hunter2@creds.test/x")),
+                        "/c": Reply(body=html("c")),
+                        "/moved": lambda hit: Reply(302, headers={
+                            "Location": f"http://mover:letmein@{hit.headers['Host']}/b"})}),
     "fragile.test": Site({"/robots.txt": ALLOW_ALL, "/boom": Reply(body=html("boom")), "/ok": Reply(body=html("ok")),
                           "/bad-meta": Reply(body=html("never"))}),
 }
@@ -202,7 +206,8 @@ def test_scrapys_duplicates_are_recorded_once(tmp_path, site):
     for url in (site.url("dupes.test", "/a?y=2&x=1"), site.url("dupes.test", "/%61b")):
         rec = r.final(url)
         assert (rec["decision"], rec["reason"]) == ("skipped", "duplicate"), rec
-    assert sorted(h.path for h in site.hits if h.host == "dupes.test" and h.path.startswith("/a")) == ["/a?x=1&y=2", "/ab"]
+    fetched = sorted(h.path for h in site.hits if h.host == "dupes.test" and h.path.startswith("/a"))
+    assert fetched == ["/a?x=1&y=2", "/ab"]
 
 
 def test_redirect_limit_and_non_http_redirects_are_refusals(tmp_path, site):
@@ -235,7 +240,8 @@ def test_url_credentials_are_redacted_in_audit_items_logs_and_report(tmp_path, s
             assert secret not in text, f"{secret!r} written to the {name}"
     moved = r.final(site.url("creds.test", "/b").replace("http://", "http://***@"))  # where /moved redirects
     assert (moved["decision"], moved["reason"]) == ("refused", "bad-url") and "credentials" in moved["detail"]
-    assert "http://***@creds.test/x" in outputs["items"] and "***@creds.test" in outputs["logs"], "redacted, not dropped"
+    assert "http://***@creds.test/x" in outputs["items"], "redacted, not dropped"
+    assert "***@creds.test" in outputs["logs"]
 
 
 def test_a_seed_with_credentials_is_a_usage_error_that_does_not_echo_them(tmp_path, site):

@@ -1,7 +1,8 @@
 """``civilcrawl run JOB.yaml``: a scheduled crawl that is safe to start twice, to kill, and to run again.
 
-Exit status: 0 complete, 1 failed to run (or unexpected errors: the audit log's ``error`` records), 2 bad job file, 3 partial (stopped early or cut by a limit;
-the next run resumes or starts over incrementally), 75 locked (another run of the job is going on).
+Exit status: 0 complete, 1 failed to run (or unexpected errors: the audit log's ``error`` records),
+2 bad job file, 3 partial (stopped early or cut by a limit; the next run resumes or starts over
+incrementally), 75 locked (another run of the job is going on).
 """
 
 from __future__ import annotations

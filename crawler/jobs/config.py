@@ -1,7 +1,8 @@
 """Job files: what ``civilcrawl crawl`` takes as flags, plus a state folder, in YAML.
 
 Loaded with ``yaml.safe_load`` semantics, bounded by crawler.safeyaml (no aliases, no deep nesting, finite
-numbers); every problem is reported as ``file:line: field: message``, all at once. Relative paths resolve against the job file's folder.
+numbers); every problem is reported as ``file:line: field: message``, all at once. Relative paths
+resolve against the job file's folder.
 """
 
 from __future__ import annotations

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_HOST_CONCURRENCY": 1,  # requests in flight per host
     "CIVIL_MAX_PAGES": 0,  # hard cap on page fetches (0: none); robots.txt not counted
     "CIVIL_MAX_DEPTH": None,
+    "CIVIL_SCOPE": "origin",  # origin | host | subdomains | domain: which links CivilSpider follows (crawler.scope)
+    "CIVIL_INCLUDE": [],  # follow only URLs one of these regular expressions matches (seeds excepted)
+    "CIVIL_EXCLUDE": [],  # never follow URLs these regular expressions match
     "CIVIL_MAX_BYTES": 10 * 1024 * 1024,  # larger responses are refused, never buffered whole
     "CIVIL_MAX_RETRY_AFTER": 600.0,  # longer pauses (Retry-After) refuse the host's pages instead of waiting
     "CIVIL_MAX_CRAWL_DELAY": 120.0,  # hosts asking for a longer gap are skipped, never crawled faster

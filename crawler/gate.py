@@ -41,6 +41,7 @@ from crawler.page import PageVerdict, inspect
 from crawler.policy import Policy, load_policy_set
 from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused
 from crawler.terms.finder import TermsResult
+from crawler.scope import Scope, out_of_scope
 from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore, retry_after_seconds
 from crawler.urls import BadURL, origin, redirect_target, split_origin
 from crawler.webbotauth import RequestSigner
@@ -147,7 +148,7 @@ class CivilGate(DecisionReads):
         except BadURL as exc:
             self.audit.record(url, "", A.REFUSED, "bad-url", str(exc))
             return False
-        if out := self._out_of_scope(url_origin, depth, scope):
+        if out := self._out_of_scope(url, url_origin, depth, scope):
             self.audit.record(url, host, A.SKIPPED, *out)
             return False
         if self.budget.exhausted():
@@ -309,10 +310,10 @@ class CivilGate(DecisionReads):
         request.meta["civil_refused"] = reason
         raise Refused(f"{reason}: {detail}")
 
-    def _out_of_scope(self, url_origin: str, depth: int, scope: set[str] | None) -> tuple[str, str] | None:
-        """(reason, detail) when a URL is off-site or too deep, else None."""
-        if scope is not None and url_origin not in scope:
-            return "offsite", f"outside {', '.join(sorted(scope))}"
+    def _out_of_scope(self, url: str, url_origin: str, depth: int, scope: Any) -> tuple[str, str] | None:
+        """(reason, detail) when a URL is outside the crawl's scope (crawler.scope) or too deep, else None."""
+        if scope is not None and (why := out_of_scope(scope, url, url_origin)):
+            return "scope", why
         if self.max_depth is not None and depth > self.max_depth:
             return "max-depth", f"depth {depth} > {self.max_depth}"
         return None
@@ -321,10 +322,10 @@ class CivilGate(DecisionReads):
         spider = self.crawler.spider
         scope = getattr(spider, "civil_scope", None)
         redirected = request.meta.get("redirect_urls")
-        if scope is not None and url_origin not in scope and redirected and \
+        if scope is not None and redirected and out_of_scope(scope, request.url, url_origin) and \
                 getattr(spider, "civil_seed_redirects", True) and redirected[0] in getattr(spider, "civil_seeds", ()):
-            scope.add(url_origin)  # a seed that moved (http -> https, www.): crawl where it lives now
-        if out := self._out_of_scope(url_origin, request.meta.get("depth", 0), scope):
+            scope.add(request.url if isinstance(scope, Scope) else url_origin)  # a seed that moved: crawl it there
+        if out := self._out_of_scope(request.url, url_origin, request.meta.get("depth", 0), scope):
             self._refuse(request, host, *out, A.SKIPPED)
 
     async def _check_network(self, request: Request, host: str) -> None:

@@ -13,7 +13,7 @@ from crawler import audit as A
 from crawler.extract import images_of, links_of, text_of, title_of
 from crawler.images.store import ImageStore
 from crawler.gate import CivilGate
-from crawler.urls import BadURL, origin
+from crawler.scope import Scope
 
 
 class SeenSet(set):
@@ -28,19 +28,14 @@ class SeenSet(set):
 
 
 class CivilSpider(Spider):
-    """Crawl ``seeds`` and the pages they link to on the same origins (scheme + host + port)."""
+    """Crawl ``seeds`` and the pages they link to inside the crawl's scope (crawler.scope; default: their origins)."""
 
     name = "civilcrawl"
 
     def __init__(self, seeds: list[str], **kwargs: Any):
         super().__init__(**kwargs)
         self.civil_seeds = list(dict.fromkeys(seeds))
-        self.civil_scope: set[str] = set()
-        for url in self.civil_seeds:
-            try:
-                self.civil_scope.add(origin(url))
-            except BadURL:
-                pass  # recorded by the gate when the seed is admitted
+        self.civil_scope = Scope(self.civil_seeds)  # the seeds' origins until the settings say more
         self.seen: SeenSet = SeenSet()
         self.nofollow_only: dict[str, str] = {}  # url -> the page that linked it with nofollow
         self.image_store: ImageStore | None = None
@@ -50,6 +45,7 @@ class CivilSpider(Spider):
 
     def _set_crawler(self, crawler: Any) -> None:
         super()._set_crawler(crawler)
+        self.civil_scope = Scope.from_settings(crawler.settings, self.civil_seeds)
         if crawler.settings.getbool("CIVIL_IMAGES"):
             self.image_store = ImageStore(crawler.settings.get("CIVIL_IMAGES_DIR") or "images")
 

@@ -216,7 +216,7 @@ def test_a_site_owner_sees_one_hosts_story_in_one_screen(tmp_path):
     refused = page.split("<h3>Refused</h3>", 1)[1].split("<h3>Skipped</h3>", 1)[0]
     skipped = page.split("<h3>Skipped</h3>", 1)[1].split("</table>", 1)[0]
     assert "robots.txt disallows the URL" in refused and "offsite" not in refused
-    assert "outside the seeds&#x27; sites" in skipped and "page budget (--max-pages)" in skipped
+    assert "outside the crawl&#x27;s scope" in skipped and "page budget (--max-pages)" in skipped
     # in a real browser: the host's whole story fits one 1280x800 screen (the decision list scrolls inside it)
     wrapper = tmp_path / "measure.html"
     wrapper.write_text(MEASURE.format(src=out.as_uri(), host="site.test"))

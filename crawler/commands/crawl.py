@@ -9,7 +9,7 @@ from typing import Any
 from crawler.commands.options import number, whole
 
 NAME = "crawl"
-HELP = "Crawl the seeds' origins politely: robots.txt, per-host delays, the network guard, an audit log."
+HELP = "Crawl the seeds' sites politely: robots.txt, per-host delays, the network guard, an audit log."
 
 
 def configure(p: argparse.ArgumentParser) -> None:
@@ -50,6 +50,14 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True,
         p.add_argument("--max-pages", type=whole(0), default=0, metavar="N", help="hard cap on page fetches (0: none)")
         p.add_argument("--max-depth", type=whole(0), default=None, metavar="N",
                        help="follow links at most N steps from the seeds (default: no limit)")
+        p.add_argument("--scope", choices=("origin", "host", "subdomains", "domain"), default="origin",
+                       help="which links to follow: the seeds' origins (default), their hosts on any scheme or "
+                            "port, their hosts and subdomains, or their registrable domains (Public Suffix List)")
+        p.add_argument("--include", action="append", default=[], metavar="REGEX",
+                       help="follow only URLs this regular expression matches (searched anywhere in the URL; "
+                            "repeatable: any one may match; seeds are always fetched)")
+        p.add_argument("--exclude", action="append", default=[], metavar="REGEX",
+                       help="never follow URLs this regular expression matches (repeatable)")
     p.add_argument("--delay", type=number(0), default=1.0, metavar="SECONDS",
                    help="courtesy gap between requests to one host when nothing asks for more (default 1.0)")
     p.add_argument("--host-concurrency", type=whole(1), default=1, metavar="N",
@@ -101,6 +109,13 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     except (PolicyError, OSError) as exc:
         raise UsageError(f"bad policy file:\n{exc}") from None
     check_outputs(args)
+    from crawler.scope import compile_patterns
+
+    for option in ("include", "exclude"):
+        try:
+            compile_patterns(getattr(args, option, None) or [], f"--{option}")
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     resolve = {}
     for item in args.resolve:
         host, sep, addr = item.partition("=")
@@ -138,6 +153,9 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_IMAGES": getattr(args, "images", False),
         "CIVIL_IMAGES_DIR": getattr(args, "images_dir", "images"),
         "CIVIL_MAX_DEPTH": getattr(args, "max_depth", None),
+        "CIVIL_SCOPE": getattr(args, "scope", "origin"),
+        "CIVIL_INCLUDE": list(getattr(args, "include", None) or []),
+        "CIVIL_EXCLUDE": list(getattr(args, "exclude", None) or []),
         "CIVIL_ALLOW_PRIVATE_NETWORKS": args.allow_private_networks,
         "CIVIL_ALLOW_NETWORKS": args.allow_network,
         "CIVIL_RESOLVE": resolve,

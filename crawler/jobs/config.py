@@ -63,6 +63,9 @@ class Job:
     in_flight: str = "resend"
     sign_audit: bool = True
     signature_agent: str | None = None
+    scope: str = "origin"
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
 
     @property
     def outputs(self) -> Path:
@@ -125,7 +128,7 @@ TOP: dict[str, Callable[[Any], str | None]] = {
     "seeds": _anything, "contact": _text, "token": _text, "purpose": _choice(*PURPOSES), "policies": _anything,
     "terms": _choice("policy", "discover", "require-policy"), "art3": _bool,
     "state": _text, "outputs": _anything, "limits": _anything, "network": _anything, "images": _anything,
-    "redis": _anything, "resume": _anything, "signature_agent": _agent_url,
+    "redis": _anything, "resume": _anything, "signature_agent": _agent_url, "scope": _anything,
 }
 SECTIONS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     "outputs": {"dir": _text, "items": _bool, "audit": _audit_kept, "report": _bool, "sign_audit": _bool},
@@ -277,6 +280,7 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
     if redis is not None and not (isinstance(redis_url, str) and redis_url.startswith(("redis://", "rediss://", "unix://"))):
         problem("redis", f"expected a redis://HOST:PORT/DB URL or {{url: ..., cluster: NAME}}, got {redis!r}")
         redis_url = None
+    scope, include, exclude = _scope(data.get("scope"), problem)
     state = data.get("state")
     out_dir = outputs.get("dir")
     return Job(
@@ -297,7 +301,43 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         in_flight=in_flight if in_flight in ("resend", "skip") else "resend",
         sign_audit=outputs.get("sign_audit", True) is not False,
         signature_agent=data.get("signature_agent") if isinstance(data.get("signature_agent"), str) else None,
+        scope=scope, include=include, exclude=exclude,
     )
+
+
+def _scope(value: Any, problem: Callable[[str, str], None]) -> tuple[str, list[str], list[str]]:
+    """``scope: subdomains`` or ``scope: {mode: domain, include: [REGEX...], exclude: [REGEX...]}``."""
+    from crawler.scope import MODES, compile_patterns
+
+    example = "write `scope: subdomains` or `scope: {mode: domain, include: ['/blog/'], exclude: ['[?]']}`"
+    if value is None:
+        return "origin", [], []
+    if isinstance(value, str):
+        value = {"mode": value}
+    if not isinstance(value, dict):
+        problem("scope", f"must be one of {', '.join(MODES)} or a mapping — {example}")
+        return "origin", [], []
+    if unknown := sorted(set(value) - {"mode", "include", "exclude"}):
+        problem("scope", f"unknown key {unknown[0]!r} — {example}")
+    mode = value.get("mode") or "origin"
+    if mode not in MODES:
+        problem("scope.mode" if "mode" in value else "scope", f"must be one of {', '.join(MODES)}, got {mode!r}")
+        mode = "origin"
+    lists = []
+    for key in ("include", "exclude"):
+        patterns = value.get(key) or []
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            problem(f"scope.{key}", f"must be a list of regular expressions — {example}")
+            patterns = []
+        try:
+            compile_patterns(patterns, f"scope.{key}")
+        except ValueError as exc:
+            problem(f"scope.{key}", str(exc))
+            patterns = []
+        lists.append(patterns)
+    return mode, lists[0], lists[1]
 
 
 def _lines(root: yaml.MappingNode) -> dict[str, int]:

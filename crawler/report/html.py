@@ -37,6 +37,7 @@ REFUSED = {
 #: ... and for skips (not fetched this time for the crawl's own reasons: scope, limits, a stop).
 SKIPPED = {
     "offsite": "outside the seeds' sites: not followed",
+    "scope": "outside the crawl's scope (--scope, --include, --exclude): not followed",
     "max-pages": "the page budget (--max-pages) was used up: not fetched this run",
     "max-depth": "deeper than the link depth limit (--max-depth): not followed",
     "interrupted": "in flight when the previous process was killed; left to the next run (resume: skip)",

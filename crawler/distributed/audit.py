@@ -58,4 +58,7 @@ def merge(paths: list[str | Path], out: str | Path) -> dict[str, int]:
     sigs = b"".join(Path(str(p) + SIG_SUFFIX).read_bytes() for p in paths if Path(str(p) + SIG_SUFFIX).is_file())
     if sigs:
         Path(str(out) + SIG_SUFFIX).write_bytes(sigs)
-    return {"records": total, "urls": len(urls), "urls with several decisions": sum(1 for n in urls.values() if n > 1)}
+    counts = {"records": total, "urls": len(urls), "urls with several decisions": sum(1 for n in urls.values() if n > 1)}
+    if sigs:
+        counts["signatures joined"] = sum(1 for line in sigs.splitlines() if line.strip())
+    return counts

@@ -118,6 +118,14 @@ def test_nginx_log_of_a_real_crawl_has_no_violations_and_a_forged_request_is_nam
                            str(report)], capture_output=True, timeout=60).returncode == 0
     shown = re.search(r'data-count="host:site.test:requests"[^>]*>(\d+)<', report.read_text()).group(1)
     assert int(shown) == len(paths), (shown, paths)
+    # the command the report tells the site owner to run, on nginx's own log: nothing broken
+    page = report.read_text()
+    command = re.search(r'<pre class="cmd" data-verify="site.test">([^<]+)</pre>', page).group(1).split()
+    assert command[:2] == ["civilcrawl", "verify"] and "--robots" in command
+    command[2] = str(d / "access.log")
+    command[command.index("--robots") + 1] = str(d / "site" / "robots.txt")
+    owner = _verify(*command[2:])
+    assert owner.returncode == 0 and "0 violations" in owner.stdout, owner.stdout
     robots = d / "site" / "robots.txt"
     r = _verify(str(d / "access.log"), "--robots", str(robots))
     assert r.returncode == 0, r.stdout + r.stderr

@@ -139,6 +139,48 @@ def check_backoff(reqs: list[Entry], assumed: float) -> Rule:
     return Rule("Back-off after 429/503", BROKEN if offences else OK, summary, offences)
 
 
+LAST_GOOD = 30 * 24 * 3600.0  # RFC 9309 §2.4: a cached copy may stand in for an unreachable robots.txt this long
+
+
+def check_unreachable(reqs: list[Entry]) -> Rule:
+    """After robots.txt answers 429 or 5xx, nothing else until it is read again, unless a good copy stands in."""
+    offences, unsure, failures = [], [], 0
+    last_good: float | None = None
+    failed: Entry | None = None
+    start = reqs[0].time if reqs else 0.0
+    for e in reqs:
+        if e.target.split("?", 1)[0] == "/robots.txt":
+            if e.status == 429 or e.status >= 500:
+                failures += 1
+                failed = failed or e
+            else:
+                failed = None
+                if 200 <= e.status < 300:
+                    last_good = e.time
+            continue
+        if failed is None or e.time < failed.time:
+            continue
+        if last_good is not None and failed.time - last_good < LAST_GOOD:
+            continue  # the copy read at last_good may stand in
+        if last_good is None and failed.time - start < LAST_GOOD:
+            unsure.append(_offence([failed, e], f"{e.target} requested after robots.txt answered HTTP {failed.status}; "
+                                                "this log holds no good copy, one read before it began may stand in"))
+            continue
+        offences.append(_offence([failed, e], f"{e.target} requested after robots.txt answered HTTP {failed.status}, "
+                                              "with no good copy from the last 30 days: RFC 9309 says disallow all"))
+    name = "robots.txt unavailable"
+    if offences:
+        return Rule(name, BROKEN, f"{len(offences)} requests while robots.txt could not be read", offences)
+    if unsure:
+        return Rule(name, NOT_JUDGED, f"{len(unsure)} requests after robots.txt answered 429/5xx: allowed only if "
+                                      "the crawler held a copy read less than 30 days before (not in this log)",
+                    unsure)
+    if failures:
+        return Rule(name, OK, f"robots.txt answered 429/5xx {failures} times; nothing else was requested without "
+                              "a good copy to stand in")
+    return Rule(name, OK, "robots.txt never answered 429 or 5xx")
+
+
 def verify(entries: list[Entry], record: RobotsRecord, token: str, *, assumed_backoff: float = 1.0,
            base: str = "http://site.invalid") -> dict[str, Any]:
     """Every rule's verdict for the requests whose User-Agent carries ``token``."""
@@ -149,13 +191,13 @@ def verify(entries: list[Entry], record: RobotsRecord, token: str, *, assumed_ba
     delay, per_request = record.delays(token)
     rate = record.parser.request_rate(token) if record.kind == PARSED else None
     rules = [check_disallow(reqs, record, token, base), check_gap(reqs, delay, "Crawl-delay"),
-             check_rate(reqs, rate), check_backoff(reqs, assumed_backoff)]
+             check_rate(reqs, rate), check_backoff(reqs, assumed_backoff), check_unreachable(reqs)]
     return {"token": token, "requests": len(reqs), "lines": len(entries),
             "user_agents": sorted({e.user_agent for e in reqs}),
             "first": _when(reqs[0].time) if reqs else None, "last": _when(reqs[-1].time) if reqs else None,
             "resolution": max((e.resolution for e in reqs), default=None),
             "rules": [r.to_json() for r in rules],
-            "violations": sum(len(r.offences) for r in rules)}
+            "violations": sum(len(r.offences) for r in rules if r.verdict == BROKEN)}
 
 
 def render(result: dict[str, Any], log: str, robots: str, fmt: str) -> str:

@@ -216,3 +216,24 @@ def test_usage_errors(tmp_path):
     assert r.returncode == 2 and "needs --contact" in r.stderr
     r = _verify(str(log), "--robots", str(tmp_path / "missing.txt"))
     assert r.returncode == 2 and "cannot read it" in r.stderr
+
+
+def test_requests_while_robots_txt_is_unreachable():
+    robots = "User-agent: *\nAllow: /\n"
+    day = 24 * 3600
+
+    def at(n, t, path, status=200):
+        return json.dumps({"msec": f"{t:.3f}", "request": f"GET {path} HTTP/1.1", "status": status,
+                           "http_user_agent": UA})
+    t0 = 1_700_000_000.0
+    fine = _rules([at(1, t0, "/robots.txt"), at(2, t0 + 5, "/"), at(3, t0 + day, "/robots.txt", 503),
+                   at(4, t0 + day + 60, "/a")], robots, parse_json)["robots.txt unavailable"]
+    assert fine["verdict"] == "ok"  # the copy read a day earlier stands in
+    unsure = _rules([at(1, t0, "/robots.txt", 503), at(2, t0 + 60, "/")], robots, parse_json)["robots.txt unavailable"]
+    assert unsure["verdict"] == "not judged" and [x["line"] for x in unsure["offences"][0]["lines"]] == [1, 2]
+    late = _rules([at(1, t0, "/robots.txt"), at(2, t0 + 31 * day, "/robots.txt", 500), at(3, t0 + 31 * day + 60, "/")],
+                  robots, parse_json)["robots.txt unavailable"]
+    assert late["verdict"] == "broken" and "RFC 9309" in late["offences"][0]["why"]
+    again = _rules([at(1, t0, "/robots.txt", 503), at(2, t0 + 120, "/robots.txt"), at(3, t0 + 130, "/")],
+                   robots, parse_json)["robots.txt unavailable"]
+    assert again["verdict"] == "ok"  # read again before the next request

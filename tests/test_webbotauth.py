@@ -11,7 +11,6 @@ import stat
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import http_sf
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

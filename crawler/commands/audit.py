@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 NAME = "audit"
 HELP = "Check audit logs: 'audit verify FILE...' follows each file's hash chains and checks its signatures."

@@ -114,7 +114,8 @@ def test_report_numbers_match_the_audit_log(tmp_path):
     assert {k: parsed.counts.get(k) for k in want} == want
     assert parsed.counts["gaps-too-short"] == 1 and parsed.counts["host:a.test:too-short"] == 1
     assert parsed.counts["bad-lines"] == 1, "a torn last line is reported, not fatal"
-    assert "Hash chain: NOT intact: line 1: no &#x27;prev&#x27; field" in page  # hand-written, not chained
+    assert "Hash chain: none. This log has no hash chain" in page  # hand-written, not chained
+
     assert "HTTP 503: unavailable, nothing crawled (fail closed)" in page
     assert "HTTP 200: rules parsed and obeyed" in page
     assert "policy files: 1 refused; terms of service: 1 refused; opt-out signals: 1 refused" in page
@@ -199,6 +200,12 @@ def test_a_site_owner_sees_one_hosts_story_in_one_screen(tmp_path):
     recs = [json.loads(x) for x in audit.read_text("utf-8").splitlines()]
     site = [r for r in recs if r["host"] == "site.test"]
     assert "Hash chain: intact (" in page and "not signed" in page  # what `audit verify` says, on the page
+    lines = audit.read_text("utf-8").splitlines(keepends=True)
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text("".join(lines[:2] + [lines[2].replace('"fetched"', '"refused"', 1)] + lines[3:]), "utf-8")
+    subprocess.run([sys.executable, "-m", "crawler", "report", str(edited), "-o", str(tmp_path / "edited.html")],
+                   capture_output=True, timeout=60)
+    assert "Hash chain: NOT intact: line 4:" in (tmp_path / "edited.html").read_text("utf-8")
     # the exact User-Agent the server saw, and the command to check the server's own log
     assert len(sent_ua) == 1 and f'data-ua="{sent_ua.pop()}"' in page
     assert ('civilcrawl verify /var/log/nginx/access.log --robots /path/to/site.test/robots.txt --token civilcrawl'

@@ -65,6 +65,9 @@ def chain_status(audit: str | os.PathLike[str]) -> str:
     from crawler.auditverify import verify_file
 
     v = verify_file(audit)
+    if not v.intact and v.problems[0].startswith("line 1: no 'prev' field"):
+        return ("Hash chain: none. This log has no hash chain (written before civilcrawl chained its audit logs, "
+                "or not by civilcrawl), so nothing shows whether lines were removed or edited.")
     if not v.intact:
         return f"Hash chain: NOT intact: {v.problems[0]} (civilcrawl audit verify {audit})"
     signed = [c for c in v.chains if c.signed_at]

@@ -57,7 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_ART3": False,  # a research organisation under EU DSM Art. 3 (TDM reservations do not bind research)
     "CIVIL_POLICIES": [],  # folders of policy files, layered after the bundled ones
     "CIVIL_BUNDLED_POLICIES": True,
-    "CIVIL_TERMS": "policy",  # policy | discover | require-policy
+    "CIVIL_TERMS": "discover",  # discover | policy | require-policy
     "CIVIL_IMAGES": False,  # collect the images of fetched pages (personal images are always refused)
     "CIVIL_IMAGES_DIR": "images",
 }

@@ -42,6 +42,7 @@ from crawler.policy import Policy, load_policy_set
 from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused
 from crawler.terms.finder import TermsResult
 from crawler.scope import Scope, out_of_scope
+from crawler.termscheck import TermsCheck
 from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore, retry_after_seconds
 from crawler.urls import BadURL, origin, redirect_target, split_origin
 from crawler.webbotauth import RequestSigner
@@ -58,7 +59,7 @@ _SITEMAP = re.compile(rb"(?im)^[ \t]*site-?map[ \t]*:[ \t]*(\S+)")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
 
-class CivilGate(DecisionReads):
+class CivilGate(DecisionReads, TermsCheck):
     """Downloader middleware enforcing robots.txt, the network guard, the page budget and per-host pace."""
 
     def __init__(self, crawler: Crawler):
@@ -94,7 +95,7 @@ class CivilGate(DecisionReads):
         self.budget = PageBudget(s.getint("CIVIL_MAX_PAGES", 0))
         self.purpose = s.get("CIVIL_PURPOSE") or "research"
         self.art3 = s.getbool("CIVIL_ART3")
-        self.terms_mode = s.get("CIVIL_TERMS") or "policy"
+        self.terms_mode = s.get("CIVIL_TERMS") or "discover"
         self.terms_label = "--terms require-policy" if s.getbool("CIVIL_CLI") else "CIVIL_TERMS = 'require-policy'"
         if not s.getbool("CIVIL_CLI"):
             self.guard.hint = "set CIVIL_ALLOW_NETWORKS or CIVIL_ALLOW_PRIVATE_NETWORKS"
@@ -175,26 +176,24 @@ class CivilGate(DecisionReads):
         except Stopping:  # the robots.txt it waited for was caught by the stop: not a decision, keep it
             stopped(self.crawler, request)
             raise
-        if AUX_META in meta:
-            await self._take_turn(request, host)
-            return None
-        if (reused := self._prefetched.pop(request.url, None)) is not None:
+        # outside the page budget: images (they go through every check) and tdmrep.json/ai.txt; terms pages count
+        free = "civil_image_of" in meta or (AUX_META in meta and meta[AUX_META][0] != "terms")
+        if AUX_META not in meta and (reused := self._prefetched.pop(request.url, None)) is not None:
             return self._reuse(request, host, reused)
-        image = "civil_image_of" in meta  # images go through every check, but are not pages of the budget
-        if not image and self.budget.exhausted():
+        if not free and self.budget.exhausted():
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         await self._take_turn(request, host)
         # budgets are spent only now, as the request leaves: others may have spent them while we waited
-        site_full = not image and policy is not None and policy.max_pages is not None and \
+        site_full = not free and policy is not None and policy.max_pages is not None and \
             self._site_pages.get(policy.site, 0) >= policy.max_pages
-        if site_full or (not image and not self.budget.take()):
+        if site_full or (not free and not self.budget.take()):
             self.politeness.release(host)
             meta.pop("civil_host", None)
             if site_full:
                 self._refuse(request, host, "policy", f"site budget of {policy.max_pages} pages used "
                                                       f"({policy.where('crawl.max_pages')})", A.SKIPPED)
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
-        if policy is not None and not image:
+        if policy is not None and not free:
             self._site_pages[policy.site] = self._site_pages.get(policy.site, 0) + 1
         return None
 
@@ -217,10 +216,7 @@ class CivilGate(DecisionReads):
         self._apply_pace(host, url_origin, record, policy)
         if aux:
             return policy
-        if self.terms_mode == "discover" and not (policy and policy.terms and policy.terms.reviewed_on):
-            terms = await self.terms_for(url_origin)
-            if terms.refuses(self.purpose):
-                self._refuse(request, host, "tos", terms.describe())
+        await self.check_terms(request, host, url_origin, policy)
         await self._check_signals(request, host, url_origin, record)
         return policy
 

@@ -21,7 +21,7 @@ from crawler.optout.aitxt import parse as parse_aitxt
 from crawler.optout.tdmrep import parse_file as parse_tdmrep
 from crawler.robots import (ALLOW_ALL, MAX_REDIRECTS, PARSE_LIMIT, RobotsRecord, record_from_response,
                             retry_after_seconds, unreachable)
-from crawler.terms.finder import TermsResult, find_terms
+from crawler.terms.finder import MAX_GUESSES, TermsResult, find_terms
 from crawler.urls import BadURL, origin, split_origin
 
 logger = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class DecisionReads:
                 fut.set_result(None)
             del self._aux_pending[key]
 
-    async def terms_for(self, url_origin: str, *, guess_paths: bool = False) -> TermsResult:
+    async def terms_for(self, url_origin: str, *, guess_paths: bool = True, max_guesses: int = MAX_GUESSES) -> TermsResult:
         """The terms-of-service verdict for an origin, read once through this gate (robots.txt and pace apply)."""
         if url_origin in self._terms:
             return self._terms[url_origin]
@@ -147,7 +147,9 @@ class DecisionReads:
             return response.status, response.headers, text
 
         try:
-            result = await find_terms(fetch, home, guess_paths=guess_paths)
+            robots = (await self._robots_for(url_origin)).effective(time.time())
+            result = await find_terms(fetch, home, allowed=lambda url: robots.allows(url, self.token),
+                                      guess_paths=guess_paths, max_guesses=max_guesses)
         except Exception as exc:  # unreadable terms are a missing verdict, not a crash
             logger.warning("terms of %s could not be read: %s", url_origin, exc)
             result = TermsResult()
@@ -158,9 +160,7 @@ class DecisionReads:
         return result
 
     def _reuse(self, request: Request, host: str, response: Response) -> Response:
-        """Serve a page already read for terms discovery instead of fetching it again."""
-        if not self.budget.take():
-            self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
+        """Serve a page already read for terms discovery (and counted in the budget then) instead of fetching it again."""
         verdict = self.read_page(request, response)
         reason, detail = verdict.refusal() or ("ok", "")
         self.audit.record(request.url, host, A.FETCHED, reason, f"{detail}; read once for terms discovery".lstrip("; "),

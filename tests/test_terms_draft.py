@@ -28,7 +28,7 @@ def test_draft_loads_and_says_what_was_found(text, access, purposes):
     assert policy.site == "example.org" and policy.automated_access == access and dict(policy.purposes) == purposes
     assert policy.terms.reviewed_on is None  # a person must review it
     if verdict.clauses:
-        assert policy.terms.quote == verdict.clauses[0]
+        assert policy.terms.quote == verdict.quotes[0]
 
 
 def test_write_draft_refuses_to_overwrite(tmp_path):

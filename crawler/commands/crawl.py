@@ -33,9 +33,10 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True,
                    help="what the data is for; opt-out signals are read for it (default research)")
     p.add_argument("--policies", action="append", default=[], metavar="DIR",
                    help="a folder of site policy files, layered after the bundled ones (repeatable)")
-    p.add_argument("--terms", default="policy", choices=("policy", "discover", "require-policy"),
-                   help="terms of service: honour policy files (default), also discover each new site's "
-                        "terms before crawling it, or refuse sites without a reviewed policy")
+    p.add_argument("--terms", default="discover", choices=("discover", "policy", "require-policy"),
+                   help="terms of service: read each new site's terms before crawling it and obey them for the "
+                        "purpose (default; a reviewed policy file overrides), rely on policy files only, or refuse "
+                        "sites without a reviewed policy")
     p.add_argument("--art3", action="store_true",
                    help="you are a research organisation under EU DSM Art. 3: TDM reservations do not bind research")
     if crawl_only:

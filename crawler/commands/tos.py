@@ -31,22 +31,18 @@ def run(args: argparse.Namespace) -> int:
     from crawler.urls import origin
 
     async def task(gate):
-        return await gate.terms_for(origin(url), guess_paths=True)
+        return await gate.terms_for(origin(url), max_guesses=99)  # the command looks harder than a crawl
 
     result = run_task(settings, task)
     v = result.verdict
     if args.json:
-        print(json.dumps({"url": url, "verdict": v.verdict, "terms_url": result.url, "clauses": v.clauses,
-                          "exceptions": v.exceptions, "purposes_forbidden": sorted(v.purposes_forbidden),
-                          "tried": [{"url": u, "source": s, "outcome": o} for u, s, o in result.tried]}, indent=2))
+        print(json.dumps({"url": url, **result.to_dict()}, indent=2, ensure_ascii=False))
     else:
         print(f"verdict: {v.verdict}" + (f" ({result.url})" if result.url else ""))
+        for c in v.conditions:
+            print(f"  condition: {c.describe()}")
         for clause in v.clauses:
-            print(f'  "{clause}"')
-        if v.exceptions:
-            print(f"exceptions: {', '.join(v.exceptions)}")
-        if v.purposes_forbidden:
-            print(f"only for: {', '.join(sorted(v.purposes_forbidden))}")
+            print(f'  "{clause.text}"  [{result.where(clause)}]')
         print("pages read:")
         for u, source, outcome in result.tried:
             print(f"  {outcome:<12} {u}  [{source}]")

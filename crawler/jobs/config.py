@@ -41,7 +41,7 @@ class Job:
     token: str = "civilcrawl"
     purpose: str = "research"
     policies: list[Path] = field(default_factory=list)
-    terms: str = "policy"
+    terms: str = "discover"
     art3: bool = False
     out_dir: Path | None = None
     items: bool = True
@@ -286,7 +286,7 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
     return Job(
         path=path, seeds=[str(s) for s in seeds], contact=str(contact), token=str(token),
         state=(base / str(state)) if isinstance(state, str) and state else base,
-        purpose=purpose, policies=[base / p for p in policies], terms=data.get("terms") or "policy",
+        purpose=purpose, policies=[base / p for p in policies], terms=data.get("terms") or "discover",
         art3=data.get("art3") is True,
         out_dir=base / out_dir if isinstance(out_dir, str) and out_dir else None,
         items=outputs.get("items", True), report=outputs.get("report", False),

@@ -32,13 +32,16 @@ _ANCHOR_RX = tuple((w, re.compile(rx, re.I)) for w, rx in ANCHOR_TEXTS)
 _PATH_RX = re.compile(r"/(terms|tos|legal|cgu|cgv|agb|nutzungsbedingungen|terminos|termini|termos|user-agreement|eula|conditions)([-_/.]|$)", re.I)
 _NOT_TERMS = re.compile(r"privacy|cookie|datenschutz|confidentialit|privacidad|riservatezza|privacidade", re.I)
 
-#: Paths tried last, in order.
-COMMON_PATHS = (
-    "/terms", "/terms-of-service", "/terms-of-use", "/terms-and-conditions", "/tos", "/legal", "/legal/terms",
-    "/user-agreement", "/eula", "/cgu", "/conditions-generales", "/mentions-legales", "/agb",
-    "/nutzungsbedingungen", "/terminos", "/terminos-y-condiciones", "/aviso-legal", "/termini", "/condizioni",
-    "/termos", "/termos-de-uso",
-)
+#: Paths guessed last, per language of the home page (English ones follow the site's own).
+COMMON_PATHS: dict[str, tuple[str, ...]] = {
+    "en": ("/terms", "/terms-of-service", "/terms-of-use", "/terms-and-conditions", "/tos", "/legal", "/legal/terms",
+           "/user-agreement", "/eula"),
+    "fr": ("/cgu", "/conditions-generales-d-utilisation", "/conditions-generales", "/mentions-legales", "/conditions"),
+    "de": ("/agb", "/nutzungsbedingungen", "/impressum", "/rechtliches"),
+    "es": ("/terminos", "/terminos-y-condiciones", "/condiciones-de-uso", "/aviso-legal"),
+    "it": ("/termini", "/termini-e-condizioni", "/condizioni-d-uso", "/note-legali", "/condizioni"),
+    "pt": ("/termos", "/termos-de-uso", "/termos-e-condicoes", "/aviso-legal"),
+}
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,8 @@ def discover(html: str, url: str, headers: Mapping[Any, Any] | None = None) -> l
         found += _anchors(doc, base)
     found += [Candidate(urljoin(url, u), "tdm-policy") for u in _header_values(headers, "tdm-policy")]
     found.sort(key=lambda c: _ORDER[c.source])  # stable: keeps anchor ranking within a source
-    found += [Candidate(u, "common-path") for u in common_paths(url)]
+    lang = (doc.get("lang") or "").split("-")[0].lower() if doc is not None else None
+    found += [Candidate(u, "common-path") for u in common_paths(url, lang)]
     seen: set[str] = set()
     out = []
     for c in found:
@@ -78,10 +82,11 @@ def discover(html: str, url: str, headers: Mapping[Any, Any] | None = None) -> l
 _ORDER = {"link-header": 0, "link-rel": 1, "schema.org": 2, "tdm-policy": 3, "anchor": 4, "anchor-path": 5, "common-path": 6}
 
 
-def common_paths(url: str) -> list[str]:
-    """The common terms paths on the site of ``url``."""
+def common_paths(url: str, lang: str | None = None) -> list[str]:
+    """The common terms paths on the site of ``url``: those of its language ``lang`` first, then English ones."""
     parts = urlsplit(url)
-    return [urlunsplit((parts.scheme, parts.netloc, p, "", "")) for p in COMMON_PATHS]
+    paths = (COMMON_PATHS[lang] if lang in COMMON_PATHS and lang != "en" else ()) + COMMON_PATHS["en"]
+    return [urlunsplit((parts.scheme, parts.netloc, p, "", "")) for p in paths]
 
 
 def link_header_urls(headers: Mapping[Any, Any] | None, url: str) -> list[str]:
@@ -122,9 +127,9 @@ def _base(doc: Any, url: str) -> str:
 
 
 def _schema_org(doc: Any) -> Iterator[str]:
-    for script in doc.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            yield from _find_key(json.loads(script), "termsOfService")
+    for script in doc.xpath("//script[contains(translate(@type, 'JSONLD', 'jsonld'), 'ld+json')]/text()"):
+        try:  # some sites wrap the JSON in an HTML comment or CDATA
+            yield from _find_key(json.loads(re.sub(r"^\s*(?:<!--|<!\[CDATA\[)|(?:-->|\]\]>)\s*$", "", script)), "termsOfService")
         except ValueError:
             continue
     for el in doc.xpath("//*[@itemprop='termsOfService']"):
@@ -137,10 +142,11 @@ def _find_key(data: Any, key: str) -> Iterator[str]:
     if isinstance(data, dict):
         for k, v in data.items():
             if k == key or k.endswith(f"/{key}") or k.endswith(f":{key}"):
-                if isinstance(v, str):
-                    yield v
-                elif isinstance(v, dict) and isinstance(v.get("url") or v.get("@id"), str):
-                    yield v.get("url") or v["@id"]
+                for item in v if isinstance(v, list) else [v]:
+                    if isinstance(item, str):
+                        yield item
+                    elif isinstance(item, dict) and isinstance(item.get("url") or item.get("@id"), str):
+                        yield item.get("url") or item["@id"]
             else:
                 yield from _find_key(v, key)
     elif isinstance(data, list):

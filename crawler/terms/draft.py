@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from crawler.terms.clauses import TermsVerdict
 
-_ACCESS = {"forbidden": "forbidden", "conditional": "conditional", "none found": "unknown"}
+_ACCESS = {"forbidden": "forbidden", "conditional": "conditional", "none": "unknown", "unknown": "unknown"}
 
 
 def site_of(url: str) -> str:
@@ -28,18 +28,17 @@ def draft_policy(verdict: TermsVerdict, terms_url: str, *, today: date | None = 
         f"# DRAFT written by civilcrawl on {today.isoformat()} from {terms_url}",
         "# Read the terms yourself, fix what is wrong, then fill in terms.reviewed (on, by).",
         f"# civilcrawl's verdict: {verdict.verdict}"
-        + (f"; exceptions noticed: {', '.join(verdict.exceptions)}" if verdict.exceptions else ""),
+        + (f"; conditions: {'; '.join(c.describe() for c in verdict.conditions)}" if verdict.conditions else ""),
         f"site: {site_of(terms_url)}",
         "terms:",
         f"  url: {q(terms_url)}",
         f"  automated_access: {_ACCESS.get(verdict.verdict, 'unknown')}",
     ]
-    if verdict.clauses:
-        lines.append(f"  quote: {q(' / '.join(verdict.clauses[:3]))}")
+    if verdict.quotes:
+        lines.append(f"  quote: {q(' / '.join(verdict.quotes[:3]))}")
     lines.append("  # reviewed: {on: YYYY-MM-DD, by: \"your name\"}")
-    if verdict.purposes_forbidden and verdict.verdict != "forbidden":
-        lines.append("purposes:")
-        lines += [f"  {p}: forbidden" for p in sorted(verdict.purposes_forbidden)]
+    if "ai-train" in verdict.kinds:
+        lines += ["purposes:", "  ai-train: forbidden"]
     return "\n".join(lines) + "\n"
 
 

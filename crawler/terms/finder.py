@@ -2,69 +2,110 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from crawler.terms.clauses import TermsVerdict, analyse
-from crawler.terms.discover import discover
+from crawler.terms.clauses import UNKNOWN, Clause, TermsVerdict, analyse
+from crawler.terms.conditions import Condition
+from crawler.terms.discover import Candidate, common_paths, discover
 from crawler.terms.text import html_to_text
 
 #: fetch(url) -> (status, headers, text) or None when refused or unreachable.
 Fetch = Callable[[str], Awaitable["tuple[int, object, str] | None"]]
-NONE_FOUND = TermsVerdict("none found")
+#: Terms pages read at most (candidates that answer), and common paths tried at most, during a crawl.
+MAX_PAGES, MAX_GUESSES = 2, 4
 
 
 @dataclass
 class TermsResult:
-    """The verdict for a site, the page it came from and every candidate tried."""
+    """The verdict for a site, the page it came from, every candidate tried and when it was read."""
 
-    verdict: TermsVerdict = NONE_FOUND
+    verdict: TermsVerdict = UNKNOWN
     url: str | None = None
     tried: list[tuple[str, str, str]] = field(default_factory=list)  # (url, source, outcome)
+    read_at: float = field(default_factory=time.time)
 
-    def refuses(self, purpose: str) -> bool:
-        """Forbidden terms refuse every purpose, but an AI-only clause only ai-train, and a search-engine
-        exception lets purpose search through. Conditional terms are recorded, not refused."""
-        v = self.verdict
-        if v.verdict != "forbidden":
-            return False
-        if v.purposes_forbidden and purpose not in v.purposes_forbidden:
-            return False
-        return not (purpose == "search" and "public search engines" in v.exceptions)
+    def where(self, clause: Clause | None) -> str:
+        """Where a clause was found: the terms page and the heading or paragraph in it."""
+        if clause is None:
+            return self.url or ""
+        return f"{self.url}, {clause.where}" if clause.where else (self.url or "")
 
     def describe(self) -> str:
+        """One line for the audit log and ``civilcrawl check``."""
+        v = self.verdict
         if self.url is None:
-            return "no terms page found" if not self.tried else f"{self.verdict.verdict} ({len(self.tried)} pages read)"
-        quote = f': "{self.verdict.clauses[0][:200]}"' if self.verdict.clauses else ""
-        return f"terms {self.verdict.verdict} at {self.url}{quote}"
+            return "no terms page found" if not self.tried else f"terms unknown ({len(self.tried)} pages tried, none read)"
+        if v.verdict == "none":
+            return f"terms at {self.url}: nothing about automated access"
+        clause = v.decisive()
+        quote = f': "{clause.text[:200]}"' if clause else ""
+        kinds = f" ({'; '.join(c.describe() for c in v.conditions)})" if v.conditions else ""
+        return f"terms {v.verdict}{kinds} at {self.where(clause)}{quote}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form, for caches and ``civilcrawl tos --json``."""
+        return {"verdict": self.verdict.verdict, "terms_url": self.url, "read_at": self.read_at,
+                "conditions": [{"kind": c.kind, "detail": c.detail, "gap": c.gap} for c in self.verdict.conditions],
+                "clauses": [{"quote": c.text, "kind": c.kind, "where": self.where(c),
+                             "conditions": [{"kind": k.kind, "detail": k.detail, "gap": k.gap} for k in c.conditions]}
+                            for c in self.verdict.clauses],
+                "tried": [{"url": u, "source": s, "outcome": o} for u, s, o in self.tried]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TermsResult:
+        """Back from :meth:`to_dict` (a cached verdict)."""
+        url = data.get("terms_url")
+        clauses = []
+        for c in data.get("clauses", []):
+            where = c.get("where", "")
+            where = where[len(url) + 2:] if url and where.startswith(f"{url}, ") else ("" if where == url else where)
+            clauses.append(Clause(c["quote"], c["kind"], tuple(Condition(k["kind"], k.get("detail", ""), k.get("gap"))
+                                                               for k in c.get("conditions", [])), where))
+        return cls(TermsVerdict(data["verdict"], tuple(clauses)), url,
+                   [(t["url"], t["source"], t["outcome"]) for t in data.get("tried", [])], data.get("read_at", 0.0))
 
 
-async def find_terms(fetch: Fetch, home: str, *, guess_paths: bool = False, max_pages: int = 2) -> TermsResult:
-    """Read ``home``, then up to ``max_pages`` candidate terms pages, best first; stop at the first verdict.
+async def find_terms(fetch: Fetch, home: str, *, allowed: Callable[[str], bool] = lambda url: True,
+                     guess_paths: bool = True, max_pages: int = MAX_PAGES, max_guesses: int = MAX_GUESSES) -> TermsResult:
+    """Read ``home``, then candidate terms pages, best first, until one has a verdict or ``max_pages`` were read.
 
-    During a crawl only pages the site links to are read (no guessed paths: they cost the site 404s);
-    ``guess_paths`` adds the common paths for the ``tos`` command.
+    Common paths (only in the home page's language, then English) are guessed when nothing linked answers,
+    at most ``max_guesses`` of them, and only those ``allowed`` (robots.txt) says may be fetched.
     """
     result = TermsResult()
     page = await fetch(home)
-    if page is None:
-        result.tried.append((home, "home", "not fetched"))
-        return result
+    if page is None or page[0] != 200:
+        result.tried.append((home, "home", "not fetched" if page is None else f"HTTP {page[0]}"))
+        if page is None:
+            return result
     status, headers, html = page
-    candidates = [c for c in discover(html, home, headers) if guess_paths or c.source != "common-path"]
-    budget = max_pages + (6 if guess_paths else 0)
-    for cand in candidates[:budget]:
+    _, lang = html_to_text(html) if status == 200 else ("", None)
+    linked = [c for c in discover(html if status == 200 else "", home, headers) if c.source != "common-path"]
+    guessed = [Candidate(u, "common-path") for u in common_paths(home, lang) if u not in {c.url for c in linked}]
+    read = guesses = 0
+    for cand in linked + (guessed if guess_paths else []):
+        if read >= max_pages:
+            break
+        if cand.source == "common-path":
+            if guesses >= max_guesses:
+                break
+            if not allowed(cand.url):
+                result.tried.append((cand.url, cand.source, "disallowed by robots.txt: not tried"))
+                continue
+            guesses += 1
         got = await fetch(cand.url)
         if got is None or got[0] != 200:
             result.tried.append((cand.url, cand.source, "not fetched" if got is None else f"HTTP {got[0]}"))
             continue
-        text, lang = html_to_text(got[2])
-        verdict = analyse(text, lang)
+        read += 1
+        text, page_lang = html_to_text(got[2])
+        verdict = analyse(text, page_lang or lang)
         result.tried.append((cand.url, cand.source, verdict.verdict))
-        if verdict.verdict != "none found":
+        if result.url is None or verdict.verdict != "none":
             result.verdict, result.url = verdict, cand.url
+        if verdict.verdict != "none":
             break
-        if cand.source != "common-path" and len([t for t in result.tried if t[1] != "common-path"]) >= max_pages:
-            if not guess_paths:
-                break
     return result

@@ -42,6 +42,7 @@ async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
     if st is not None:
         out["delay"] = {"seconds": st.gap, "source": st.gap_source, "concurrency": st.concurrency}
     terms = gate._terms.get(url_origin)
+    out["terms_conditions"] = [{"kind": c.kind, "detail": c.detail} for c in terms.verdict.conditions] if terms else []
     out["terms"] = terms.describe() if terms else (
         f"policy: {policy.automated_access} ({policy.where('terms')})" if policy and policy.terms else
         "not checked (use --terms discover)")

@@ -216,8 +216,7 @@ class CivilGate(DecisionReads, TermsCheck):
         self._apply_pace(host, url_origin, record, policy)
         if aux:
             return policy
-        await self.check_terms(request, host, url_origin, policy)
-        await self._check_signals(request, host, url_origin, record)
+        await self._check_signals(request, host, url_origin, record, policy)
         return policy
 
     @failures.audited("reading the answer", A.FETCHED)
@@ -431,13 +430,15 @@ class CivilGate(DecisionReads, TermsCheck):
             self._refuse(request, host, "policy", f"site budget of {policy.max_pages} pages used "
                                                   f"({policy.where('crawl.max_pages')})", A.SKIPPED)
 
-    async def _check_signals(self, request: Request, host: str, url_origin: str, record: RobotsRecord) -> None:
-        """Opt-outs known before fetching: robots.txt Content-Signal/Content-Usage, tdmrep.json, ai.txt."""
+    async def _check_signals(self, request: Request, host: str, url_origin: str, record: RobotsRecord,
+                             policy: Policy | None) -> None:
+        """Opt-outs known before fetching: robots.txt Content-Signal/Content-Usage, the site's terms, tdmrep.json, ai.txt."""
         signals: list = []
         if record.kind == PARSED:
             signals = signals_from_robots(record.body, self.token, request.url)
             request.meta["civil_signals"] = signals
             self._refuse_by_signals(request, host, signals)  # refused already? then read no more files
+        await self.check_terms(request, host, url_origin, policy)
         path = "/" + request.url.split("://", 1)[1].partition("/")[2]
         if self.purpose in ("research", "ai-train"):
             rules = await self._aux(url_origin, TDMREP)

@@ -48,7 +48,9 @@ def crawl(tmp_path, server):
     """Run ``civilcrawl crawl`` in a subprocess against the session server; names resolve to 127.0.0.1."""
 
     def run(*seeds: str, args: tuple[str, ...] = (), hosts: tuple[str, ...] = (), allow: bool = True,
-            timeout: float = 120) -> CrawlResult:
+            timeout: float = 120, terms: str | None = "policy") -> CrawlResult:
+        """``terms``: tests of other rules read policy files only (``--terms policy``), so their request counts
+        are about those rules; None leaves the CLI's default (``--terms discover``, tests/test_terms_crawl.py)."""
         audit, out = tmp_path / "audit.jsonl", tmp_path / "pages.jsonl"
         for f in (audit, out):
             f.unlink(missing_ok=True)
@@ -63,6 +65,8 @@ def crawl(tmp_path, server):
         if allow:
             cmd += ["--allow-network", "127.0.0.1/32"]
         cmd += list(args)
+        if terms and "--terms" not in args:
+            cmd += ["--terms", terms]
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
         return CrawlResult(p.returncode, p.stdout, p.stderr, read_jsonl(audit), read_jsonl(out))
 

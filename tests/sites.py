@@ -164,8 +164,7 @@ SITES.update({
 
 # -- terms of service ----------------------------------------------------------------------------------------
 TERMS_FORBID = ("<html><body><h1>Terms of Use</h1><p>Welcome.</p><p>You may not use any robot, spider, scraper "
-                "or other automated means to access the Service for any purpose without our express written "
-                "permission.</p></body></html>")
+                "or other automated means to access the Service for any purpose.</p></body></html>")
 TERMS_FINE = ("<html><body><h1>Terms of Use</h1><p>Be kind to other users. Do not post unlawful content."
               "</p></body></html>")
 SITES.update({

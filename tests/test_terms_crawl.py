@@ -1,0 +1,151 @@
+"""Terms of service read by default: each discovery route, the verdict per purpose, what a refused site costs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from crawler.localsite import LocalServer, Reply, Site
+from tests.conftest import CONTACT
+
+ALLOW_ALL = Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain")
+FORBID_EN = "<h1>Terms</h1><p>Welcome.</p><p>You may not use any automated means to access or copy the Service.</p>"
+FORBID_FR = "<h1>Conditions</h1><p>Il est interdit d'aspirer le site ou d'en extraire les pages par un procédé automatisé.</p>"
+FORBID_DE = "<h1>AGB</h1><p>Das automatisierte Auslesen der Inhalte mittels Crawlern ist untersagt.</p>"
+HARMLESS = "<h1>Terms</h1><p>Be kind. Returns within 14 days. Our support chatbot answers at night.</p>"
+PERMISSION = "<h1>Terms</h1><p>Automated collection of data is prohibited without our prior written permission.</p>"
+RATE = "<h1>Terms</h1><p>Automated clients may access the site provided they send no more than 120 requests per minute.</p>"
+RESEARCH = "<h1>Terms</h1><p>Automated collection of our pages is permitted for non-commercial research only.</p>"
+AI_ONLY = "<h1>Terms</h1><p>You may not use the content of this site to train artificial intelligence models.</p>"
+
+
+def page(body: str, head: str = "", lang: str = "en") -> Reply:
+    return Reply(body=f'<html lang="{lang}"><head><title>t</title>{head}</head><body>{body}</body></html>')
+
+
+def site(terms_path: str, terms: str | Reply, home_extra: str = "", head: str = "", lang: str = "en",
+         robots: Reply = ALLOW_ALL, headers: dict[str, str] | None = None) -> Site:
+    home = page(f'<p>home</p><a href="/a">a</a><a href="/b">b</a>{home_extra}', head, lang)
+    home.headers.update(headers or {})
+    return Site({"/robots.txt": robots, "/": home, "/a": page('<p>a</p><a href="/b">b</a>'), "/b": page("<p>b</p>"),
+                 terms_path: terms if isinstance(terms, Reply) else page(terms, lang=lang)})
+
+
+SITES = {
+    # a footer link in another language than the site's (English site, French link text)
+    "footer.test": site("/legal/cgu", FORBID_EN, '<footer><a href="/legal/cgu">Conditions générales d\'utilisation</a></footer>'),
+    "rel.test": site("/x/tos", HARMLESS, head='<link rel="terms-of-service" href="/x/tos">'),
+    "header.test": site("/policy/use", FORBID_EN, headers={"Link": '</policy/use>; rel="terms-of-service"'}),
+    "jsonld.test": site("/legal/t.html", PERMISSION, head='<script type="application/ld+json">{"@context": '
+                        '"https://schema.org", "@graph": [{"@type": "Organization", "name": "x"}, {"@type": "WebSite", '
+                        '"termsOfService": "legal/t.html"}]}</script>'),
+    "guess.test": site("/agb", FORBID_DE, lang="de"),
+    "blocked.test": site("/agb", FORBID_DE, lang="de",
+                         robots=Reply(body="User-agent: *\nDisallow: /agb\nDisallow: /terms\n", content_type="text/plain")),
+    "latin1.test": site("/mentions", Reply(body=f'<html lang="fr"><body>{FORBID_FR}</body></html>'.encode("iso-8859-1"),
+                                           content_type="text/html; charset=ISO-8859-1"),
+                        '<footer><a href="/mentions">CGU</a></footer>', lang="fr"),
+    "rate.test": site("/terms", RATE, '<a href="/terms">Terms of use</a>'),
+    "research.test": site("/terms", RESEARCH, '<a href="/terms">Terms of use</a>'),
+    "ai.test": site("/terms", AI_ONLY, '<a href="/terms">Terms of use</a>'),
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with LocalServer(SITES) as srv:
+        yield srv
+
+
+def paths(server, host):
+    return [h.path for h in server.hits_for(host)]
+
+
+def test_forbidding_terms_refuse_the_site_by_default(crawl, server):
+    r = crawl("footer.test", args=("--delay", "0"), terms=None)
+    assert r.returncode == 0, r.stderr
+    assert r.items == [], "nothing kept from a site whose terms forbid automated access"
+    assert paths(server, "footer.test") == ["/robots.txt", "/", "/legal/cgu"], "no request beyond robots.txt, home, terms"
+    home = [x for x in r.audit if x["url"] == server.url("footer.test")]
+    assert [x["reason"] for x in home] == ["terms", "tos"]
+    assert "automated means" in home[-1]["detail"] and "/legal/cgu" in home[-1]["detail"]
+
+
+def test_harmless_terms_are_crawled_and_the_home_page_read_once(crawl, server):
+    r = crawl("rel.test", args=("--delay", "0"), terms=None)
+    assert {i["url"] for i in r.items} == {server.url("rel.test", p) for p in ("/", "/a", "/b")}
+    assert paths(server, "rel.test").count("/") == 1 and "/x/tos" in paths(server, "rel.test")
+
+
+def test_link_header_route(crawl, server):
+    r = crawl("header.test", args=("--delay", "0"), terms=None)
+    assert r.items == [] and "/policy/use" in paths(server, "header.test") and "/a" not in paths(server, "header.test")
+
+
+def test_jsonld_relative_url_in_graph_and_unmet_permission(crawl, server, tmp_path):
+    r = crawl("jsonld.test", args=("--delay", "0"), terms=None)
+    refused = [x for x in r.audit if x["reason"] == "tos"]
+    assert r.items == [] and refused and "condition not met: permission" in refused[0]["detail"]
+    assert "/legal/t.html" in paths(server, "jsonld.test")
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "j.yaml").write_text("site: jsonld.test\npermission:\n  granted_by: the site's owner\n  on: 2026-12-01\n")
+    r = crawl("jsonld.test", args=("--delay", "0", "--policies", str(policies)), terms=None)
+    assert server.url("jsonld.test", "/a") in {i["url"] for i in r.items}, "a policy file's permission meets it"
+
+
+def test_common_path_in_the_sites_language_only_where_robots_allows(crawl, server):
+    r = crawl("guess.test", args=("--delay", "0"), terms=None)
+    assert r.items == [] and paths(server, "guess.test")[:3] == ["/robots.txt", "/", "/agb"]
+    r = crawl("blocked.test", args=("--delay", "0"), terms=None)
+    hits = paths(server, "blocked.test")
+    assert "/agb" not in hits and "/terms" not in hits, "robots.txt disallows them: not even tried"
+    assert server.url("blocked.test", "/a") in {i["url"] for i in r.items}, "unknown terms: crawled"
+
+
+def test_latin1_terms_page(crawl, server):
+    r = crawl("latin1.test", args=("--delay", "0"), terms=None)
+    assert r.items == [] and "/mentions" in paths(server, "latin1.test") and "/a" not in paths(server, "latin1.test")
+
+
+def test_rate_condition_paces_the_crawl(crawl, server):
+    r = crawl("rate.test", args=("--delay", "0"), terms=None)
+    assert {server.url("rate.test", p) for p in ("/a", "/b")} <= {i["url"] for i in r.items}
+    hits = [h for h in server.hits_for("rate.test") if h.path in ("/a", "/b")]
+    assert hits[1].t - hits[0].t >= 0.5, "120 requests per minute: one every 0.5 s"
+    assert any("terms of service" in x.get("detail", "") for x in r.audit if x["reason"] == "rate")
+
+
+@pytest.mark.parametrize("host, purpose, crawled", [
+    ("research.test", "research", True), ("research.test", "archive", False),
+    ("ai.test", "research", True), ("ai.test", "ai-train", False),
+])
+def test_conditions_met_per_purpose(crawl, server, host, purpose, crawled):
+    r = crawl(host, args=("--delay", "0", "--purpose", purpose), terms=None)
+    assert (server.url(host, "/a") in {i["url"] for i in r.items}) is crawled
+    if not crawled:
+        assert "condition not met" in [x for x in r.audit if x["reason"] == "tos"][0]["detail"]
+
+
+def test_terms_reads_count_against_max_pages(crawl, server):
+    r = crawl("rel.test", args=("--delay", "0", "--max-pages", "2"), terms=None)
+    assert [i["url"] for i in r.items] == [server.url("rel.test")], "home (read for terms) + terms page = 2 pages"
+    assert any(x["reason"] == "max-pages" for x in r.audit)
+
+
+def test_terms_policy_reads_no_terms(crawl, server):
+    r = crawl("footer.test", args=("--delay", "0", "--terms", "policy"))
+    assert server.url("footer.test", "/a") in {i["url"] for i in r.items}
+    assert not any(x["reason"] in ("terms", "tos") for x in r.audit), "policy files only: no terms read, none obeyed"
+
+
+def test_check_shows_the_unmet_condition(server):
+    p = subprocess.run([sys.executable, "-m", "crawler", "check", server.url("jsonld.test", "/a"), "--json", "--contact",
+                        CONTACT, "--allow-network", "127.0.0.1/32", "--resolve", "jsonld.test=127.0.0.1"],
+                       capture_output=True, text=True, timeout=60)
+    info = json.loads(p.stdout)
+    assert info["decision"] == "refuse" and info["reason"] == "tos" and "permission" in info["detail"]
+    assert info["terms_conditions"][0]["kind"] == "permission"

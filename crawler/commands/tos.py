@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.urls import origin
 
     async def task(gate):
-        return await gate.terms_for(origin(url), max_guesses=99)  # the command looks harder than a crawl
+        return await gate.terms_for(origin(url))  # exactly as a crawl reads them
 
     result = run_task(settings, task)
     v = result.verdict

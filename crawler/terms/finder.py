@@ -72,7 +72,7 @@ async def find_terms(fetch: Fetch, home: str, *, allowed: Callable[[str], bool] 
                      guess_paths: bool = True, max_pages: int = MAX_PAGES, max_guesses: int = MAX_GUESSES) -> TermsResult:
     """Read ``home``, then candidate terms pages, best first, until one has a verdict or ``max_pages`` were read.
 
-    Common paths (only in the home page's language, then English) are guessed when nothing linked answers,
+    Common paths (only in the home page's language, then English) are guessed when no linked page could be read,
     at most ``max_guesses`` of them, and only those ``allowed`` (robots.txt) says may be fetched.
     """
     result = TermsResult()
@@ -90,8 +90,8 @@ async def find_terms(fetch: Fetch, home: str, *, allowed: Callable[[str], bool] 
         if read >= max_pages:
             break
         if cand.source == "common-path":
-            if guesses >= max_guesses:
-                break
+            if guesses >= max_guesses or read:
+                break  # guessed paths are for sites that link no terms page we could read
             if not allowed(cand.url):
                 result.tried.append((cand.url, cand.source, "disallowed by robots.txt: not tried"))
                 continue

@@ -149,3 +149,14 @@ def test_check_shows_the_unmet_condition(server):
     info = json.loads(p.stdout)
     assert info["decision"] == "refuse" and info["reason"] == "tos" and "permission" in info["detail"]
     assert info["terms_conditions"][0]["kind"] == "permission"
+
+
+def test_job_files_discover_terms_by_default(server, tmp_path):
+    from tests.jobs_support import read_jsonl, run_job, write_job
+
+    job = write_job(tmp_path, server, "header.test", delay=0, terms=None)
+    p = run_job(job)
+    assert p.returncode == 0, p.stderr
+    run = tmp_path / "state" / "runs" / "run-0001"
+    assert read_jsonl(run / "items.jsonl") == [], "a job keeps nothing from a site whose terms forbid crawling"
+    assert any(r["reason"] == "tos" for r in read_jsonl(run / "audit.jsonl"))

@@ -105,3 +105,29 @@ def test_html_to_text_lists_and_lang():
     assert text.splitlines()[-1] == "- aspirer le site ;"
     assert analyse(text, lang).verdict == "forbidden"
     assert html_to_text("") == ("", None)
+
+
+@pytest.mark.parametrize("text, verdict, kinds", [
+    ("You may not use robots to access the site unless expressly authorised by us in writing.", "conditional", ("permission",)),
+    ("Automated access is forbidden, other than by Google and Bing for indexing.", "conditional", ("search-engines",)),
+    ("Crawlers may access the site subject to our robots.txt file.", "conditional", ("robots",)),
+    ("Automated tools may access the site only at intervals of at least 5 seconds between requests.", "conditional", ("rate",)),
+    ("Sie dürfen Inhalte nur mit Bots abrufen, wenn ein Abstand von mindestens 3 Sekunden eingehalten wird.", "conditional", ("rate",)),
+    ("We reserve our rights under Article 4(3) of Directive (EU) 2019/790 against text and data mining.", "conditional", ("ai-train",)),
+    ("You may not access the Service by any means other than through the interface we provide.", "forbidden", ()),
+    ("Non utilizzare il robot aspirapolvere per raccogliere liquidi.", "none", ()),
+    ("Il nostro bot di Telegram non può raccogliere dati personali.", "none", ()),
+])
+def test_more_phrasings(text, verdict, kinds):
+    v = analyse(text)
+    assert (v.verdict, v.kinds) == (verdict, kinds)
+
+
+def test_rate_and_api_details():
+    v = analyse("Bots may visit the catalogue provided they send no more than 30 requests per minute.")
+    assert v.conditions[0].gap == 2.0
+    v = analyse("Automated retrieval is permitted only through our API at https://api.example.org/v1; scraping is prohibited.")
+    assert v.kinds == ("api",) and "https://api.example.org/v1" in v.conditions[0].detail
+    assert v.clauses[0].where == "paragraph 1"
+    v = analyse("Acceptable use\nYou must not crawl the site.")
+    assert v.clauses[0].where == 'under "Acceptable use"'

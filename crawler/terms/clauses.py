@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from crawler.terms.conditions import KINDS, Condition, api_where, rate_of
+from crawler.terms.conditions import KINDS, Condition, api_where, names_rate, rate_of
 from crawler.terms.vocab import (ABBR, API_ROUTE, COMMERCIAL, COMPLY, DENIED, EXCEPT, GRANT, LANGS, LICENCE, LIST_ITEM,
                                  OR, OWN_BOTS, PERMISSION, PURPOSES, RATE, RESEARCH, ROBOTS_TXT, SEARCH, TDM, VOCAB)
 
@@ -180,7 +180,8 @@ def _classify(sentence: str, lead: str | None, before: str, after: str, rx: dict
     automated = strong or (weak and verb) or human
     if not (automated or ai):
         return None
-    if not strong and (rx["context"].search(full) or rx["own_bots"].search(full)):
+    plain = full.replace("robots.txt", "")  # "our robots.txt" is no robot of ours
+    if not strong and (rx["context"].search(plain) or rx["own_bots"].search(plain)):
         return None
     banned = rx["ban"].search(cleaned)
     limited = rx["restrict"].search(cleaned) or rx["oblige"].search(cleaned) or rx["except"].search(cleaned)
@@ -213,7 +214,7 @@ def _conditions(full: str, cleaned: str, before: str, after: str, rx: dict[str, 
     if api_near and (api_near[0] is full or rx["ban"].search(cleaned)):
         where = api_where(*api_near)
         found.append(Condition("api", f"use {where}" if where else "use the site's API or data route"))
-    if rx["rate"].search(full) or rx["per"].search(full):
+    if rx["rate"].search(full) or rx["per"].search(full) or names_rate(full):
         found.append(rate_of(full))
     if rx["robots_txt"].search(full) and rx["comply"].search(full) and not denied:
         found.append(Condition("robots", "obey robots.txt"))

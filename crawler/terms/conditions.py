@@ -25,6 +25,9 @@ _THINGS = (r"(?:requests?|requ[êe]tes?|anfragen|abrufe?|solicitudes|peticiones|
 _PER = r"(?:per|a|an|each|every|par|pro|je|por|al|alla|cada|ogni|toutes?\s+les|alle|all[ae]|a\s+cada)"
 # "30 requests per minute", "one request every five seconds", "eine Seite alle zwei Sekunden"
 _RATE_RX = re.compile(rf"\b{_NUM}\s+(?:[\w'’-]+\s+){{0,1}}?{_THINGS}\s+(?:[\w'’-]+\s+){{0,1}}?{_PER}\s+{_NUM}?\s*{_UNITS}", re.I)
+# "at intervals of at least 5 seconds", "Abstand von mindestens 5 Sekunden", "intervalle d'au moins 5 secondes"
+_INTERVAL_RX = re.compile(rf"\b(?:intervals?|abstand|intervalle|intervalo|intervallo|between\s+(?:two\s+)?requests)\b"
+                          rf"(?:\s+[\w'’-]+){{0,4}}?\s+{_NUM}\s*(?:sec\w*|sek\w*|seg\w*|s\b)", re.I)
 _HUMAN_RX = re.compile(r"\bhuman\b|\bhumain\b|\bmensch\w*|\bhumano\b|\bessere\s+umano\b|\bpersonne\b", re.I)
 #: The pace taken for "no faster than a human" when no number is given.
 HUMAN_GAP = 5.0
@@ -43,6 +46,11 @@ class Condition:
         return f"{self.kind} ({self.detail})" if self.detail else self.kind
 
 
+def names_rate(text: str) -> bool:
+    """Does the text state a request rate or an interval between requests?"""
+    return bool(_RATE_RX.search(text) or _INTERVAL_RX.search(text))
+
+
 def rate_of(text: str) -> Condition:
     """The request rate a clause allows, as the gap between two requests (a human's pace when unstated)."""
     m = _RATE_RX.search(text)
@@ -53,6 +61,9 @@ def rate_of(text: str) -> Condition:
         seconds = _UNIT["h" if unit.startswith(("hour", "heure", "stunde", "hora", "ora", "h")) else
                        "m" if unit.startswith("min") else "s"]
         gap = (every or 1.0) * seconds / count
+        return Condition("rate", f"{m.group(0).strip()}: one request every {gap:g} s", gap)
+    if m := _INTERVAL_RX.search(text):
+        gap = _number(m.group(1)) or HUMAN_GAP
         return Condition("rate", f"{m.group(0).strip()}: one request every {gap:g} s", gap)
     if _HUMAN_RX.search(text):
         return Condition("rate", f"no faster than a person: taken as one request every {HUMAN_GAP:g} s", HUMAN_GAP)

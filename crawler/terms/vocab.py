@@ -26,7 +26,7 @@ VOCAB: dict[str, dict[str, str]] = {
         "verb": r"\b(?:access\w*|collect\w*|gather\w*|extract\w*|cop(?:y|ies|ying)|download\w*|retriev\w*|index\w*|monitor\w*|obtain\w*|quer(?:y|ies)|request\w*|fetch\w*|visit\w*|mine|mining|aggregat\w*|reproduc\w*|search\w*|archiv\w*|capture\w*|read)\b",
         "prohibit": r"\b(?:may|must|shall|will|can|should)\s+not\b|\bcannot\b|\b(?:mustn|can|won|shan)['’]t\b|\bagree\w*\s+(?:that\s+you\s+will\s+)?not\s+to\b|\bagree\w*\s+not\b|\bnot\s+(?:be\s+)?(?:permitted|allowed|authori[sz]ed)\b|\bprohibit\w*|\bforbid\w*|\bdo\s+not\b|\bdon['’]t\b|\bno\s+(?:one|person|user|party)\s+(?:may|shall)\b|\brefrain\s+from\b|\bnot\s+to\s+(?:use|access|employ)\b",
         "reserve": r"\breserv\w*\s+(?:\w+\s+){0,3}rights\b|\bexpressly\s+reserv\w*|\breservation\b|\bopt(?:s|ed)?[- ]out\b",
-        "ai": r"\bartificial\s+intelligence\b|\bmachine[- ]learning\b|\b(?:ai|a\.i\.|llms?|genai)\b|\bgenerative\s+(?:ai|models?)\b|\blanguage\s+models?\b|\btext\s+(?:and|&)\s+data\s+mining\b|\btdm\b|\bneural\s+networks?\b",
+        "ai": r"\b2019/790\b|\bdsm\s+directive\b|\bartificial\s+intelligence\b|\bmachine[- ]learning\b|\b(?:ai|a\.i\.|llms?|genai)\b|\bgenerative\s+(?:ai|models?)\b|\blanguage\s+models?\b|\btext\s+(?:and|&)\s+data\s+mining\b|\btdm\b|\bneural\s+networks?\b",
         "train": r"\btrain\w*|\bfine[- ]?tun\w*|\bdevelop\w*|\bimprov\w*|\bbuild\w*",
         "we_neg": r"\bwe\s+(?:do|does|will|shall|may|can|would)?\s*(?:not|never)\s+(?!allow|permit|authori|tolerat|accept|grant|licen)\w+|\bwe\s+(?:don|won)['’]t\s+(?!allow|permit|authori|tolerat|accept|grant|licen)\w+|\bour\s+\w+\s+(?:does|do|will)\s+not\s+\w+|\b(?:if|unless|whether)\s+(?:\w+\s+){1,2}(?:do|does|did)\s+not\b|\bnothing\s+in\s+(?:\w+\s+){0,4}(?:prohibit|prevent|restrict|forbid)\w*|\bnot\s+(?:be\s+)?(?:prohibited|forbidden|restricted)\b",
         "oblige": r"\bmust\b|\bshall\b|\bare\s+required\s+to\b|\bhave\s+to\b|\bexpected\s+to\b",
@@ -94,13 +94,13 @@ VOCAB: dict[str, dict[str, str]] = {
     },
 }
 
-SEARCH = r"search\s+engines?|moteurs?\s+de\s+recherche|suchmaschine\w*|motor(?:es)?\s+de\s+b[úu]squeda|buscador(?:es)?|motori\s+di\s+ricerca|mecanismos?\s+de\s+(?:busca|pesquisa)|motores?\s+de\s+(?:busca|pesquisa)"
+SEARCH = r"\bgoogle(?:bot)?\b|\bbing(?:bot)?\b|search\s+engines?|moteurs?\s+de\s+recherche|suchmaschine\w*|motor(?:es)?\s+de\s+b[úu]squeda|buscador(?:es)?|motori\s+di\s+ricerca|mecanismos?\s+de\s+(?:busca|pesquisa)|motores?\s+de\s+(?:busca|pesquisa)"
 EXCEPT = (r"\bexcept\w*|\bother\s+than\b|\bunless\b|\bexcluding\b|\bsave\s+for\b|\bapart\s+from\b|\bexempt\w*|\bdoes\s+not\s+apply|\bdo\s+not\s+apply"
            r"|\bsauf\b|\bà\s+l['’]exception|\bhormis\b|\bexcept[ée]|\bne\s+s['’]applique\s+pas|\bausgenommen\b|\bau[ßs]er\b|\bausnahme\w*|\bgilt\s+nicht"
            r"|\bexcepto\b|\bsalvo\b|\bexcepci[óo]n|\bno\s+se\s+aplica|\beccetto\b|\btranne\b|\beccezione\b|\bnon\s+si\s+applica|\bexceto\b|\bexce[çc][ãa]o|\bn[ãa]o\s+se\s+aplica")
 GRANT = r"\bmay\b|\bpermi\w*|\ballow\w*|\bauthori[sz]\w*|\bentitled\b|\bpeuvent\b|\bautoris\w*|\bd[üu]rf\w*|\berlaubt\b|\bgestattet\b|\bpueden\b|\bpermitid\w*|\bpossono\b|\bconsentit\w*|\bpodem\b"
 ROBOTS_TXT = r"robots\.txt"
-COMPLY = (r"\baccordance|\bcompl(?:y|ies|iance)|\brespect\w*|\bobey\w*|\bhonou?r\w*|\bpermitted\s+by|\ballowed\s+by|\bfollow\w*|\bconform\w*|\bgem[äa][ßs]|\bentsprechend|\bbeacht\w*"
+COMPLY = (r"\bsubject\s+to\b|\bset\s+out\s+in\b|\bin\s+line\s+with\b|\bas\s+specified\b|\bma[ßs]gabe\b|\baccordance|\bcompl(?:y|ies|iance)|\brespect\w*|\bobey\w*|\bhonou?r\w*|\bpermitted\s+by|\ballowed\s+by|\bfollow\w*|\bconform\w*|\bgem[äa][ßs]|\bentsprechend|\bbeacht\w*"
            r"|\brespet\w*|\bde\s+acuerdo|\bconforme\w*|\bconformit\w*|\brispett\w*|\bde\s+acordo|\brespeit\w*|\bcumpl\w*|\bsegún\b|\bselon\b")
 RATE = (r"\b(?:more\s+than|exceed\w*|faster\s+than|plus\s+de|d[ée]pass\w*|mehr\s+als|[üu]berschreit\w*|m[áa]s\s+de|super\w*|pi[ùu]\s+di|mais\s+de|exced\w*)\s+(?:[\w'’-]+\s+){0,4}?"
          r"(?:requests?|requ[êe]tes?|anfragen|abrufe|solicitudes|peticiones|richieste|requisi[çc][õo]es|pages?|seiten|p[áa]ginas|pagine)\b|\bthan\s+a\s+human\b|\bque\s+(?:ne\s+le\s+ferait\s+)?un\s+humain|\bals\s+ein\s+mensch|\bque\s+un\s+(?:ser\s+)?humano|\bdi\s+un\s+essere\s+umano|\bdo\s+que\s+um\s+(?:ser\s+)?humano")
@@ -114,7 +114,7 @@ OWN_BOTS = (r"\b(?:your|their)\s+(?:own\s+)?(?:bots?|apps?|applications?|chatbot
             r"|\brobots\s+que\s+vous\s+cr[ée]ez\b|\bbots,?\s+die\s+sie\b|\bbots\s+que\s+(?:usted|voc[êe])\s+cri?e\w*|\bbot\s+che\s+crei\b")
 OR = (r"\bor\b|\bnor\b|\band\b|\bou\b|\bainsi\s+que\b|\boder\b|\bsowie\b|\bund\b|\bo\b|\bu\b|\by\s+tambi[ée]n\b|\be\s+(?:il|la|i|le|a|o|os|as)\s+(?:loro|sua|seu|seus|suas)\b"
       r"|\bnonch[ée]\b|;")
-TDM = re.compile(r"mining|\btdm\b|44b|fouille|miner[íi]a|estrazione\s+di\s+testo|minera[çc]", re.I)
+TDM = re.compile(r"2019/790|\bdsm\b|mining|\btdm\b|44b|fouille|miner[íi]a|estrazione\s+di\s+testo|minera[çc]", re.I)
 LIST_ITEM = re.compile(r"^\s*(?:(?:[-*•·–]|\(?[a-z0-9ivx]{1,4}[.)])\s+)+", re.I)
 ABBR = re.compile(r"\b(?:e\.g|i\.e|etc|z\.b|d\.h|u\.a|bzw|vgl|p\.ex|p\.\s?ej|ex|art|arts|no|nr|inc|ltd|co|vs|cf|ecc|ca|approx|incl|sec|par|s\.a|n[º°o])\.$", re.I)
 
@@ -126,11 +126,11 @@ ABBR = re.compile(r"\b(?:e\.g|i\.e|etc|z\.b|d\.h|u\.a|bzw|vgl|p\.ex|p\.\s?ej|ex|
 _MORE: dict[str, dict[str, str]] = {
     "en": {
         "program": r"\bprogram(?:s|matic\w*)?\b|\bsoftware\b|\bmechanical\b|\bdevices?\b|\bsystematic\w*|\bin\s+bulk\b|\bbulk\b|\bautomatic\w*|\bmachine[- ]?readable\b|\bharvesters?\b",
-        "human": r"\bhuman\s+(?:visitors?|users?|beings?)\s+only\b|\bonly\s+(?:by|for|to)\s+(?:human|people|persons)\b|\bwithout\s+a\s+(?:person|human)\b|\bhuman\s+visitors\b",
+        "human": r"\bother\s+than\s+(?:through|via|by)\s+(?:the|our)\s+(?:[\w'’-]+\s+){0,2}?(?:interfaces?|browsers?|website)\b|\bhuman\s+(?:visitors?|users?|beings?)\s+only\b|\bonly\s+(?:by|for|to)\s+(?:human|people|persons)\b|\bwithout\s+a\s+(?:person|human)\b|\bhuman\s+visitors\b",
         "restrict": r"\bonly\b|\bprovided\s+(?:that\s+)?\b|\bas\s+long\s+as\b|\bon\s+condition\b|\bsolely\b|\bexclusively\b|\breserved\s+(?:to|for)\b|\bif\s+(?:they|it|you)\b",
         "prohibit_more": r"\bdoes\s+not\s+(?:include|extend|cover|permit|allow)\b|\boutside\s+the\s+(?:permission|licen[cs]e|scope)\b|\bnot\s+(?:included|covered)\b|\bturned\s+away\b|\bno\s+data\s+mining\b|\bprohibited\s+conduct\b|\bnot\s+allowed\b|\bnot\s+(?:be\s+)?(?:used|deployed)\b",
         "neg_more": r"\bnothing\s+in\s+(?:[\w'’-]+\s+){0,4}(?:prohibit|prevent|restrict|forbid)\w*|\b(?:is|are)\s+not\s+(?:prohibited|forbidden|restricted|banned)\b|\bwe\s+use\b|\bwe\s+may\s+(?:use|crawl|scan)\b",
-        "context": r"\bgames?\b|\bplayers?\b|\bmatch(?:es)?\b|\branked\b|\bmacros?\b|\bcheat\w*|\bchat\s*bots?\b|\bassistant\b|\bwarehouse\b|\bspam\b|\bmessaging\s+api\b|\bvulnerabilit\w*|\bmalware\b",
+        "context": r"\bour\s+(?:own\s+)?(?:bots?|robots?)\b|\bwarrant\w*|\brobot\s+(?:vacuum|mower|cleaner)s?\b|\btelegram\b|\bdiscord\b|\bwhatsapp\b|\bslack\b|\bgames?\b|\bplayers?\b|\bmatch(?:es)?\b|\branked\b|\bmacros?\b|\bcheat\w*|\bchat\s*bots?\b|\bassistant\b|\bwarehouse\b|\bspam\b|\bmessaging\s+api\b|\bvulnerabilit\w*|\bmalware\b",
     },
     "fr": {
         "program": r"\bprogramme\w*|\blogiciel\w*|\bsyst[ée]matique\w*|\bautomatique\w*|\bmassi\w*|\bmoyens?\s+informatiques?\b",
@@ -138,7 +138,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bseul(?:e|s|es)?\b|\buniquement\b|\bexclusivement\b|\bà\s+condition\b|\bsous\s+r[ée]serve\b|\bs['’]ils\b|\bne\s+(?:[\w'’-]+\s+){0,3}qu['’]|\bn['’]\w+\s+(?:[\w'’-]+\s+){0,3}qu['’]|\bdans\s+le\s+cadre\s+d['’]une?\b",
         "prohibit_more": r"\bne\s+s['’][ée]tend\s+pas\b|\bexclu\w*|\bpas\s+admis\b|\bvous\s+vous\s+interdisez\b|\bs['’]interdi\w*|\baucun\w*\s+(?:[\w'’-]+\s+){0,2}ne\s+peu\w*",
         "neg_more": r"\b(?:ne|n['’])\s*(?:[\w'’-]+\s+){0,2}pas\s+interdit\w*|\bn['’]interdit\b|\baucune\s+disposition\b[^.]*\bn['’]interdit|\bnous\s+utilisons\b|\bnotre\s+robot\b",
-        "context": r"\bjeux?\b|\bjoueurs?\b|\bpartie\s+class[ée]e\b|\bmacros?\b|\bchatbot\b|\bassistant\s+virtuel\b|\bmessagerie\b|\bnon\s+sollicit\w+|\bvuln[ée]rabilit\w*|\bvirus\b|\bfrauduleu\w*|\bsurveillance\b",
+        "context": r"\bnos\s+robots\b|\bgarantie\b|\brobots?\s+(?:aspirateurs?|de\s+cuisine|tondeuses?)\b|\btelegram\b|\bdiscord\b|\bjeux?\b|\bjoueurs?\b|\bpartie\s+class[ée]e\b|\bmacros?\b|\bchatbot\b|\bassistant\s+virtuel\b|\bmessagerie\b|\bnon\s+sollicit\w+|\bvuln[ée]rabilit\w*|\bvirus\b|\bfrauduleu\w*|\bsurveillance\b",
     },
     "de": {
         "program": r"\bprogramm\w*|\bsoftware\b|\bmaschinell\w*|\bsystematisch\w*|\bselbstt[äa]tig\w*|\bmassenhaft\w*|\bohne\s+menschliches\s+zutun\b",
@@ -146,7 +146,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bnur\b|\bausschlie[ßs]lich\b|\bsofern\b|\bsolange\b|\bunter\s+der\s+bedingung\b|\bvorausgesetzt\b|\bbedarf\w*\b|\bben[öo]tigt\b|\bh[öo]chstens\b",
         "prohibit_more": r"\bnicht\s+umfasst\b|\bumfasst\s+nicht\b|\bausgeschlossen\b|\bunzul[äa]ssig\w*|\bverboten\b|\bnicht\s+berechtigt\b",
         "neg_more": r"\bnicht\s+(?:untersagt|verboten)\b|\bnichts\s+in\s+(?:[\w'’-]+\s+){0,4}verbiete\w*|\bwir\s+setzen\b|\bwir\s+(?:crawlen|nutzen)\s+keine\b|\bunser\s+roboter\b",
-        "context": r"\bspiel\w*|\bcheats?\b|\bmakros?\b|\bchatbot\b|\bbot-schnittstelle\b|\bwerbung\b|\bspam\b|\bschwachstellen\b|\bschadsoftware\b|\blager\b",
+        "context": r"\bunsere?\w*\s+(?:bots?|roboter)\b|\bgarantie\b|\bgew[äa]hrleistung\b|\bsaugroboter\w*|\bm[äa]hroboter\w*|\btelegram\b|\bdiscord\b|\bspiel\w*|\bcheats?\b|\bmakros?\b|\bchatbot\b|\bbot-schnittstelle\b|\bwerbung\b|\bspam\b|\bschwachstellen\b|\bschadsoftware\b|\blager\b",
     },
     "es": {
         "program": r"\bprogramas?\s+inform[áa]ticos?\b|\bprogramas?\b|\bsoftware\b|\bsistem[áa]tic\w*|\baplicaciones\s+inform[áa]ticas\b|\bmasiv\w*|\bautom[áa]tic\w*",
@@ -154,7 +154,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bsolo\b|\bsólo\b|\b[úu]nicamente\b|\bexclusivamente\b|\bsiempre\s+que\b|\bcon\s+la\s+condici[óo]n\b|\ba\s+trav[ée]s\s+de\b",
         "prohibit_more": r"\bno\s+incluye\b|\bse\s+excluye\b|\bexclu\w*|\bse\s+abstendr[áa]\b|\bno\s+se\s+permite\b|\bno\s+est[áa]\s+permitid\w*|\bno\s+se\s+pueden\b",
         "neg_more": r"\bno\s+est[áa]n?\s+prohibid\w*|\bnada\s+(?:[\w'’-]+\s+){0,6}proh[íi]be\b|\butilizamos\b|\bno\s+rastreamos\b|\bnuestros\s+robots\b",
-        "context": r"\bjueg\w*|\bjugador\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\basistente\b|\bmensajer[íi]a\b|\bpublicidad\b|\bvirus\b|\bseguridad\b|\bfraude\b|\balmac[ée]n\b",
+        "context": r"\bnuestros?\s+(?:bots?|robots?)\b|\bgarant[íi]a\b|\brobots?\s+(?:aspirador\w*|de\s+cocina|cortac[ée]sped)\b|\btelegram\b|\bdiscord\b|\bjueg\w*|\bjugador\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\basistente\b|\bmensajer[íi]a\b|\bpublicidad\b|\bvirus\b|\bseguridad\b|\bfraude\b|\balmac[ée]n\b",
     },
     "it": {
         "program": r"\bprogramm\w*|\bsoftware\b|\bsistematic\w*|\bapplicazioni\s+informatiche\b|\bmassiv\w*|\bin\s+blocco\b|\bautomatic\w*",
@@ -162,7 +162,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bsolo\b|\bsoltanto\b|\besclusivamente\b|\bpurch[ée]\b|\ba\s+condizione\b|\briservat\w+\s+a\b|\btramite\b",
         "prohibit_more": r"\bnon\s+comprende\b|\b[èe]\s+escluso\b|\bescluso\b|\bsi\s+astiene\b|\bnon\s+[èe]\s+permesso\b|\bnon\s+potrete\b|\bnon\s+si\s+possono\b",
         "neg_more": r"\bnon\s+[èe]\s+vietat\w*|\bnessuna\s+disposizione\b[^.]*\bvieta\b|\butilizziamo\b|\bil\s+sito\s+utilizza\b|\bdel\s+nostro\s+magazzino\b",
-        "context": r"\bgioc\w*|\bpartite\b|\bmacro\b|\bchatbot\b|\bassistente\s+virtuale\b|\bmessaggistica\b|\bpubblicit[àa]\b|\bvirus\b|\bvulnerabilit[àa]\b|\bmagazzino\b|\bclassifica\b",
+        "context": r"\bnostr[oi]\s+(?:bot|robot)\b|\bgaranzia\b|\brobot\s+(?:aspirapolvere|da\s+cucina|tagliaerba|rasaerba)\b|\baspirapolvere\b|\btelegram\b|\bdiscord\b|\bgioc\w*|\bpartite\b|\bmacro\b|\bchatbot\b|\bassistente\s+virtuale\b|\bmessaggistica\b|\bpubblicit[àa]\b|\bvirus\b|\bvulnerabilit[àa]\b|\bmagazzino\b|\bclassifica\b",
     },
     "pt": {
         "program": r"\bprogramas?\s+de\s+computador\b|\bprogramas?\b|\bsoftware\b|\bsistem[áa]tic\w*|\baplicativos\b|\bem\s+massa\b|\bautom[áa]tic\w*",
@@ -170,7 +170,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bs[óo]\b|\bsomente\b|\bapenas\b|\bexclusivamente\b|\bdesde\s+que\b|\bcom\s+a\s+condi[çc][ãa]o\b|\batrav[ée]s\s+d[ae]\b",
         "prohibit_more": r"\bn[ãa]o\s+inclui\b|\bfica\s+exclu[íi]do\b|\bexclu[íi]d\w*|\bse\s+abster[áa]\b|\bn[ãa]o\s+se\s+podem\b|\bn[ãa]o\s+[ée]\s+permitid\w*",
         "neg_more": r"\bn[ãa]o\s+[ée]\s+proibid\w*|\bnada\s+(?:[\w'’-]+\s+){0,4}pro[íi]be\b|\butilizamos\b|\bn[ãa]o\s+rastreamos\b|\bdo\s+nosso\s+armaz[ée]m\b",
-        "context": r"\bjog\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\bassistente\s+virtual\b|\bmensagens\b|\bpublicidade\b|\bv[íi]rus\b|\bseguran[çc]a\b|\bfraudes?\b|\barmaz[ée]m\b",
+        "context": r"\bnoss[oa]s?\s+(?:bots?|rob[ôo]s?)\b|\bgarantia\b|\brob[ôo]s?\s+(?:aspirador\w*|de\s+cozinha|cortador\w*)\b|\btelegram\b|\bdiscord\b|\bjog\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\bassistente\s+virtual\b|\bmensagens\b|\bpublicidade\b|\bv[íi]rus\b|\bseguran[çc]a\b|\bfraudes?\b|\barmaz[ée]m\b",
     },
 }
 for _lang, _extra in _MORE.items():
@@ -180,7 +180,9 @@ for _lang, _extra in _MORE.items():
 API_ROUTE = (r"\bapis?\b|\boai[- ]?pmh\b|\bofficial\s+(?:apps?|clients?|interfaces?)\b|\bdownload\s+files\b|\bdumps?\b|\bdata\s+feeds?\b"
              r"|\bschnittstelle\b|\bentrep[ôo]t\b|\binterfaccia\b")
 #: A ban that names the way out of a licence, contract or written agreement.
-LICENCE = (r"\b(?:prior|separate|written|express)\s+(?:[\w'’-]+\s+){0,2}?(?:permission|consent|agreement|licen[cs]e|authori[sz]ation)\b"
+LICENCE = (r"\b(?:unless|except)\s+(?:[\w'’-]+\s+){0,3}?(?:authori[sz]ed|permitted|approved|licensed)\s+(?:by\s+us|in\s+writing)\b"
+           r"|\bin\s+writing\b|\baccord\s+pr[ée]alable\b|\bvorab\s+(?:schriftlich\s+)?(?:zugestimmt|genehmigt)"
+           r"|\b(?:prior|separate|written|express)\s+(?:[\w'’-]+\s+){0,2}?(?:permission|consent|agreement|licen[cs]e|authori[sz]ation)\b"
            r"|\blicen[cs]e\s+from\s+us\b|\bunder\s+a\s+(?:[\w'’-]+\s+){0,2}agreement\b|\bunless\s+you\s+have\s+our\b"
            r"|\baccord\s+[ée]crit\b|\bautorisation\s+pr[ée]alable\b|\bdans\s+le\s+cadre\s+d['’]une\s+licence\b"
            r"|\blizenz\w*\b|\b(?:vorherige|schriftliche)\w*\s+(?:[\w'’-]+\s+){0,2}?(?:zustimmung|erlaubnis|genehmigung)\b"

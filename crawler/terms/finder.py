@@ -16,6 +16,8 @@ from crawler.terms.text import html_to_text
 Fetch = Callable[[str], Awaitable["tuple[int, object, str] | None"]]
 #: Terms pages read at most (candidates that answer), and common paths tried at most, during a crawl.
 MAX_PAGES, MAX_GUESSES = 2, 4
+#: How long a verdict is reused (state folder, cluster): a week; a verdict from no page read, an hour.
+MAX_AGE, MAX_AGE_UNREAD = 7 * 24 * 3600.0, 3600.0
 
 
 @dataclass
@@ -26,6 +28,10 @@ class TermsResult:
     url: str | None = None
     tried: list[tuple[str, str, str]] = field(default_factory=list)  # (url, source, outcome)
     read_at: float = field(default_factory=time.time)
+
+    def fresh(self, now: float) -> bool:
+        """Still good to decide with: read within MAX_AGE (MAX_AGE_UNREAD when no terms page was read)."""
+        return now - self.read_at < (MAX_AGE if self.url is not None else MAX_AGE_UNREAD)
 
     def where(self, clause: Clause | None) -> str:
         """Where a clause was found: the terms page and the heading or paragraph in it."""

@@ -104,6 +104,8 @@ class Cluster:
             cmd = [sys.executable, "-m", "crawler", "crawl", *self.seeds, "--contact", CONTACT,
                    "--allow-network", "127.0.0.1/32", "--timeout", "5", "--redis", self.url, "--cluster", self.name,
                    "--audit", str(self.dir / "audit.jsonl"), "--out", str(self.dir / "pages.jsonl"), "-v", *self.args]
+            if "--terms" not in self.args:
+                cmd += ["--terms", "policy"]  # these tests count the requests of the cluster's own rules
             log = open(self.dir / f"worker{i}.log", "w")
             self.procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir))
         return self

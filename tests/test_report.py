@@ -189,7 +189,8 @@ def test_a_site_owner_sees_one_hosts_story_in_one_screen(tmp_path):
         audit = tmp_path / "audit.jsonl"
         p = subprocess.run([sys.executable, "-m", "crawler", "crawl", srv.url("site.test"), "--contact",
                             "mailto:t@example.org", "--audit", str(audit), "--resolve", "site.test=127.0.0.1",
-                            "--allow-network", "127.0.0.1/32", "--delay", "0", "--max-pages", "4"],
+                            "--allow-network", "127.0.0.1/32", "--delay", "0", "--max-pages", "4",
+                            "--terms", "policy"],  # the story of robots.txt, pace and budget, without terms reads
                            capture_output=True, text=True, timeout=120)
         assert p.returncode == 0, p.stderr
         sent_ua = {h.user_agent for h in srv.hits_for("site.test")}

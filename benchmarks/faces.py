@@ -3,7 +3,8 @@
 Data: images made here from scikit-image's data and drawings (always), plus ../shared/datasets/faces-dev
 when given (--data), split as pinned in benchmarks/faces_split.tsv. Prints recall on faces and false
 refusals on non-faces per class (photo, small <= 96 px, drawing, cgi, animal; photo-stressed = faces-dev's
-face photos as GIF, posterised, JPEG q12, blurred grey), then images/s on one core for ~640 px JPEGs
+face photos as GIF, posterised, six flat colours, JPEG q12, blurred grey, rotated 35 degrees, and small
+inside a large picture), then images/s on one core for ~640 px JPEGs
 (decode included), with the time split into decode, metadata, detector and strip.
 Usage: python benchmarks/faces.py [--data ../shared/datasets/faces-dev] [--cores 1] [--list-errors]
 """
@@ -55,7 +56,7 @@ def table(results, source: str) -> None:
             c = counts[(item.cls, side, item.face)]
             c[0] += refused
             c[1] += 1
-    print(f"{source:<11}| {'recall dev':>13} {'held-out':>13} | {'false ref. dev':>14} {'held-out':>13}")
+    print(f"{source:<16}| {'recall dev':>13} {'held-out':>13} | {'false ref. dev':>14} {'held-out':>13}")
     classes = [c for c in (*CLASSES[:1], "photo-stressed", *CLASSES[1:]) if any(k[0] == c for k in counts)]
     for cls in (*classes, "all"):
         keys = [k for k in counts if cls in ("all", k[0])]
@@ -65,7 +66,7 @@ def table(results, source: str) -> None:
                 hit = sum(counts[k][0] for k in keys if k[1] == side and k[2] == face)
                 n = sum(counts[k][1] for k in keys if k[1] == side and k[2] == face)
                 row.append(cell(hit, n))
-        print(f"  {cls:<9}| {row[0]} {row[1]} | {row[2]:>14} {row[3]} | ")
+        print(f"  {cls:<14}| {row[0]} {row[1]} | {row[2]:>14} {row[3]}")
 
 
 def errors(results) -> None:

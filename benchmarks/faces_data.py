@@ -61,13 +61,23 @@ def scaled(image: Image.Image, side: int) -> Image.Image:
 
 
 def stressed(image: Image.Image) -> dict[str, bytes]:
-    """Real photos degraded the ways the web degrades them; a face in them is still a person's face."""
+    """Real photos degraded the ways the web degrades them; a face in them is still a person's face.
+
+    ``flat6`` is a six-colour trace of the photo: its face region is as flat as a drawing's, which is why
+    no flat-colour or palette cue may clear a face (benchmarks/faces_findings.md).
+    """
     rgb = image.convert("RGB")
+    w, h = rgb.size
+    canvas = Image.new("RGB", (1400, 1000), (120, 140, 160))  # the photo as a small part of a large one
+    canvas.paste(scaled(rgb, 260), (900, 600))
     return {
         "gif": encode(rgb.quantize(64, dither=Image.Dither.FLOYDSTEINBERG), "GIF"),
         "poster": encode(ImageOps.posterize(rgb, 3)),
+        "flat6": encode(rgb.filter(ImageFilter.GaussianBlur(1)).quantize(6, dither=Image.Dither.NONE), "PNG"),
         "q12": encode(rgb, quality=12),
         "grey-blur": encode(rgb.convert("L").filter(ImageFilter.GaussianBlur(1.5))),
+        "rot35": encode(rgb.rotate(35, Image.BICUBIC, expand=True, fillcolor=(128, 128, 128))),
+        "in-large": encode(canvas),
     }
 
 

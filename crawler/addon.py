@@ -12,6 +12,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from crawler import feeds
 from crawler.announce import override_warnings
 from crawler.bodies import backstop
 from crawler.identity import DEFAULT_TOKEN, user_agent
@@ -51,7 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_SIGN_AUDIT": False,  # sign the audit's last hash with the key in CIVIL_STATE_DIR (AUDIT.sig)
     "CIVIL_SIGNATURE_AGENT": None,  # Web Bot Auth: sign every request; the URL of the published key directory
     "CIVIL_SIGNATURE_VALIDITY": 300,  # s from 'created' to 'expires' of a request signature (at most 24 h)
-    "CIVIL_OUT": None,  # items path (JSON Lines), used by crawler.pipelines.JsonLinesItems
+    "CIVIL_OUT": None,  # items path: .jsonl/.jl (appended line by line), .json, .csv, .xml; "-" standard output
+    "CIVIL_ITEM_FIELDS": [],  # extra item fields: html, headers, content_type, encoding, depth, referer
     "CIVIL_REDIS_URL": None,  # run as one worker of a cluster sharing this Redis (crawler.distributed)
     "CIVIL_PURPOSE": "research",  # search | archive | research | ai-train: which opt-outs apply
     "CIVIL_ART3": False,  # a research organisation under EU DSM Art. 3 (TDM reservations do not bind research)
@@ -96,8 +98,7 @@ class CivilAddon:
         for ext in ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl"):
             if ext in exts:  # the telnet console and remote control run code sent to them: never on
                 settings.set_in_component_priority_dict("EXTENSIONS", ext, None)
-        if settings.get("CIVIL_OUT"):
-            settings.set_in_component_priority_dict("ITEM_PIPELINES", "crawler.pipelines.JsonLinesItems", 900)
+        feeds.configure(settings)  # CIVIL_OUT: JSON Lines appended as it goes, or a Scrapy feed (JSON, CSV, XML)
         # Floors no project setting may lift: set above every other priority (the gate re-checks at run time).
         for name in ("TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED", "HTTPCACHE_ENABLED", "AUTOTHROTTLE_ENABLED"):
             settings.set(name, False, "cmdline")  # no code-running consoles; no cache that would store unchecked images

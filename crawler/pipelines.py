@@ -1,5 +1,7 @@
 """Item output: JSON Lines appended one whole line per item, so a kill loses at most the line in flight.
 
+(JSON, CSV and XML are Scrapy's feed exporters, configured by crawler.feeds.)
+
 ``CIVIL_OUT = "-"`` writes the items to standard output (the log stays on standard error).
 """
 
@@ -67,3 +69,10 @@ class JsonLinesItems:
 
     def close_spider(self) -> None:
         self.file.close()
+
+
+class RedactedItems:
+    """Items with URL credentials replaced, before Scrapy's feed exporters (JSON, CSV, XML: crawler.feeds) see them."""
+
+    def process_item(self, item: Any) -> Any:
+        return redact(item if isinstance(item, dict) else ItemAdapter(item).asdict())

@@ -13,6 +13,7 @@ from crawler import audit as A
 from crawler.extract import images_of, links_of, text_of, title_of
 from crawler.images.store import ImageStore
 from crawler.gate import CivilGate
+from crawler.feeds import extra_fields
 from crawler.scope import Scope
 
 
@@ -36,6 +37,7 @@ class CivilSpider(Spider):
         super().__init__(**kwargs)
         self.civil_seeds = list(dict.fromkeys(seeds))
         self.civil_scope = Scope(self.civil_seeds)  # the seeds' origins until the settings say more
+        self.item_fields: list[str] = []  # crawler.feeds.EXTRA_FIELDS asked for (--item-fields)
         self.seen: SeenSet = SeenSet()
         self.nofollow_only: dict[str, str] = {}  # url -> the page that linked it with nofollow
         self.image_store: ImageStore | None = None
@@ -46,6 +48,7 @@ class CivilSpider(Spider):
     def _set_crawler(self, crawler: Any) -> None:
         super()._set_crawler(crawler)
         self.civil_scope = Scope.from_settings(crawler.settings, self.civil_seeds)
+        self.item_fields = crawler.settings.getlist("CIVIL_ITEM_FIELDS")
         if crawler.settings.getbool("CIVIL_IMAGES"):
             self.image_store = ImageStore(crawler.settings.get("CIVIL_IMAGES_DIR") or "images")
 
@@ -82,6 +85,8 @@ class CivilSpider(Spider):
         if root is None:
             if verdict is None or verdict.item_allowed:
                 item.update(content_type=(verdict.content_type if verdict else None) or None, title="", text="", links=[])
+                if self.item_fields:
+                    item.update(extra_fields(response, self.item_fields))
                 yield item
             return
         links = links_of(root, response.url)
@@ -90,6 +95,8 @@ class CivilSpider(Spider):
             text = text_of(root)
             limit = verdict.text_limit(gate.purpose)
             item.update(title=title_of(root), text=text if limit is None else text[:limit], links=[u for u, _ in links])
+            if self.item_fields:
+                item.update(extra_fields(response, self.item_fields))
             if self.image_store is None:
                 yield item
             else:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.commands.options import number, whole
+from crawler.commands.options import item_fields, number, whole
 
 NAME = "crawl"
 HELP = "Crawl the seeds' sites politely: robots.txt, per-host delays, the network guard, an audit log."
@@ -44,8 +44,11 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True,
                        help="collect the pages' images; personal ones (faces, GPS, serials...) are refused unseen")
         p.add_argument("--images-dir", metavar="DIR", default="images",
                        help="where accepted images go (default ./images)")
-        p.add_argument("--out", metavar="FILE", help="items as JSON Lines ('-': standard output; the log stays on "
-                                                     "standard error)")
+        p.add_argument("--out", metavar="FILE", help="items, in the format of the extension: .jsonl (JSON Lines, "
+                                                     "appended as it goes), .json, .csv, .xml; '-': JSON Lines on "
+                                                     "standard output (the log stays on standard error)")
+        p.add_argument("--item-fields", type=item_fields, default=[], metavar="FIELD,...",
+                       help="add these to each item: html, headers, content_type, encoding, depth, referer")
     p.add_argument("--audit", metavar="FILE", help="decisions as JSON Lines")
     if crawl_only:
         p.add_argument("--max-pages", type=whole(0), default=0, metavar="N", help="hard cap on page fetches (0: none)")
@@ -110,6 +113,13 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     except (PolicyError, OSError) as exc:
         raise UsageError(f"bad policy file:\n{exc}") from None
     check_outputs(args)
+    if (out := getattr(args, "out", None)) is not None:
+        from crawler.feeds import feed_format
+
+        try:
+            feed_format(out)
+        except ValueError as exc:
+            raise UsageError(f"--out {exc}") from None
     from crawler.scope import compile_patterns
 
     for option in ("include", "exclude"):
@@ -163,6 +173,7 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_STATE_DIR": args.state,
         "CIVIL_AUDIT": args.audit,
         "CIVIL_OUT": getattr(args, "out", None),
+        "CIVIL_ITEM_FIELDS": list(getattr(args, "item_fields", None) or []),
         "CIVIL_MAX_BYTES": args.max_bytes,
         "DOWNLOAD_TIMEOUT": args.timeout,
         "CIVIL_IMAGE_TIMEOUT": args.image_timeout,

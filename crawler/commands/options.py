@@ -37,3 +37,13 @@ def number(minimum: float) -> Callable[[str], float]:
 
     parse.__name__ = f"number >= {minimum:g}"
     return parse
+
+
+def item_fields(value: str) -> list[str]:
+    """``html,headers``: the extra item fields (crawler.feeds.EXTRA_FIELDS)."""
+    from crawler.feeds import parse_item_fields
+
+    try:
+        return parse_item_fields(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -36,7 +36,8 @@ def parse_item_fields(text: str) -> list[str]:
     fields = [f.strip() for f in text.split(",") if f.strip()]
     for name in fields:
         if name not in EXTRA_FIELDS:
-            raise ValueError(f"unknown item field {name!r}: choose from {', '.join(EXTRA_FIELDS)} (comma-separated)")
+            raise ValueError(f"expected fields from {', '.join(EXTRA_FIELDS)} (comma-separated); "
+                             f"unknown item field {name!r}")
     return list(dict.fromkeys(fields))
 
 

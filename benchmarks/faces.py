@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int | str:
     ms = [r[3] * 1000 for r in results]
     print(f"median ms per image as given (CPU): {statistics.median(ms):.1f}")
     speed([i for i, _ in items if i.cls != "photo-stressed"], detector, args.cores)
-    print(f"cold start (model load): {cold * 1000:.0f} ms; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"cold start (model load): {cold * 1000:.0f} ms; peak RSS {rss:.0f} MiB")
     return 0
 
 

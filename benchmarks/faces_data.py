@@ -111,7 +111,8 @@ def made() -> list[Item]:
         add(name, True, "photo", name, encode(photo))
         add(name + "-grey", True, "photo", name, encode(photo.convert("L")))
         for angle in (-25, 15, 30):
-            add(f"{name}-rot{angle}", True, "photo", name, encode(photo.rotate(angle, Image.BICUBIC, fillcolor=(128, 128, 128) if photo.mode == "RGB" else 128)))
+            grey = (128, 128, 128) if photo.mode == "RGB" else 128
+            add(f"{name}-rot{angle}", True, "photo", name, encode(photo.rotate(angle, Image.BICUBIC, fillcolor=grey)))
         for kind, data in stressed(photo).items():
             add(f"{name}-{kind}", True, "photo", name, data)
         head = photo.crop(box)
@@ -132,7 +133,8 @@ def made() -> list[Item]:
         add(name + "-thumb", False, "small", name, encode(scaled(picture, 72)))
     for seed in range(60):
         picture = drawing(seed)
-        add(f"drawing{seed:02d}", False, "drawing", f"drawing{seed:02d}", encode(picture, "PNG" if seed % 3 else "JPEG"))
+        fmt = "PNG" if seed % 3 else "JPEG"
+        add(f"drawing{seed:02d}", False, "drawing", f"drawing{seed:02d}", encode(picture, fmt))
         if seed % 4 == 0:
             add(f"drawing{seed:02d}-thumb", False, "small", f"drawing{seed:02d}", encode(scaled(picture, 90)))
     for seed in range(36):

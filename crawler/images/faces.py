@@ -82,7 +82,8 @@ class FaceDetector:
 
         # Load from the bytes we hashed, not from the path again.
         buf = np.frombuffer(data, dtype=np.uint8)
-        return cv2.FaceDetectorYN.create("onnx", buf, np.empty(0, np.uint8), (MIN_SIDE, MIN_SIDE), REPORT_FLOOR, 0.3, 5000)
+        return cv2.FaceDetectorYN.create("onnx", buf, np.empty(0, np.uint8), (MIN_SIDE, MIN_SIDE), REPORT_FLOOR,
+                                         0.3, 5000)
 
     @property
     def available(self) -> bool:
@@ -123,7 +124,7 @@ class FaceDetector:
         if out is None:
             return [], scale
         # YuNet rows are x, y, w, h, 5 landmarks (x, y), score; we put the score fifth.
-        return [tuple(float(v) / scale for v in row[:4]) + (float(row[14]),) + tuple(float(v) / scale for v in row[4:14])
+        return [(*(float(v) / scale for v in row[:4]), float(row[14]), *(float(v) / scale for v in row[4:14]))
                 for row in out], scale
 
     def faces(self, scores: tuple[float, ...]) -> int:

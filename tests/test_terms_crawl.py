@@ -130,10 +130,15 @@ def test_conditions_met_per_purpose(crawl, server, host, purpose, crawled):
         assert "condition not met" in [x for x in r.audit if x["reason"] == "tos"][0]["detail"]
 
 
-def test_terms_reads_count_against_max_pages(crawl, server):
+def test_terms_reads_count_against_max_pages_and_the_policy_budget(crawl, server, tmp_path):
     r = crawl("rel.test", args=("--delay", "0", "--max-pages", "2"), terms=None)
     assert [i["url"] for i in r.items] == [server.url("rel.test")], "home (read for terms) + terms page = 2 pages"
     assert any(x["reason"] == "max-pages" for x in r.audit)
+    (tmp_path / "pol").mkdir()
+    (tmp_path / "pol" / "rel.yaml").write_text(f"site: rel.test:{server.port}\ncrawl:\n  max_pages: 2\n")
+    r = crawl("rel.test", args=("--delay", "0", "--policies", str(tmp_path / "pol")), terms=None)
+    assert [i["url"] for i in r.items] == [server.url("rel.test")]
+    assert any(x["reason"] == "policy" and "site budget of 2" in x["detail"] for x in r.audit)
 
 
 def test_terms_policy_reads_no_terms(crawl, server):
@@ -160,3 +165,36 @@ def test_job_files_discover_terms_by_default(server, tmp_path):
     run = tmp_path / "state" / "runs" / "run-0001"
     assert read_jsonl(run / "items.jsonl") == [], "a job keeps nothing from a site whose terms forbid crawling"
     assert any(r["reason"] == "tos" for r in read_jsonl(run / "audit.jsonl"))
+
+
+ADDON_SPIDER = '''
+import sys
+from scrapy import Request, Spider
+from scrapy.crawler import CrawlerProcess
+
+class Mine(Spider):
+    name = "mine"
+
+    async def start(self):
+        for path in ("/", "/a", "/b"):
+            yield Request(sys.argv[1] + path)
+
+    def parse(self, response):
+        yield {"url": response.url}
+
+process = CrawlerProcess({"ADDONS": {"crawler.addon.CivilAddon": 0}, "CIVIL_CONTACT": sys.argv[2],
+                          "CIVIL_RESOLVE": {sys.argv[3]: "127.0.0.1"}, "CIVIL_ALLOW_NETWORKS": ["127.0.0.1/32"],
+                          "FEEDS": {sys.argv[4]: {"format": "jsonlines"}}, "LOG_LEVEL": "WARNING"})
+process.crawl(Mine)
+process.start()
+'''
+
+
+def test_addon_reads_terms_by_default(server, tmp_path):
+    script, out = tmp_path / "mine.py", tmp_path / "items.jsonl"
+    script.write_text(ADDON_SPIDER)
+    p = subprocess.run([sys.executable, str(script), server.url("header.test", "").rstrip("/"), CONTACT, "header.test",
+                        str(out)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert not out.exists() or out.read_text() == "", "a user's own spider keeps nothing from a forbidding site"
+    assert "/a" not in paths(server, "header.test")

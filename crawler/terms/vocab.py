@@ -100,7 +100,7 @@ EXCEPT = (r"\bexcept\w*|\bother\s+than\b|\bunless\b|\bexcluding\b|\bsave\s+for\b
            r"|\bexcepto\b|\bsalvo\b|\bexcepci[óo]n|\bno\s+se\s+aplica|\beccetto\b|\btranne\b|\beccezione\b|\bnon\s+si\s+applica|\bexceto\b|\bexce[çc][ãa]o|\bn[ãa]o\s+se\s+aplica")
 GRANT = r"\bmay\b|\bpermi\w*|\ballow\w*|\bauthori[sz]\w*|\bentitled\b|\bpeuvent\b|\bautoris\w*|\bd[üu]rf\w*|\berlaubt\b|\bgestattet\b|\bpueden\b|\bpermitid\w*|\bpossono\b|\bconsentit\w*|\bpodem\b"
 ROBOTS_TXT = r"robots\.txt"
-COMPLY = (r"\bsubject\s+to\b|\bset\s+out\s+in\b|\bin\s+line\s+with\b|\bas\s+specified\b|\bma[ßs]gabe\b|\baccordance|\bcompl(?:y|ies|iance)|\brespect\w*|\bobey\w*|\bhonou?r\w*|\bpermitted\s+by|\ballowed\s+by|\bfollow\w*|\bconform\w*|\bgem[äa][ßs]|\bentsprechend|\bbeacht\w*"
+COMPLY = (r"\bim\s+rahmen\b|\bwithin\s+the\s+limits?\b|\bto\s+the\s+extent\b|\bdans\s+la\s+limite\b|\bnei\s+limiti\b|\bsubject\s+to\b|\bset\s+out\s+in\b|\bin\s+line\s+with\b|\bas\s+specified\b|\bma[ßs]gabe\b|\baccordance|\bcompl(?:y|ies|iance)|\brespect\w*|\bobey\w*|\bhonou?r\w*|\bpermitted\s+by|\ballowed\s+by|\bfollow\w*|\bconform\w*|\bgem[äa][ßs]|\bentsprechend|\bbeacht\w*"
            r"|\brespet\w*|\bde\s+acuerdo|\bconforme\w*|\bconformit\w*|\brispett\w*|\bde\s+acordo|\brespeit\w*|\bcumpl\w*|\bsegún\b|\bselon\b")
 RATE = (r"\b(?:more\s+than|exceed\w*|faster\s+than|plus\s+de|d[ée]pass\w*|mehr\s+als|[üu]berschreit\w*|m[áa]s\s+de|super\w*|pi[ùu]\s+di|mais\s+de|exced\w*)\s+(?:[\w'’-]+\s+){0,4}?"
          r"(?:requests?|requ[êe]tes?|anfragen|abrufe|solicitudes|peticiones|richieste|requisi[çc][õo]es|pages?|seiten|p[áa]ginas|pagine)\b|\bthan\s+a\s+human\b|\bque\s+(?:ne\s+le\s+ferait\s+)?un\s+humain|\bals\s+ein\s+mensch|\bque\s+un\s+(?:ser\s+)?humano|\bdi\s+un\s+essere\s+umano|\bdo\s+que\s+um\s+(?:ser\s+)?humano")
@@ -138,7 +138,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bseul(?:e|s|es)?\b|\buniquement\b|\bexclusivement\b|\bà\s+condition\b|\bsous\s+r[ée]serve\b|\bs['’]ils\b|\bne\s+(?:[\w'’-]+\s+){0,3}qu['’]|\bn['’]\w+\s+(?:[\w'’-]+\s+){0,3}qu['’]|\bdans\s+le\s+cadre\s+d['’]une?\b",
         "prohibit_more": r"\bne\s+s['’][ée]tend\s+pas\b|\bexclu\w*|\bpas\s+admis\b|\bvous\s+vous\s+interdisez\b|\bs['’]interdi\w*|\baucun\w*\s+(?:[\w'’-]+\s+){0,2}ne\s+peu\w*",
         "neg_more": r"\b(?:ne|n['’])\s*(?:[\w'’-]+\s+){0,2}pas\s+interdit\w*|\bn['’]interdit\b|\baucune\s+disposition\b[^.]*\bn['’]interdit|\bnous\s+utilisons\b|\bnotre\s+robot\b",
-        "context": r"\bnos\s+robots\b|\bgarantie\b|\brobots?\s+(?:aspirateurs?|de\s+cuisine|tondeuses?)\b|\btelegram\b|\bdiscord\b|\bjeux?\b|\bjoueurs?\b|\bpartie\s+class[ée]e\b|\bmacros?\b|\bchatbot\b|\bassistant\s+virtuel\b|\bmessagerie\b|\bnon\s+sollicit\w+|\bvuln[ée]rabilit\w*|\bvirus\b|\bfrauduleu\w*|\bsurveillance\b",
+        "context": r"\bservice\s+client\w*|\bnos\s+robots\b|\bgarantie\b|\brobots?\s+(?:aspirateurs?|de\s+cuisine|tondeuses?)\b|\btelegram\b|\bdiscord\b|\bjeux?\b|\bjoueurs?\b|\bpartie\s+class[ée]e\b|\bmacros?\b|\bchatbot\b|\bassistant\s+virtuel\b|\bmessagerie\b|\bnon\s+sollicit\w+|\bvuln[ée]rabilit\w*|\bvirus\b|\bfrauduleu\w*|\bsurveillance\b",
     },
     "de": {
         "program": r"\bprogramm\w*|\bsoftware\b|\bmaschinell\w*|\bsystematisch\w*|\bselbstt[äa]tig\w*|\bmassenhaft\w*|\bohne\s+menschliches\s+zutun\b",
@@ -146,7 +146,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bnur\b|\bausschlie[ßs]lich\b|\bsofern\b|\bsolange\b|\bunter\s+der\s+bedingung\b|\bvorausgesetzt\b|\bbedarf\w*\b|\bben[öo]tigt\b|\bh[öo]chstens\b",
         "prohibit_more": r"\bnicht\s+umfasst\b|\bumfasst\s+nicht\b|\bausgeschlossen\b|\bunzul[äa]ssig\w*|\bverboten\b|\bnicht\s+berechtigt\b",
         "neg_more": r"\bnicht\s+(?:untersagt|verboten)\b|\bnichts\s+in\s+(?:[\w'’-]+\s+){0,4}verbiete\w*|\bwir\s+setzen\b|\bwir\s+(?:crawlen|nutzen)\s+keine\b|\bunser\s+roboter\b",
-        "context": r"\bunsere?\w*\s+(?:bots?|roboter)\b|\bgarantie\b|\bgew[äa]hrleistung\b|\bsaugroboter\w*|\bm[äa]hroboter\w*|\btelegram\b|\bdiscord\b|\bspiel\w*|\bcheats?\b|\bmakros?\b|\bchatbot\b|\bbot-schnittstelle\b|\bwerbung\b|\bspam\b|\bschwachstellen\b|\bschadsoftware\b|\blager\b",
+        "context": r"\bkundenservice\w*|\bkundendienst\w*|\bunsere?\w*\s+(?:bots?|roboter)\b|\bgarantie\b|\bgew[äa]hrleistung\b|\bsaugroboter\w*|\bm[äa]hroboter\w*|\btelegram\b|\bdiscord\b|\bspiel\w*|\bcheats?\b|\bmakros?\b|\bchatbot\b|\bbot-schnittstelle\b|\bwerbung\b|\bspam\b|\bschwachstellen\b|\bschadsoftware\b|\blager\b",
     },
     "es": {
         "program": r"\bprogramas?\s+inform[áa]ticos?\b|\bprogramas?\b|\bsoftware\b|\bsistem[áa]tic\w*|\baplicaciones\s+inform[áa]ticas\b|\bmasiv\w*|\bautom[áa]tic\w*",
@@ -154,7 +154,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bsolo\b|\bsólo\b|\b[úu]nicamente\b|\bexclusivamente\b|\bsiempre\s+que\b|\bcon\s+la\s+condici[óo]n\b|\ba\s+trav[ée]s\s+de\b",
         "prohibit_more": r"\bno\s+incluye\b|\bse\s+excluye\b|\bexclu\w*|\bse\s+abstendr[áa]\b|\bno\s+se\s+permite\b|\bno\s+est[áa]\s+permitid\w*|\bno\s+se\s+pueden\b",
         "neg_more": r"\bno\s+est[áa]n?\s+prohibid\w*|\bnada\s+(?:[\w'’-]+\s+){0,6}proh[íi]be\b|\butilizamos\b|\bno\s+rastreamos\b|\bnuestros\s+robots\b",
-        "context": r"\bnuestros?\s+(?:bots?|robots?)\b|\bgarant[íi]a\b|\brobots?\s+(?:aspirador\w*|de\s+cocina|cortac[ée]sped)\b|\btelegram\b|\bdiscord\b|\bjueg\w*|\bjugador\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\basistente\b|\bmensajer[íi]a\b|\bpublicidad\b|\bvirus\b|\bseguridad\b|\bfraude\b|\balmac[ée]n\b",
+        "context": r"\batenci[óo]n\s+al\s+cliente\b|\bnuestros?\s+(?:bots?|robots?)\b|\bgarant[íi]a\b|\brobots?\s+(?:aspirador\w*|de\s+cocina|cortac[ée]sped)\b|\btelegram\b|\bdiscord\b|\bjueg\w*|\bjugador\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\basistente\b|\bmensajer[íi]a\b|\bpublicidad\b|\bvirus\b|\bseguridad\b|\bfraude\b|\balmac[ée]n\b",
     },
     "it": {
         "program": r"\bprogramm\w*|\bsoftware\b|\bsistematic\w*|\bapplicazioni\s+informatiche\b|\bmassiv\w*|\bin\s+blocco\b|\bautomatic\w*",
@@ -162,7 +162,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bsolo\b|\bsoltanto\b|\besclusivamente\b|\bpurch[ée]\b|\ba\s+condizione\b|\briservat\w+\s+a\b|\btramite\b",
         "prohibit_more": r"\bnon\s+comprende\b|\b[èe]\s+escluso\b|\bescluso\b|\bsi\s+astiene\b|\bnon\s+[èe]\s+permesso\b|\bnon\s+potrete\b|\bnon\s+si\s+possono\b",
         "neg_more": r"\bnon\s+[èe]\s+vietat\w*|\bnessuna\s+disposizione\b[^.]*\bvieta\b|\butilizziamo\b|\bil\s+sito\s+utilizza\b|\bdel\s+nostro\s+magazzino\b",
-        "context": r"\bnostr[oi]\s+(?:bot|robot)\b|\bgaranzia\b|\brobot\s+(?:aspirapolvere|da\s+cucina|tagliaerba|rasaerba)\b|\baspirapolvere\b|\btelegram\b|\bdiscord\b|\bgioc\w*|\bpartite\b|\bmacro\b|\bchatbot\b|\bassistente\s+virtuale\b|\bmessaggistica\b|\bpubblicit[àa]\b|\bvirus\b|\bvulnerabilit[àa]\b|\bmagazzino\b|\bclassifica\b",
+        "context": r"\bassisten\w*|\bnostr[oi]\s+(?:bot|robot)\b|\bgaranzia\b|\brobot\s+(?:aspirapolvere|da\s+cucina|tagliaerba|rasaerba)\b|\baspirapolvere\b|\btelegram\b|\bdiscord\b|\bgioc\w*|\bpartite\b|\bmacro\b|\bchatbot\b|\bassistente\s+virtuale\b|\bmessaggistica\b|\bpubblicit[àa]\b|\bvirus\b|\bvulnerabilit[àa]\b|\bmagazzino\b|\bclassifica\b",
     },
     "pt": {
         "program": r"\bprogramas?\s+de\s+computador\b|\bprogramas?\b|\bsoftware\b|\bsistem[áa]tic\w*|\baplicativos\b|\bem\s+massa\b|\bautom[áa]tic\w*",
@@ -170,7 +170,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bs[óo]\b|\bsomente\b|\bapenas\b|\bexclusivamente\b|\bdesde\s+que\b|\bcom\s+a\s+condi[çc][ãa]o\b|\batrav[ée]s\s+d[ae]\b",
         "prohibit_more": r"\bn[ãa]o\s+inclui\b|\bfica\s+exclu[íi]do\b|\bexclu[íi]d\w*|\bse\s+abster[áa]\b|\bn[ãa]o\s+se\s+podem\b|\bn[ãa]o\s+[ée]\s+permitid\w*",
         "neg_more": r"\bn[ãa]o\s+[ée]\s+proibid\w*|\bnada\s+(?:[\w'’-]+\s+){0,4}pro[íi]be\b|\butilizamos\b|\bn[ãa]o\s+rastreamos\b|\bdo\s+nosso\s+armaz[ée]m\b",
-        "context": r"\bnoss[oa]s?\s+(?:bots?|rob[ôo]s?)\b|\bgarantia\b|\brob[ôo]s?\s+(?:aspirador\w*|de\s+cozinha|cortador\w*)\b|\btelegram\b|\bdiscord\b|\bjog\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\bassistente\s+virtual\b|\bmensagens\b|\bpublicidade\b|\bv[íi]rus\b|\bseguran[çc]a\b|\bfraudes?\b|\barmaz[ée]m\b",
+        "context": r"\batendimento\b|\bnoss[oa]s?\s+(?:bots?|rob[ôo]s?)\b|\bgarantia\b|\brob[ôo]s?\s+(?:aspirador\w*|de\s+cozinha|cortador\w*)\b|\btelegram\b|\bdiscord\b|\bjog\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\bassistente\s+virtual\b|\bmensagens\b|\bpublicidade\b|\bv[íi]rus\b|\bseguran[çc]a\b|\bfraudes?\b|\barmaz[ée]m\b",
     },
 }
 for _lang, _extra in _MORE.items():
@@ -190,7 +190,8 @@ LICENCE = (r"\b(?:unless|except)\s+(?:[\w'’-]+\s+){0,3}?(?:authori[sz]ed|permi
            r"|\baccordo\s+scritto\b|\bcontratto\s+di\s+licenza\b|\bautorizzazione\s+scritta\b|\bpreventiva\s+autorizzazione\b"
            r"|\bacordo\s+escrito\b|\bcontrato\s+de\s+licen[çc]a\b|\bautoriza[çc][ãa]o\s+pr[ée]via\b")
 #: An exception taken back: "even if robots.txt is obeyed".
-DENIED = (r"\beven\s+(?:to|if|when|for)\b|\bdoes\s+not\s+grant\b|\bauch\s+dann\b|\bauch\s+wenn\b|\bm[êe]me\s+si\b|\baunque\b"
+DENIED = (r"\bincluding\s+(?:those|bots|crawlers|robots|ones|tools)\s+(?:that|which)\b|\by\s+compris\s+(?:ceux|les)\b|\beinschlie[ßs]lich\s+(?:solcher|derer)\b"
+          r"|\bincluso\s+(?:los|aquellos)\s+que\b|\bcompresi\s+quelli\b|\binclusive\s+(?:os|aqueles)\s+que\b|\beven\s+(?:to|if|when|for)\b|\bdoes\s+not\s+grant\b|\bauch\s+dann\b|\bauch\s+wenn\b|\bm[êe]me\s+si\b|\baunque\b"
           r"|\banche\s+(?:qualora|se)\b|\bmesmo\s+que\b")
 #: Research or non-commercial use as the way out.
 RESEARCH = (r"\bnon[- ]?commercial\b|\bacademic\b|\bresearch\b|\brecherche\s+non\s+commerciale\b|\bnicht[- ]kommerziell\w*"

@@ -125,10 +125,11 @@ def main(argv: list[str] | None = None) -> int | str:
     items = load(args.data)
     print(f"detector: YuNet 2023mar via OpenCV {cv2.__version__}, threshold {THRESHOLD:.2f}, cores {args.cores}")
     results = judge(items, detector)
-    for source in ("faces-dev", "made"):
-        if any(i.name.startswith(source) for i, _ in items):
-            table(results, source)
-    table(results, "")
+    sources = [s for s in ("faces-dev", "made") if any(i.name.startswith(s) for i, _ in items)]
+    for source in sources:
+        table(results, source)
+    if len(sources) > 1:
+        table(results, "")
     if args.list_errors:
         errors(results)
     ms = [r[3] * 1000 for r in results]

@@ -21,6 +21,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", choices=("auto", "live", "lines", "off"), default="auto",
                    help="auto (as for run): a live status line on a terminal, a progress line every 10 s "
                         "otherwise; off: for scripts")
+    p.add_argument("--max-time", type=number(0), default=0.0, metavar="SECONDS",
+                   help="stop the crawl after this long (0: no limit; what is in flight is finished and recorded)")
+    p.add_argument("-s", "--set", dest="scrapy_settings", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a Scrapy setting, as scrapy crawl -s does (repeatable); settings that would lower "
+                        "a floor (robots.txt, identity, pace, the gate, the cache...) are refused")
 
 
 def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True, crawl_only: bool = True) -> None:
@@ -247,6 +252,12 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     seeds = check_seeds(args.seeds)
     from crawler.cli import UsageError
+    from crawler.commands.scrapy_settings import parse_settings
+
+    try:
+        own = parse_settings(args.scrapy_settings)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
     if args.cluster and not args.redis:
         raise UsageError("--cluster needs --redis URL (the Redis server the cluster's workers share)")
@@ -257,6 +268,9 @@ def run(args: argparse.Namespace) -> int:
     from crawler.runner import run_crawl
 
     settings.update(progress_settings(args.progress))
+    if args.max_time:
+        settings["CLOSESPIDER_TIMEOUT"] = args.max_time
+    settings.update(own)  # after ours, as scrapy crawl -s overrides the project (LOG_LEVEL, JOBDIR, CLOSESPIDER_*...)
     status, stats = run_crawl(settings, seeds=seeds)
     summarise(stats, settings, out=sys.stderr if settings.get("CIVIL_OUT") == "-" else sys.stdout)
     return status

@@ -1,0 +1,55 @@
+"""``crawl --max-time`` and ``crawl -s NAME=VALUE`` (any Scrapy setting, except those that would lower a floor)."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.commands.scrapy_settings import parse_settings
+from tests.cli_support import civil_crawl, start_server
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = start_server()
+    yield server
+    server.stop()
+
+
+def test_max_time_stops_the_crawl(site, tmp_path):
+    r = civil_crawl(site, tmp_path, "--delay", "2", "--max-time", "1", "--terms", "policy")
+    assert r.returncode == 0, r.stderr
+    assert "crawl closespider_timeout" in r.stdout
+    fetched = {x["url"] for x in r.audit if x["decision"] == "fetched"}
+    assert site.url("civil.test", "/a") not in fetched  # its turn was seconds after the stop
+
+
+def test_a_scrapy_setting_is_applied(site, tmp_path):
+    r = civil_crawl(site, tmp_path, "-s", "CLOSESPIDER_ITEMCOUNT=1", "-s", "LOG_LEVEL=INFO", "--max-depth", "1")
+    assert r.returncode == 0, r.stderr
+    assert "crawl closespider_itemcount" in r.stdout and "INFO" in r.stderr
+
+
+@pytest.mark.parametrize("setting,why", [
+    ("ROBOTSTXT_OBEY=False", "robots.txt is always obeyed"),
+    ("USER_AGENT=Mozilla/5.0", "use --user-agent TOKEN and --contact"),
+    ("CIVIL_ALLOW_PRIVATE_NETWORKS=True", "civilcrawl's own settings are set by its options"),
+    ("DOWNLOAD_DELAY=0", "use --delay"),
+    ("HTTPCACHE_ENABLED=True", "before they are checked"),
+    ("DOWNLOADER_MIDDLEWARES={\"crawler.gate.CivilGate\": null}", "the gate's place"),
+    ("DOWNLOADER_MIDDLEWARES_BASE={}", "the gate's place"),
+    ("DOWNLOAD_HANDLERS={}", "civilcrawl's wire"),
+    ("TELNETCONSOLE_ENABLED=1", "always off"),
+])
+def test_settings_that_lower_a_floor_are_refused(site, tmp_path, setting, why):
+    r = civil_crawl(site, tmp_path, "-s", setting)
+    name = setting.split("=")[0]
+    assert r.returncode == 2, r.stderr
+    assert f"-s {name}: refused" in r.stderr and why in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "audit.jsonl").exists()  # nothing was started
+
+
+def test_badly_written_settings():
+    for bad in ("NOEQUALS", "=1", "log_level=INFO", "A B=1"):
+        with pytest.raises(ValueError, match="-s"):
+            parse_settings([bad])
+    assert parse_settings(["JOBDIR=crawls/1", "DEPTH_PRIORITY=1"]) == {"JOBDIR": "crawls/1", "DEPTH_PRIORITY": "1"}

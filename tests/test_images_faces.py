@@ -68,6 +68,23 @@ def test_drawings_are_mostly_accepted(detector):
     assert refused <= 3  # 1 of these 24 at THRESHOLD 0.60; dev split: 9 of 42 made drawings
 
 
+@pytest.mark.parametrize("at", [None, (1300, 900)], ids=["whole-image pass", "tile pass"])
+def test_candidates_carry_landmarks_inside_their_box(detector, at):
+    if at is None:
+        image, face_box = astronaut(), (160, 50, 280, 190)
+    else:  # a 110 px head in a 1600 px picture is only found by the tile pass, which shifts its boxes back
+        image = gradient(1600, 1200)
+        image.paste(astronaut_face(110), at)
+        face_box = (at[0], at[1], at[0] + 110, at[1] + 128)
+    faces_found = [c for c in detector.candidates(image) if c[4] >= THRESHOLD]
+    assert len(faces_found) == 1
+    x, y, w, h, score, *marks = faces_found[0]
+    assert len(marks) == 10 and score <= 1.0
+    assert face_box[0] - 10 <= x and x + w <= face_box[2] + 10 and face_box[1] - 10 <= y and y + h <= face_box[3] + 10
+    for mx, my in zip(marks[::2], marks[1::2]):
+        assert x <= mx <= x + w and y <= my <= y + h
+
+
 def test_small_face_in_a_large_picture(detector):
     canvas = gradient(1600, 1200)
     canvas.paste(astronaut_face(110), (1300, 900))  # ~7 % of the width

@@ -135,7 +135,7 @@ class DecisionReads:
         self._terms_pending[url_origin] = fut
         home = url_origin + "/"
 
-        async def fetch(url: str) -> tuple[int, Any, str] | None:
+        async def fetch(url: str) -> tuple[int, Any, str, str] | None:
             request = Request(url, dont_filter=True, priority=900, meta={AUX_META: ("terms", url_origin)})
             try:
                 response = await self.crawler.engine.download_async(request)
@@ -144,7 +144,7 @@ class DecisionReads:
             if url == home and response.status == 200:
                 self._prefetched[url] = response  # the crawl will want it too: fetch it once
             text = response.text if isinstance(response, TextResponse) else ""
-            return response.status, response.headers, text
+            return response.status, response.headers, text, response.url
 
         try:
             robots = (await self._robots_for(url_origin)).effective(time.time())

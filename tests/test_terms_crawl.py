@@ -49,6 +49,9 @@ SITES = {
                                            content_type="text/html; charset=ISO-8859-1"),
                         '<footer><a href="/mentions">CGU</a></footer>', lang="fr"),
     "rate.test": site("/terms", RATE, '<a href="/terms">Terms of use</a>'),
+    "moved.test": Site({"/robots.txt": ALLOW_ALL, "/": Reply(302, headers={"Location": "/en/"}),
+                        "/en/": page('<a href="a">a</a><footer><a href="legal/terms">Terms</a></footer>'),
+                        "/en/a": page("<p>a</p>"), "/en/legal/terms": page(FORBID_EN)}),
     "research.test": site("/terms", RESEARCH, '<a href="/terms">Terms of use</a>'),
     "ai.test": site("/terms", AI_ONLY, '<a href="/terms">Terms of use</a>'),
 }
@@ -78,6 +81,12 @@ def test_harmless_terms_are_crawled_and_the_home_page_read_once(crawl, server):
     r = crawl("rel.test", args=("--delay", "0"), terms=None)
     assert {i["url"] for i in r.items} == {server.url("rel.test", p) for p in ("/", "/a", "/b")}
     assert paths(server, "rel.test").count("/") == 1 and "/x/tos" in paths(server, "rel.test")
+
+
+def test_home_page_that_redirects(crawl, server):
+    r = crawl("moved.test", args=("--delay", "0"), terms=None)
+    assert r.items == [] and "/en/legal/terms" in paths(server, "moved.test"), "links relative to where home moved"
+    assert "/en/a" not in paths(server, "moved.test")
 
 
 def test_link_header_route(crawl, server):

@@ -12,8 +12,8 @@ from crawler.terms.conditions import Condition
 from crawler.terms.discover import Candidate, common_paths, discover
 from crawler.terms.text import html_to_text
 
-#: fetch(url) -> (status, headers, text) or None when refused or unreachable.
-Fetch = Callable[[str], Awaitable["tuple[int, object, str] | None"]]
+#: fetch(url) -> (status, headers, text[, final url after redirects]) or None when refused or unreachable.
+Fetch = Callable[[str], Awaitable["tuple[int, object, str] | tuple[int, object, str, str] | None"]]
 #: Terms pages read at most (candidates that answer), and common paths tried at most, during a crawl.
 MAX_PAGES, MAX_GUESSES = 2, 4
 #: How long a verdict is reused (state folder, cluster): a week; a verdict from no page read, an hour.
@@ -87,9 +87,10 @@ async def find_terms(fetch: Fetch, home: str, *, allowed: Callable[[str], bool] 
         result.tried.append((home, "home", "not fetched" if page is None else f"HTTP {page[0]}"))
         if page is None:
             return result
-    status, headers, html = page
+    status, headers, html = page[:3]
+    base = page[3] if len(page) > 3 else home  # a home page that redirected (to /en/, to https): links are relative to it
     _, lang = html_to_text(html) if status == 200 else ("", None)
-    linked = [c for c in discover(html if status == 200 else "", home, headers) if c.source != "common-path"]
+    linked = [c for c in discover(html if status == 200 else "", base, headers) if c.source != "common-path"]
     guessed = [Candidate(u, "common-path") for u in common_paths(home, lang) if u not in {c.url for c in linked}]
     read = guesses = 0
     for cand in linked + (guessed if guess_paths else []):

@@ -57,12 +57,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _fetch_all(urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """Fetch the URLs through the crawler's gate; each maps to a verdict, a refusal or an error (nothing stored)."""
-    from crawler.commands.crawl import settings_from_args
+    from crawler.commands.crawl import add_crawl_options, settings_from_args
 
-    ns = argparse.Namespace(contact=args.contact or "", token="civilcrawl", purpose=args.purpose, policies=[],
-                            terms="policy", art3=False, audit=args.audit, delay=1.0, host_concurrency=1,
-                            allow_private_networks=args.allow_private_networks, allow_network=args.allow_network,
-                            resolve=args.resolve, state=None, max_bytes=MAX_BYTES, timeout=args.timeout, verbose=0)
+    # every crawl option at its default (so a new option cannot break this), then what image-check decides
+    defaults = argparse.ArgumentParser(add_help=False)
+    add_crawl_options(defaults, contact_required=False)
+    ns = defaults.parse_args([])
+    ns.__dict__.update(contact=args.contact or "", purpose=args.purpose, terms="policy", audit=args.audit,
+                       allow_private_networks=args.allow_private_networks, allow_network=args.allow_network,
+                       resolve=args.resolve, state=None, max_bytes=MAX_BYTES, timeout=args.timeout, verbose=0)
     try:
         settings = settings_from_args(ns)
     except UsageError as exc:

@@ -10,6 +10,7 @@ from scrapy import Request
 
 from crawler.gate import CivilGate, Refused
 from crawler.optout import decide
+from crawler.reads import TERMS_READ
 from crawler.robots import PARSED, robots_rule
 from crawler.urls import origin, split_origin
 
@@ -30,7 +31,7 @@ async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
     except Refused as exc:
         out["decision"], out["reason"] = "refuse", request.meta.get("civil_refused")
         out["detail"] = str(exc).split(": ", 1)[-1]
-    record = gate.robots.get(url_origin)
+    record = gate.robots_known(url_origin)
     if record is None and out["reason"] not in ("tos", "private-network", "bad-url", "robots-unavailable"):
         record = await gate._robots_for(url_origin)  # refused before robots.txt was read: read it to explain
     if record is not None:
@@ -41,7 +42,7 @@ async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
     st = gate.politeness.hosts.get(host)
     if st is not None:
         out["delay"] = {"seconds": st.gap, "source": st.gap_source, "concurrency": st.concurrency}
-    terms = gate._terms.get(url_origin)
+    terms = gate.reads.get(TERMS_READ, url_origin)
     out["terms_conditions"] = [{"kind": c.kind, "detail": c.detail} for c in terms.verdict.conditions] if terms else []
     out["terms"] = terms.describe() if terms else (
         f"policy: {policy.automated_access} ({policy.where('terms')})" if policy and policy.terms else

@@ -11,7 +11,6 @@ back, so every URL considered ends with exactly one final decision. What the gat
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
@@ -39,11 +38,10 @@ from crawler.images.context import personal_context
 from crawler.imagegate import AUDIT_REASONS, DEFAULT_TIMEOUT as DEFAULT_IMAGE_TIMEOUT, ImageJudge, is_image
 from crawler.page import PageVerdict, inspect
 from crawler.policy import Policy, load_policy_set
-from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused
-from crawler.terms.finder import TermsResult
+from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
 from crawler.scope import Scope, out_of_scope
 from crawler.termscheck import TermsCheck
-from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, RobotsStore, retry_after_seconds
+from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, retry_after_seconds
 from crawler.urls import BadURL, origin, redirect_target, split_origin
 from crawler.webbotauth import RequestSigner
 from crawler.announce import setting_label, start_line
@@ -91,7 +89,7 @@ class CivilGate(DecisionReads, TermsCheck):
         # the engine, not crawler.crawling: `scrapy shell` runs an engine without "crawling"
         self.politeness = Politeness(stopping=lambda: not self._engine_running())
         self.delay_label = setting_label(s, "CIVIL_DELAY")
-        self.robots = RobotsStore(s.get("CIVIL_STATE_DIR"))
+        self.reads = read_cache(s.get("CIVIL_STATE_DIR"))  # robots.txt, tdmrep.json, ai.txt, terms
         self.budget = PageBudget(s.getint("CIVIL_MAX_PAGES", 0))
         self.purpose = s.get("CIVIL_PURPOSE") or "research"
         self.art3 = s.getbool("CIVIL_ART3")
@@ -102,14 +100,9 @@ class CivilGate(DecisionReads, TermsCheck):
         self.policies = load_policy_set(s.getlist("CIVIL_POLICIES"), bundled=s.getbool("CIVIL_BUNDLED_POLICIES", True))
         self._policy_cache: dict[str, Policy | None] = {}
         self._site_pages: dict[str, int] = {}
-        self._aux_cache: dict[tuple[str, str], tuple[Any]] = {}
-        self._aux_pending: dict[tuple[str, str], asyncio.Future[Any]] = {}
-        self._terms: dict[str, TermsResult] = {}
-        self._terms_pending: dict[str, asyncio.Future[TermsResult]] = {}
         self._prefetched: dict[str, Response] = {}
         self.images = ImageJudge(self.purpose, s.getfloat("CIVIL_IMAGE_TIMEOUT", DEFAULT_IMAGE_TIMEOUT),
                                  stopping=lambda: crawler.crawling is False or not self._engine_running())
-        self._robots_pending: dict[str, asyncio.Future[RobotsRecord]] = {}
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()
         self.body_cap = BodyCap(self.max_bytes, PARSE_LIMIT, ROBOTS_META)
@@ -173,7 +166,7 @@ class CivilGate(DecisionReads, TermsCheck):
             return None
         try:
             policy = await self.decide(request, host, url_origin)
-        except Stopping:  # the robots.txt it waited for was caught by the stop: not a decision, keep it
+        except Stopping:  # a decision read it waited for was caught by the stop: not a decision, keep it
             stopped(self.crawler, request)
             raise
         # outside the page budget: images (they go through every check) and tdmrep.json/ai.txt; terms pages count
@@ -503,11 +496,11 @@ class CivilGate(DecisionReads, TermsCheck):
         url_origin = origin(request.url)
         signals = request.meta.pop("civil_robot_signals", None)
         if signals is None:  # not checked before this answer (a replayed or reused page): read them now
-            record = self.robots.get(url_origin)
+            record = self.robots_known(url_origin)
             signals = [s for s in signals_from_robots(record.body, self.token, request.url)
                        if s.source.startswith("robots")] if record and record.kind == PARSED else []
         verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3, robots_signals=signals,
-                          tdm_rules=self._aux_cache.get((url_origin, TDMREP), (None,))[0] or [])
+                          tdm_rules=self.tdm_rules(url_origin))
         request.meta["civil_page"] = verdict
         return verdict
 

@@ -8,15 +8,11 @@ or keep using the last good copy (up to 30 days), as RFC 9309 §2.3.1.4 and §2.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from pathlib import Path
 
 from protego import Protego
 
@@ -194,31 +190,3 @@ def robots_rule(body: str, token: str, url: str) -> dict[str, Any]:
     group = f"{token} (ours)" if named else "*"
     return {"group_lines": len(entries), "rule": f"{best[1].capitalize()}: {best[2]}" if best else None,
             "line": best[0] if best else None, "group": group}
-
-
-
-class RobotsStore:
-    """Robots records in memory, persisted one JSON file per origin under ``state_dir/robots/``."""
-
-    def __init__(self, state_dir: str | os.PathLike[str] | None = None):
-        self.records: dict[str, RobotsRecord] = {}
-        self.dir = Path(state_dir, "robots") if state_dir else None
-        if self.dir:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            for path in self.dir.glob("*.json"):
-                try:
-                    data = json.loads(path.read_text("utf-8"))
-                    self.records[data["origin"]] = RobotsRecord(**data)
-                except (ValueError, KeyError, TypeError) as exc:
-                    logger.warning("ignoring unreadable robots cache file %s: %s", path, exc)
-
-    def get(self, origin: str) -> RobotsRecord | None:
-        return self.records.get(origin)
-
-    def put(self, record: RobotsRecord) -> None:
-        self.records[record.origin] = record
-        if self.dir:
-            path = self.dir / (hashlib.sha256(record.origin.encode()).hexdigest()[:32] + ".json")
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(record.to_json()), "utf-8")
-            os.replace(tmp, path)

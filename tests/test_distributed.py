@@ -52,13 +52,13 @@ def check_crawl(cluster: Cluster, srv: LocalServer, host: str, n: int, delay: fl
     paths = page_hits(srv, host)
     assert Counter(paths) == Counter(["/robots.txt", "/"] + [f"/p{i}" for i in range(n)]), \
         "every page once, robots.txt once for the whole cluster"
+    assert [h.path for h in srv.hits_for(host)].count("/.well-known/tdmrep.json") == 1, "tdmrep.json once for all"
     hits = [h for h in srv.hits_for(host)]
     gaps = srv.gaps(hits)
     assert min(gaps) >= delay, f"server-side gaps {sorted(gaps)[:3]} beat Crawl-delay {delay}"
     items = cluster.records("pages")
     assert sorted(i["url"] for i in items) == sorted(srv.url(host, p) for p in paths if p != "/robots.txt")
-    audit = [r for r in cluster.records("audit") if "/.well-known/" not in r["url"]]
-    per_url = Counter(r["url"] for r in audit)
+    per_url = Counter(r["url"] for r in cluster.records("audit"))
     assert max(per_url.values()) == 1, [u for u, c in per_url.items() if c > 1]
     assert per_url["http://elsewhere.test/"] == 1, "an off-site link seen by every worker is decided once"
 

@@ -17,7 +17,7 @@ from crawler.state.frontier import Frontier
 from crawler.state.resume import reconcile
 from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
 
-OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, read once per process like robots.txt
+OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, kept in the state folder like robots.txt
 PAGES = 300 + 10 + 1  # pages, section pages, home
 
 
@@ -38,7 +38,7 @@ def srv():
     stalled.routes["/s1"] = stall_once(html("section 1", "pages", [f"/s1/p{i}" for i in range(10)] + ["/"]))
     skipped = tree_site(pages=40, sections=4)
     skipped.routes["/s1"] = stall_once(html("section 1", "pages", [f"/s1/p{i}" for i in range(10)] + ["/"]))
-    sites = {"tree.test": tree_site(), "stall.test": stalled, "skip.test": skipped,
+    sites = {"tree.test": tree_site(), "stall.test": stalled, "skip.test": skipped, "six.test": tree_site(100, 5),
              "replay.test": tree_site(pages=40, sections=4)}
     with LocalServer(sites) as server:
         yield server
@@ -58,7 +58,7 @@ def test_random_sigkills_lose_nothing_and_fetch_nothing_twice(tmp_path, srv, cap
     audit, items = run_dir / "audit.jsonl", run_dir / "items.jsonl"
     kills = 0
     for _ in range(5):
-        before = len(read_jsonl(audit))
+        before = max(len(read_jsonl(audit)), 2)  # robots.txt and tdmrep.json are read (and kept) before any page
         p = start_job(job)
         wait_for(lambda: len(read_jsonl(audit)) > before or p.poll() is not None)
         time.sleep(rng.uniform(0.0, 0.8))
@@ -77,9 +77,14 @@ def test_random_sigkills_lose_nothing_and_fetch_nothing_twice(tmp_path, srv, cap
     assert kills >= 3, f"seed {seed}: the crawl should still be running at most kill moments"
     pages = {path: n for path, n in hits.items() if path not in OWN}
     assert len(pages) == PAGES, f"seed {seed}: every page reached"
+    # the resume rule: a page in flight at a kill is sent once more, so a page is fetched at most once per kill
+    # that caught it in flight (and not at all more if the kill came before its request reached the server)
+    resends = resent_counts(tmp_path / "state", srv.port)
     assert {path for path, n in pages.items() if n != 1} <= resent, f"seed {seed}: a page was fetched twice"
-    assert all(pages[path] <= 2 for path in resent)
-    assert [h.path for h in srv.hits_for("tree.test")].count("/robots.txt") == 1, "robots.txt cached in the state"
+    assert all(pages[path] <= 1 + resends[path] for path in resent), f"seed {seed}: {resends}"
+    assert sum(resends.values()) <= kills, f"seed {seed}: at most one re-send per kill (one host)"
+    own = Counter(h.path for h in srv.hits_for("tree.test") if h.path in OWN | {"/robots.txt"})
+    assert own == {"/robots.txt": 1, "/.well-known/tdmrep.json": 1}, "decision reads kept in the state folder"
     item_urls = Counter(i["url"] for i in read_jsonl(items))
     assert len(item_urls) == PAGES and max(item_urls.values()) == 1, f"seed {seed}: items complete, none twice"
     finals = Counter(rec["url"] for rec in read_jsonl(audit) if rec["reason"] not in ("tdmrep", "ai-txt"))
@@ -92,6 +97,45 @@ def test_random_sigkills_lose_nothing_and_fetch_nothing_twice(tmp_path, srv, cap
     assert v.intact, f"seed {seed}: {v.problems}"
     assert len(v.chains) == 1 and v.chains[0].signed_at == v.lines, f"seed {seed}: {v.notes}"
     assert sum(1 for r in read_jsonl(audit) if r.get("resumed")) >= s["resumes"]  # each process marks its start
+
+
+def resent_counts(state, port: int) -> Counter:
+    """Per path: how often the frontier re-sent it after a kill."""
+    frontier = Frontier(state)
+    try:
+        return Counter({url.split(str(port), 1)[1]: n for url, n in
+                        frontier.db.execute("SELECT url, resent FROM urls WHERE resent > 0")})
+    finally:
+        frontier.close()
+
+
+def test_six_sigkills_with_in_flight_skip_fetch_nothing_twice(tmp_path, srv):
+    """Six SIGKILLs, each followed by a new run: no page and no decision read fetched twice, items once."""
+    job = write_job(tmp_path, srv, "six.test", delay=0.01, extra="resume: {in_flight: skip}\n")
+    audit = tmp_path / "state" / "runs" / "run-0001" / "audit.jsonl"
+    stderr = []
+    for kill in range(6):
+        before = max(len(read_jsonl(audit)), 2)
+        p = start_job(job)
+        wait_for(lambda: len(read_jsonl(audit)) >= before + 5 or p.poll() is not None)
+        assert p.poll() is None, f"kill {kill + 1}: the crawl ended before it (make the site bigger)"
+        p.send_signal(signal.SIGKILL)
+        stderr.append(p.communicate(timeout=30)[1])
+    r = run_job(job)
+    assert r.returncode == 0, r.stderr
+    assert not any("Traceback" in e for e in stderr + [r.stderr]), "no traceback"
+    hits = Counter(h.path for h in srv.hits_for("six.test"))
+    assert max(hits.values()) == 1, f"fetched twice: {[p for p, n in hits.items() if n > 1]}"
+    assert hits["/robots.txt"] == hits["/.well-known/tdmrep.json"] == 1
+    recs = read_jsonl(audit)
+    per_url = Counter(rec["url"] for rec in recs)
+    assert max(per_url.values()) == 1, [u for u, n in per_url.items() if n > 1]
+    fetched = {rec["url"] for rec in recs if rec["decision"] == "fetched" and rec["reason"] not in ("robots-txt", "tdmrep")}
+    assert len(fetched) == sum(n for p, n in hits.items() if p not in OWN | {"/robots.txt"})
+    items = Counter(i["url"] for i in read_jsonl(audit.with_name("items.jsonl")))
+    assert set(items) == fetched and max(items.values()) == 1, "an item for every fetched page, once"
+    s = summary(job, 1)
+    assert s["status"] == "complete" and s["resumes"] == 6 and not s["resent_urls"]
 
 
 def _kill_while_in_flight(tmp_path, srv, host: str, extra: str = ""):

@@ -11,6 +11,9 @@ from crawler.netguard import GuardRefusal, NetworkGuard, forbidden_reason, parse
 from crawler.urls import BadURL, absolute_link, origin
 
 
+PYTHON_TABLES = ("private", "reserved")
+
+
 @pytest.mark.parametrize("address,reason", [
     ("127.0.0.1", "loopback"), ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("192.168.1.1", "private"),
     ("100.64.1.1", "CGNAT"), ("169.254.169.254", "link-local"), ("224.0.0.1", "multicast"),
@@ -20,7 +23,11 @@ from crawler.urls import BadURL, absolute_link, origin
     ("fec0::1", "site-local"), ("3fff::1", "documentation"), ("4000::1", "reserved"), ("::ffff:8.8.8.8", "reserved"),
 ])
 def test_non_global_addresses_are_refused(address, reason):
-    assert (forbidden_reason(address) or "").startswith(reason)
+    got = forbidden_reason(address) or ""
+    if reason in PYTHON_TABLES:  # Python's own tables name these, and they differ between versions
+        assert got.split(" ")[0] in PYTHON_TABLES, got  # (192.0.0.8: "private" on 3.11.2, "reserved" later)
+    else:
+        assert got.startswith(reason)
 
 
 @pytest.mark.parametrize("address", ["8.8.8.8", "93.184.215.14", "2606:4700::1111"])

@@ -1,23 +1,21 @@
 """Differential conformance: civilcrawl's robots.txt matching vs Google's reference matcher.
 
-The cases come from ../shared/notes/robots-conformance-cases.md (RFC 9309 + google/robotstxt tests).
+The cases (tests/data/robots_conformance.json: body, token, URL, expected answer) are from RFC 9309 and
+google/robotstxt's robots_test.cc.
 Where our answer differs from the expected one, or Protego's from Google's, the side we take is pinned
 below with the reason.
 """
 
 from __future__ import annotations
 
-import ast
-import re
+import json
 from pathlib import Path
 
 import pytest
 
-from crawler.robots import PARSED, RobotsRecord, record_from_response
+from crawler.robots import PARSED, record_from_response
 
-CASES_FILE = Path(__file__).resolve().parents[2] / "shared" / "notes" / "robots-conformance-cases.md"
-CASE_RE = re.compile(r"^(\d+)\. \[([\w.-]+)\] body (`[^`]*`|\w+) · agent `([^`]+)` · URL `([^`]+)` → \*\*(allowed|disallowed)\*\*")
-FIXTURE_RE = re.compile(r"^- `(\w+)` = `(\"[^`]*\")`")
+CASES_FILE = Path(__file__).with_name("data") / "robots_conformance.json"
 
 #: Cases where civilcrawl deliberately answers differently from the file's expected answer.
 PINNED = {
@@ -35,18 +33,8 @@ GOOGLE_DIFFERS = {
 
 
 def load_cases() -> list[tuple[int, str, str, str, bool]]:
-    if not CASES_FILE.exists():
-        return []
-    fixtures: dict[str, str] = {}
-    cases = []
-    for line in CASES_FILE.read_text("utf-8").splitlines():
-        if m := FIXTURE_RE.match(line):
-            fixtures[m[1]] = ast.literal_eval(m[2])
-        elif m := CASE_RE.match(line):
-            raw = m[3].strip("`")
-            body = ast.literal_eval(raw) if raw.startswith('"') else fixtures[raw]
-            cases.append((int(m[1]), body, m[4], m[5], m[6] == "allowed"))
-    return cases
+    data = json.loads(CASES_FILE.read_text("utf-8"))
+    return [(c["id"], c["body"], c["agent"], c["url"], c["allowed"]) for c in data["cases"]]
 
 
 CASES = load_cases()
@@ -58,9 +46,8 @@ def civil_allows(body: str, agent: str, url: str) -> bool:
     return record.allows(url, agent)
 
 
-@pytest.mark.skipif(not CASES, reason=f"conformance cases not found at {CASES_FILE}")
-def test_cases_file_parsed_whole():
-    assert len(CASES) == 90, "every case 1-90 of the matcher section must be read"
+def test_cases_file_read_whole():
+    assert [c[0] for c in CASES] == list(range(1, 91)), "cases 1-90, each once"
 
 
 @pytest.mark.parametrize("num,body,agent,url,expected", CASES, ids=[f"case{c[0]}" for c in CASES])

@@ -1,7 +1,7 @@
 """Many civilcrawl workers, one politeness: a crawl shared through Redis (``--redis URL --cluster NAME``).
 
-The workers of a cluster share the frontier and seen-set (:mod:`.frontier`), the robots.txt cache
-(:mod:`.robots`), the page budget and the per-host gate (:mod:`.politeness`), all under the key prefix
+The workers of a cluster share the frontier and seen-set (:mod:`.frontier`), the decision reads
+(robots.txt, tdmrep.json, ai.txt: :mod:`.reads`), the page budget and the per-host gate (:mod:`.politeness`), all under the key prefix
 ``civil:<cluster>:``. Redis is the only service; when it is unreachable no request leaves.
 """
 

@@ -1,24 +1,21 @@
 """The gate of a cluster worker: :class:`crawler.gate.CivilGate` with its state shared through Redis.
 
 Every decision is still taken by the one gate (same checks, same audit records); only where the state
-lives changes: the per-host pace and the page budget (:mod:`.politeness`) and the robots.txt cache
-(:mod:`.robots`). The add-on puts this class in the gate's place when ``CIVIL_REDIS_URL`` is set.
+lives changes: the per-host pace and the page budget (:mod:`.politeness`) and the decision reads
+(robots.txt, tdmrep.json, ai.txt: :mod:`.reads`, fetched once for the cluster). The add-on puts this class in the gate's place when ``CIVIL_REDIS_URL`` is set.
 """
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from crawler.distributed import key_prefix, worker_id
-from crawler.distributed.connection import UNAVAILABLE
 from crawler.distributed.frontier import request_failed
 from crawler.distributed.politeness import ClusterBudget, ClusterPoliteness
-from crawler.distributed.robots import SharedRobots
+from crawler.distributed.reads import RedisStore
 from crawler.gate import CivilGate
-from crawler.handback import Stopping
-from crawler.politeness import GAP_MARGIN, ShutdownError
-from crawler.robots import RobotsRecord
+from crawler.politeness import GAP_MARGIN
+from crawler.readcache import ReadCache
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -42,19 +39,10 @@ class ClusterGate(CivilGate):
                                             margin=s.getfloat("CIVIL_CLUSTER_GAP_MARGIN", 2 * GAP_MARGIN),
                                             lease_seconds=lease)
         self.budget = ClusterBudget(s.getint("CIVIL_MAX_PAGES", 0), url, prefix + "budget")
-        self.shared_robots = SharedRobots(url, prefix)
+        self.reads = ReadCache(RedisStore(url, prefix, self._stopping))
 
     def _stopping(self) -> bool:
         return self.politeness._closing or bool(self.politeness.stopping and self.politeness.stopping())
-
-    async def _fetch_robots(self, url_origin: str, previous: RobotsRecord | None) -> RobotsRecord:
-        """Fetch robots.txt only if no worker of the cluster has a fresh copy or is fetching it now."""
-        fetch = super()._fetch_robots
-        try:
-            return await self.shared_robots.fetch_once(url_origin, lambda shared: fetch(url_origin, shared or previous),
-                                                       lambda r: r.fresh(time.time()), self._stopping)
-        except (ShutdownError, *UNAVAILABLE):
-            raise Stopping("crawl stopping") from None  # the requests waiting for it keep their leases
 
     def admit(self, url: str, *, depth: int, scope: set[str] | None = None) -> bool:
         if super().admit(url, depth=depth, scope=scope):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -27,7 +27,7 @@ from crawler import dropped, failures
 from crawler.audit import AuditLog
 from crawler.identity import DEFAULT_TOKEN, user_agent
 from crawler.netguard import GuardRefusal, NetworkGuard
-from crawler.politeness import PageBudget, Politeness, ShutdownError
+from crawler.politeness import GaveUp, PageBudget, Politeness, ShutdownError
 from crawler.optout import decide
 from crawler.optout.aitxt import aitxt_signal
 from crawler.optout.robots_lines import signals_from_robots
@@ -175,7 +175,7 @@ class CivilGate(DecisionReads, TermsCheck):
             return self._reuse(request, host, reused)
         if not free and self.budget.exhausted():
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
-        await self._take_turn(request, host)
+        await self._take_turn(request, host, give_up=self.budget.exhausted if not free and self.budget.limit else None)
         # budgets are spent only now, as the request leaves: others may have spent them while we waited
         site_full = not free and policy is not None and policy.max_pages is not None and \
             self._site_pages.get(policy.site, 0) >= policy.max_pages
@@ -324,7 +324,7 @@ class CivilGate(DecisionReads, TermsCheck):
         except OSError as exc:
             self._refuse(request, host, "robots-unavailable", f"DNS lookup failed: {exc}")
 
-    async def _take_turn(self, request: Request, host: str) -> None:
+    async def _take_turn(self, request: Request, host: str, give_up: Callable[[], bool] | None = None) -> None:
         if host not in self._host_gaps:
             self._host_gaps[host] = {}
             self.politeness.set_gap(host, self.delay, f"{self.delay_label} {self.delay:g}", self.host_concurrency)
@@ -333,10 +333,12 @@ class CivilGate(DecisionReads, TermsCheck):
             state = self.politeness.state(host)
             self._refuse(request, host, "retry-after", f"{state.pause_reason}; {paused:.0f} s left > {self.max_wait:g} s")
         try:
-            waited = await self.politeness.acquire(host)
+            waited = await self.politeness.acquire(host, give_up)
         except ShutdownError:
             stopped(self.crawler, request)  # JOBDIR keeps it for the resumed run
             raise Stopping("crawl stopping") from None
+        except GaveUp:  # the page budget was spent while this request waited: no turn taken, nothing sent
+            self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         self._pin_slot(request)
         meta = request.meta
         meta["civil_host"] = host

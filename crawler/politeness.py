@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 #: Server-side gaps can be a little shorter than dispatch gaps (connection set-up varies);
 #: this margin is added to every non-zero gap so the gap holds as the server sees it.
@@ -48,6 +48,10 @@ class ShutdownError(Exception):
     """The crawl is stopping; waiting requests are dropped (and kept for a later resume)."""
 
 
+class GaveUp(Exception):
+    """The waiter's own reason to wait is gone (its ``give_up`` said so): it leaves without a turn."""
+
+
 class Politeness:
     """Hands out permission to start a request, per host, never faster than the host's gap."""
 
@@ -83,30 +87,35 @@ class Politeness:
         st = self.hosts.get(host)
         return max(0.0, st.paused_until - time.monotonic()) if st else 0.0
 
-    async def acquire(self, host: str) -> float:
+    async def acquire(self, host: str, give_up: Callable[[], bool] | None = None) -> float:
         """Wait for a turn at ``host``; return the seconds spent waiting out its gap or pause (not the queue).
 
-        Raises ShutdownError when the crawl is stopping.
+        Raises ShutdownError when the crawl is stopping, and GaveUp as soon as ``give_up()`` is true (looked at
+        every GIVE_UP_POLL seconds while waiting: a request over the page budget need not wait for a turn).
         """
         st = self.state(host)
         st.waiting += 1
         try:
+            if give_up is not None and give_up():
+                raise GaveUp(host)
             if st.active >= st.concurrency or st.queue:
                 fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
                 st.queue.append(fut)
                 try:
-                    await fut  # the releaser hands its slot over (active stays counted)
+                    await _until(fut, give_up)  # the releaser hands its slot over (active stays counted)
                 except BaseException:
                     if fut.done() and not fut.cancelled():  # the slot was handed over just before: give it back
                         st.active -= 1
                         self._wake_next(st)
-                    elif fut in st.queue:
-                        st.queue.remove(fut)
+                    else:
+                        fut.cancel()
+                        if fut in st.queue:
+                            st.queue.remove(fut)
                     raise
             else:
                 st.active += 1
             try:
-                paced = await self._wait_turn(host, st)
+                paced = await _until(self._wait_turn(host, st), give_up)
             except BaseException:
                 st.active -= 1
                 self._wake_next(st)
@@ -170,6 +179,30 @@ class Politeness:
                 fut = st.queue.popleft()
                 if not fut.done():
                     fut.set_result(None)
+
+
+GIVE_UP_POLL = 0.1
+
+
+async def _until(waitable: Any, give_up: Callable[[], bool] | None) -> Any:
+    """Await ``waitable``, but raise GaveUp (cancelling it) once ``give_up()`` is true."""
+    if give_up is None:
+        return await waitable
+    task = asyncio.ensure_future(waitable)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=GIVE_UP_POLL)
+            if done:
+                return task.result()
+            if give_up():
+                raise GaveUp("gave up waiting")
+    finally:
+        if not task.done():
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - it was only waiting
+                pass
 
 
 class PageBudget:

@@ -105,10 +105,14 @@ class CivilSpider(Spider):
         depth = response.meta.get("depth", 0) + 1
         for url, nofollow in links:
             if nofollow or not verdict.follow:
-                if url not in self.seen:
-                    self.nofollow_only.setdefault(url, response.url)
+                self._not_followed(url, response.url)
             elif request := self._follow(url, depth):
                 yield request
+
+    def _not_followed(self, url: str, page: str) -> None:
+        """A nofollow link: recorded as ``nofollow`` at the end unless another page leads to it."""
+        if url not in self.seen:
+            self.nofollow_only.setdefault(url, page)
 
     # -- images: every one through the gate, which refuses personal ones before anything sees them --------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -21,18 +23,36 @@ from tests.conftest import CONTACT
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
-def redis_or_skip(url: str = REDIS_URL) -> str:
-    """``url`` if a Redis answers there; else skip (or fail in CI, where .ci/run starts one)."""
+def redis_or_skip(url: str | None = None) -> str:
+    """A Redis to use: REDIS_URL (default 127.0.0.1:6379) if one answers there, else one of the session's own
+    (redis-server on a free port, when installed); else skip (or fail in CI, where .ci/run provides one)."""
     import redis
 
+    url = url or REDIS_URL
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        return url
     except redis.RedisError as exc:
-        reason = f"no Redis at {url} ({exc}); start one (redis-server) or set REDIS_URL"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " - CI must run the cluster tests")
-        pytest.skip(reason)
-    return url
+        problem = f"no Redis at {url} ({exc})"
+    if "REDIS_URL" not in os.environ and shutil.which("redis-server"):
+        return _session_redis()
+    reason = f"{problem} and no redis-server to start; install one (apt-get install redis-server) or set REDIS_URL"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason + " - CI must run the cluster tests")
+    pytest.skip(reason)
+
+
+_OWN: list[OwnRedis] = []
+
+
+def _session_redis() -> str:
+    """One redis-server for the rest of the test session, on a free 127.0.0.1 port, stopped at exit."""
+    if not _OWN:
+        own = OwnRedis(Path(tempfile.mkdtemp(prefix="civil-redis-")))
+        own.start()
+        atexit.register(own.kill)
+        _OWN.append(own)
+    return _OWN[0].url
 
 
 def drop_cluster(url: str, cluster: str) -> None:

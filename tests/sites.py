@@ -94,6 +94,7 @@ SITES: dict[str, Site] = {
                                      Reply(body=html("ok")))}),
     "angry.test": Site({"/robots.txt": robots("", 404), "/": Reply(503, "down", content_type=TXT)}),
     "budget.test": numbered("budget", 40),
+    "spent.test": numbered("spent", 40),
     "large.test": Site({"/robots.txt": robots("", 404),
                         "/": Reply(body=html("l", "", ["/big", "/stream", "/small"])),
                         "/big": Reply(body=b"x" * 300_000, content_type=TXT),

@@ -6,6 +6,7 @@ import socket
 import sys
 import subprocess
 import time
+from datetime import datetime
 
 import pytest
 
@@ -121,6 +122,20 @@ def test_max_pages_is_exact(crawl, server):
     fetched = [x for x in r.audit if x["decision"] == "fetched" and x["reason"] not in ("robots-txt", "tdmrep")]
     assert len(fetched) == 7
     assert any(x["reason"] == "max-pages" for x in r.audit)
+
+
+def test_skips_after_the_budget_is_spent_do_not_wait_for_a_turn(crawl, server):
+    """Requests queued for the host's turn when the last page of the budget leaves are skipped at once."""
+    started = time.monotonic()
+    r = crawl("spent.test", args=("--max-pages", "2", "--delay", "1"))
+    elapsed = time.monotonic() - started
+    assert r.returncode == 0, r.stderr
+    assert len(pages(server.hits_for("spent.test"))) == 2
+    stamps = sorted(datetime.fromisoformat(x["ts"].replace("Z", "+00:00")).timestamp()
+                    for x in r.audit if x["reason"] == "max-pages")
+    assert len(stamps) >= 10, "requests were waiting for their turn when the budget ran out"
+    assert stamps[-1] - stamps[0] < 1.0, f"skips waited for turns: spread over {stamps[-1] - stamps[0]:.1f} s"
+    assert elapsed < 15, f"the crawl took {elapsed:.1f} s (each skip waiting a 1 s turn would take 38 s or more)"
 
 
 def test_max_depth(crawl, server):

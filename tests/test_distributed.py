@@ -1,8 +1,8 @@
 """Cluster mode: N worker processes on one Redis share the crawl and never beat one worker's politeness.
 
 Measured at the server (tests/sites -> crawler.localsite), like the single-worker tests. Needs a Redis
-(REDIS_URL, default redis://127.0.0.1:6379/0) and redis-server for the outage test; skipped without them
-except in CI.
+(REDIS_URL, default redis://127.0.0.1:6379/0, else a redis-server of the tests' own on a free port) and
+redis-server for the outage test; skipped without them except in CI.
 """
 
 from __future__ import annotations

@@ -15,9 +15,10 @@ from crawler.jobs.config import JobError, load_job
 from crawler.jobs.progress import render
 from crawler.localsite import LocalServer, Reply, Site, html
 from crawler.state.lock import JobLock
+from tests.sites import meta_page
 from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
 
-OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, read once per process like robots.txt
+OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, kept in the state folder like robots.txt
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,12 @@ def srv():
         "inc.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
                           "/": Reply(body=html("home", "x", [f"/p{i}" for i in range(8)])), **pages}),
         "slow.test": tree_site(pages=20, sections=2),
+        "nf.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
+                         "/": meta_page("home", links='<a href="/a">a</a><a rel="nofollow" href="/only-nf">n</a>'
+                                                      '<a rel="nofollow" href="/both">b</a>'),
+                         "/a": meta_page("a", '<meta name="robots" content="nofollow">',
+                                         '<a href="/behind-nofollow-page">x</a><a href="/both">b</a>'),
+                         "/both": meta_page("both")}),
         "lock.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
                            "/": Reply(body=html("home"))}),
     }
@@ -156,6 +163,23 @@ def test_sigterm_stops_within_seconds_and_the_next_run_resumes(tmp_path, srv):
 
 
 # -- incremental ----------------------------------------------------------------------------------------------
+
+def test_incremental_run_records_the_same_decisions(tmp_path, srv):
+    """Run 2 (every page 304) records the nofollow-only links too, and reads no decision file again."""
+    job = write_job(tmp_path, srv, "nf.test", delay=0)
+    kinds = []
+    for run in (1, 2):
+        before = len(srv.hits)
+        assert run_job(job).returncode == 0
+        recs = read_jsonl(tmp_path / "state" / "runs" / f"run-{run:04d}" / "audit.jsonl")
+        kinds.append(sorted((r["url"].split(str(srv.port), 1)[-1], r["decision"], r["reason"]) for r in recs
+                            if r["reason"] not in ("robots-txt", "tdmrep", "ai-txt")))
+        own = [h.path for h in srv.hits[before:] if h.host == "nf.test" and (h.path in OWN or h.path == "/robots.txt")]
+        assert own == ([] if run == 2 else ["/robots.txt", "/.well-known/tdmrep.json"]), own
+    assert ("/only-nf", "skipped", "nofollow") in kinds[0] and ("/behind-nofollow-page", "skipped", "nofollow") in kinds[0]
+    assert kinds[1] == kinds[0], "the same URLs get the same kinds of decision"
+    assert summary(job, 2)["pages"]["unchanged"] == 2  # / and /a
+
 
 def test_incremental_run_asks_conditionally_and_counts_changes(tmp_path, srv, capsys):
     job = write_job(tmp_path, srv, "inc.test", delay=0, extra="outputs: {report: true}\n")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from crawler.politeness import GAP_MARGIN, PageBudget, Politeness, ShutdownError
+from crawler.politeness import GAP_MARGIN, GaveUp, PageBudget, Politeness, ShutdownError
 
 
 async def crawl(p: Politeness, host: str, n: int, work: float = 0.01, starts: list | None = None) -> list[float]:
@@ -114,3 +114,33 @@ def test_page_budget_is_exact():
     b = PageBudget(2)
     assert b.take() and b.take() and not b.take() and b.exhausted()
     assert PageBudget(0).take() and not PageBudget(0).exhausted()
+
+
+def test_waiters_give_up_without_a_turn_when_their_reason_is_gone():
+    """A request over the page budget leaves the queue at once; the host's turns are untouched."""
+    p = Politeness()
+    p.set_gap("a", 1.0, "test")
+    budget = PageBudget(2)
+
+    async def run() -> tuple[list[str], float]:
+        outcomes: list[str] = []
+
+        async def one() -> None:
+            try:
+                await p.acquire("a", give_up=budget.exhausted)
+            except GaveUp:
+                outcomes.append("gave up")
+                return
+            outcomes.append("sent" if budget.take() else "over")
+            await asyncio.sleep(0.01)
+            p.release("a", ok=True)
+
+        began = time.monotonic()
+        await asyncio.gather(*(one() for _ in range(8)))
+        return outcomes, time.monotonic() - began
+
+    outcomes, elapsed = asyncio.run(run())
+    assert outcomes.count("sent") == 2 and outcomes.count("gave up") == 6
+    assert elapsed < 1.0 + 0.5, f"{elapsed:.2f} s: the six waited for turns they did not need"
+    st = p.state("a")
+    assert st.active == st.in_flight == st.waiting == 0 and not st.queue, "no slot leaked"

@@ -161,3 +161,14 @@ def test_kinds_round_trip_through_json(kind, tmp_path):
     value = (record_from_response(ORIGIN, 200, b"User-agent: *\nAllow: /\n", ORIGIN + "/robots.txt", None, None,
                                   time.time()) if kind is ROBOTS_READ else tdm()(None))
     assert kind.load(json.loads(json.dumps(kind.dump(value)))).to_json() == value.to_json()
+
+
+def test_a_terms_verdict_is_kept_in_the_state_folder_while_fresh(tmp_path):
+    from crawler.reads import TERMS_READ
+    from crawler.terms.finder import TermsResult
+
+    fetch = Fetcher(lambda previous: TermsResult(url=None, tried=[(ORIGIN + "/terms", "link", "HTTP 404")]))
+    first = asyncio.run(ReadCache(FolderStore(tmp_path)).read(TERMS_READ, ORIGIN, fetch))
+    again = asyncio.run(ReadCache(FolderStore(tmp_path)).read(TERMS_READ, ORIGIN, fetch))
+    assert fetch.calls == 1 and again.to_dict() == first.to_dict()
+    assert list((tmp_path / "terms").glob("*.json"))

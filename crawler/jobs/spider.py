@@ -16,8 +16,9 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import audit as A
 from crawler.spider import CivilSpider, SeenSet
-from crawler.state.frontier import Frontier, Row
+from crawler.state.frontier import DONE, Frontier, Row
 from crawler.state.middleware import REPLAY_META, AlreadyHandled
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
@@ -47,7 +48,8 @@ class JobSpider(CivilSpider):
         self.items_written = written if written is not None else set()  # item URLs already in this run's file
         self.seen = FrontierSeen(frontier)
         self._found: list[str] | None = None
-        self._awaiting_item: dict[str, tuple[str, str, str | None, list[str], dict[str, str]]] = {}
+        self._not_found: list[str] | None = None  # nofollow links of the page being parsed
+        self._awaiting_item: dict[str, tuple[str, str, str | None, list[str], list[str], dict[str, str]]] = {}
 
     async def start(self) -> AsyncIterator[Request]:
         rows, self.resume_rows = self.resume_rows, []
@@ -71,6 +73,10 @@ class JobSpider(CivilSpider):
         else:
             self.frontier.remember([url])  # its decision is in the audit log
         return request
+
+    def _not_followed(self, url: str, page: str) -> None:
+        if self._not_found is not None:
+            self._not_found.append(url)  # kept with the page: recorded when the run ends (_record_nofollow)
 
     def request_for(self, row: Row, *, replay: bool = False) -> Request:
         """A request that carries a resumed URL on, as the first process would have sent it."""
@@ -113,27 +119,31 @@ class JobSpider(CivilSpider):
             yield from out
             return
         outcome = CHANGED if previous is not None and previous.digest else NEW
-        self._found = []
+        self._found, self._not_found = [], []
         try:
             with self.frontier.batch():
                 out = list(super()._parse(response))
                 found, self._found = self._found, None
+                nofollow, self._not_found = self._not_found, None
                 items = [x for x in out if not isinstance(x, Request)]
                 page = response.url
                 if page in self.items_written:  # written before the kill: replayed for its links only
                     dropped = self._forget_images(page)
                     out = [x for x in out if isinstance(x, Request) and x.url not in dropped]
-                    self.frontier.done(url, outcome, digest=digest, links=found, **self._validators(response))
+                    self.frontier.done(url, outcome, digest=digest, links=found, nofollow=nofollow,
+                                       **self._validators(response))
                 elif not items and page not in self.waiting:  # no item (noindex), none awaiting its images
-                    self.frontier.done(url, outcome, digest=digest, links=found, **self._validators(response))
+                    self.frontier.done(url, outcome, digest=digest, links=found, nofollow=nofollow,
+                                       **self._validators(response))
                 else:
                     for item in items + ([self.waiting[page][0]] if page in self.waiting else []):
                         if isinstance(item, dict):
                             item.setdefault("change", outcome)
                     # 'done' follows once the item is written (item_scraped); until then a resume re-parses
-                    self._awaiting_item[response.url] = (url, outcome, digest, found, self._validators(response))
+                    self._awaiting_item[response.url] = (url, outcome, digest, found, nofollow,
+                                                         self._validators(response))
         finally:
-            self._found = None
+            self._found = self._not_found = None
         yield from out
 
     def _forget_images(self, page: str) -> set[str]:
@@ -151,7 +161,16 @@ class JobSpider(CivilSpider):
     def closed(self, reason: str) -> None:
         """Nofollow-only links are recorded when the run ends, not when a process stops (the run resumes)."""
         if reason == "finished":
-            super().closed(reason)
+            self._record_nofollow()
+
+    def _record_nofollow(self) -> None:
+        """Links that only nofollow led to, on every page of the run (fetched by any of its processes, or
+        unchanged since the last run: their nofollow links are kept in the frontier), get a ``nofollow`` record."""
+        for row in self.frontier.rows(DONE):
+            for link in row.nofollow or ():
+                if not self.frontier.known(link):
+                    self.gate.refuse_unfetched(link, "nofollow", f"only linked with nofollow (from {row.url})", A.SKIPPED)
+                    self.frontier.remember([link])
 
     @staticmethod
     def _validators(response: Response) -> dict[str, str]:
@@ -167,8 +186,8 @@ class JobSpider(CivilSpider):
         url = item.get("url") if isinstance(item, dict) else getattr(item, "url", None)
         pending = self._awaiting_item.pop(url, None)
         if pending is not None:
-            req_url, outcome, digest, links, validators = pending
-            self.frontier.done(req_url, outcome, digest=digest, links=links, **validators)
+            req_url, outcome, digest, links, nofollow, validators = pending
+            self.frontier.done(req_url, outcome, digest=digest, links=links, nofollow=nofollow, **validators)
 
     def failed(self, failure: Failure) -> None:
         """Refused or failed: done for this run, unless the crawl is stopping (then the next run sends it)."""

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS urls (
     last_modified TEXT,
     digest TEXT,
     links TEXT,
+    nofollow TEXT,
     status INTEGER,
     headers TEXT,
     body BLOB
@@ -64,11 +65,13 @@ class Row:
     last_modified: str | None
     digest: str | None
     links: list[str] | None
+    nofollow: list[str] | None = None  # links not followed (nofollow): recorded as such when the run ends
 
     @classmethod
     def from_db(cls, r: sqlite3.Row) -> Row:
         return cls(r["url"], r["run"], r["state"], r["depth"], r["via"], r["outcome"], r["resent"], r["etag"],
-                   r["last_modified"], r["digest"], json.loads(r["links"]) if r["links"] else None)
+                   r["last_modified"], r["digest"], json.loads(r["links"]) if r["links"] else None,
+                   json.loads(r["nofollow"]) if r["nofollow"] else None)
 
 
 @dataclass
@@ -93,6 +96,9 @@ class Frontier:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        columns = {r["name"] for r in self.db.execute("PRAGMA table_info(urls)")}
+        if "nofollow" not in columns:  # a state folder from before nofollow links were kept
+            self.db.execute("ALTER TABLE urls ADD COLUMN nofollow TEXT")
         self.run: Run | None = None
         self._known: set[str] = set()
 
@@ -166,16 +172,17 @@ class Frontier:
         return (r["status"], json.loads(r["headers"] or "{}"), r["body"] or b"") if r else None
 
     def done(self, url: str, outcome: str, *, etag: str | None = None, last_modified: str | None = None,
-             digest: str | None = None, links: list[str] | None = None) -> None:
+             digest: str | None = None, links: list[str] | None = None, nofollow: list[str] | None = None) -> None:
         """The URL is finished for this run; validators, digest and links are kept for the next one."""
         sets, args = ["state = 'done'", "outcome = ?", "status = NULL", "headers = NULL", "body = NULL"], [outcome]
         for col, value in (("etag", etag), ("last_modified", last_modified), ("digest", digest)):
             if value is not None:
                 sets.append(f"{col} = ?")
                 args.append(value)
-        if links is not None:
-            sets.append("links = ?")
-            args.append(json.dumps(links))
+        for col, found in (("links", links), ("nofollow", nofollow)):
+            if found is not None:
+                sets.append(f"{col} = ?")
+                args.append(json.dumps(found))
         self._write(f"UPDATE urls SET {', '.join(sets)} WHERE url = ? AND run = ?", (*args, url, self.run_id))
 
     def requeue(self, url: str) -> None:

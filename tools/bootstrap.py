@@ -20,6 +20,7 @@ import sys
 import tempfile
 import urllib.request
 import venv
+from urllib.parse import urljoin
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,7 @@ def install_pip_from_pypi() -> None:
         wheel = next(u for u in release["urls"] if u["packagetype"] == "bdist_wheel")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / wheel["filename"]
-            with urllib.request.urlopen(wheel["url"], timeout=120) as answer:
+            with urllib.request.urlopen(urljoin(PYPI_PIP, wheel["url"]), timeout=120) as answer:  # may be relative
                 path.write_bytes(answer.read())
             # a wheel is importable: run pip from its own wheel to install itself into the environment
             subprocess.run([PY, str(path / "pip"), "install", "--quiet", "--no-index", str(path)], check=True)

@@ -111,7 +111,7 @@ def resent_counts(state, port: int) -> Counter:
 
 def test_six_sigkills_with_in_flight_skip_fetch_nothing_twice(tmp_path, srv):
     """Six SIGKILLs, each followed by a new run: no page and no decision read fetched twice, items once."""
-    job = write_job(tmp_path, srv, "six.test", delay=0.01, extra="resume: {in_flight: skip}\n")
+    job = write_job(tmp_path, srv, "six.test", delay=0.05, extra="resume: {in_flight: skip}\n")  # paced: 6 kills fit
     audit = tmp_path / "state" / "runs" / "run-0001" / "audit.jsonl"
     stderr = []
     for kill in range(6):

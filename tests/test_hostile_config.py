@@ -71,3 +71,9 @@ def test_hostile_job_files_are_errors_at_file_line(tmp_path, extra, where, messa
     p = subprocess.run([sys.executable, "-m", "crawler", "run", str(job)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2, (p.returncode, p.stderr[-1500:])
     assert f"{job}:{where}: {message}" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_crawl_help_says_how_to_open_one_port():
+    p = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--help"], capture_output=True, text=True, timeout=60)
+    text = " ".join(p.stdout.split())
+    assert "--allow-network CIDR|ADDR:PORT" in text and "127.0.0.1:8080" in text and "every port" in text

@@ -55,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 _SITEMAP = re.compile(rb"(?im)^[ \t]*site-?map[ \t]*:[ \t]*(\S+)")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+_RETRY_KEEPS = ("civil_admitted", "civil_via")  # a retry is the same URL, found the same way
 
 
 class CivilGate(DecisionReads, TermsCheck):
@@ -134,19 +135,22 @@ class CivilGate(DecisionReads, TermsCheck):
 
     # -- decisions taken before a request exists (links found by our spider) --------------------------
 
-    def admit(self, url: str, *, depth: int, scope: set[str] | None = None) -> bool:
-        """Decide on a discovered URL: bad, off-site, too deep or over budget URLs are recorded and dropped."""
+    def admit(self, url: str, *, depth: int, scope: Any = None, via: str | None = None) -> bool:
+        """Decide on a discovered URL: bad, off-site, too deep or over budget URLs are recorded and dropped.
+
+        ``via`` names how it was found when not by a link (``sitemap``); its records say so.
+        """
         try:
             _, host, _ = split_origin(url)
             url_origin = origin(url)
         except BadURL as exc:
-            self.audit.record(url, "", A.REFUSED, "bad-url", str(exc))
+            self.audit.record(url, "", A.REFUSED, "bad-url", str(exc), via=via)
             return False
         if out := self._out_of_scope(url, url_origin, depth, scope):
-            self.audit.record(url, host, A.SKIPPED, *out)
+            self.audit.record(url, host, A.SKIPPED, *out, via=via)
             return False
         if self.budget.exhausted():
-            self.audit.record(url, host, A.SKIPPED, "max-pages", self.budget.describe())
+            self.audit.record(url, host, A.SKIPPED, "max-pages", self.budget.describe(), via=via)
             return False
         return True
 
@@ -294,7 +298,7 @@ class CivilGate(DecisionReads, TermsCheck):
 
     def _refuse(self, request: Request, host: str, reason: str, detail: str, decision: str = A.REFUSED) -> None:
         if ROBOTS_META not in request.meta and AUX_META not in request.meta:
-            self.audit.record(request.url, host, decision, reason, detail)
+            self.audit.record(request.url, host, decision, reason, detail, via=request.meta.get("civil_via"))
         request.meta["civil_refused"] = reason
         raise Refused(f"{reason}: {detail}")
 
@@ -520,13 +524,14 @@ class CivilGate(DecisionReads, TermsCheck):
         started = meta.get("civil_started")
         return {"started": A.utc_iso(started) if started else None, "wait": round(meta.get("civil_waited", 0.0), 3),
                 "gap": meta.get("civil_gap"), "bytes": meta.get("civil_bytes"),
-                "earlier": meta.get("civil_earlier")}  # starts of the attempts before a retry: the server saw them
+                "earlier": meta.get("civil_earlier"),  # starts of the attempts before a retry: the server saw them
+                "via": meta.get("civil_via")}  # how the URL was found, when not by a link (crawler.sitemaps)
 
     def _retry(self, request: Request, note: str) -> Request | None:
         attempts = request.meta.get("civil_attempts", 0)
         if attempts >= self.retry_times or request.meta.get("dont_retry"):
             return None
-        meta = {k: v for k, v in request.meta.items() if not k.startswith("civil_") or k == "civil_admitted"}
+        meta = {k: v for k, v in request.meta.items() if not k.startswith("civil_") or k in _RETRY_KEEPS}
         started = request.meta.get("civil_started")
         earlier = request.meta.get("civil_earlier", []) + ([A.utc_iso(started)] if started else [])
         meta.update(civil_attempts=attempts + 1, civil_retry_note=note, civil_earlier=earlier)

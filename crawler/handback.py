@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 #: civilcrawl meta that says what a request is (kept); the rest is the state of one attempt (dropped)
-_KEEP = {"civil_admitted", "civil_image_of", "civil_image_url"}
+_KEEP = {"civil_admitted", "civil_image_of", "civil_image_url", "civil_via"}
 
 
 class Stopping(Refused):

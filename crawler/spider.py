@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,8 +14,13 @@ from crawler import audit as A
 from crawler.extract import images_of, links_of, text_of, title_of
 from crawler.images.store import ImageStore
 from crawler.gate import CivilGate
+from crawler import sitemaps
 from crawler.feeds import extra_fields
+from crawler.robots import PARSED
+from crawler.urls import BadURL, origin
 from crawler.scope import Scope
+
+logger = logging.getLogger(__name__)
 
 
 class SeenSet(set):
@@ -38,6 +44,8 @@ class CivilSpider(Spider):
         self.civil_seeds = list(dict.fromkeys(seeds))
         self.civil_scope = Scope(self.civil_seeds)  # the seeds' origins until the settings say more
         self.item_fields: list[str] = []  # crawler.feeds.EXTRA_FIELDS asked for (--item-fields)
+        self.sitemaps = False  # follow sitemaps (--sitemaps)
+        self.sitemap_sites: dict[str, int] = {}  # origin -> sitemap files requested
         self.seen: SeenSet = SeenSet()
         self.nofollow_only: dict[str, str] = {}  # url -> the page that linked it with nofollow
         self.image_store: ImageStore | None = None
@@ -49,6 +57,7 @@ class CivilSpider(Spider):
         super()._set_crawler(crawler)
         self.civil_scope = Scope.from_settings(crawler.settings, self.civil_seeds)
         self.item_fields = crawler.settings.getlist("CIVIL_ITEM_FIELDS")
+        self.sitemaps = crawler.settings.getbool("CIVIL_SITEMAPS")
         if crawler.settings.getbool("CIVIL_IMAGES"):
             self.image_store = ImageStore(crawler.settings.get("CIVIL_IMAGES_DIR") or "images")
 
@@ -64,13 +73,56 @@ class CivilSpider(Spider):
             if request := self._follow(url, 0):
                 yield request
 
-    def _follow(self, url: str, depth: int) -> Request | None:
+    def _follow(self, url: str, depth: int, via: str | None = None) -> Request | None:
         if not self.seen.add_new(url):  # in a cluster the seen-set is shared: one worker decides on a URL
             return None
         self.nofollow_only.pop(url, None)
-        if not self.gate.admit(url, depth=depth, scope=self.civil_scope):
+        if not self.gate.admit(url, depth=depth, scope=self.civil_scope, via=via):
             return None
-        return Request(url, callback=self.parse, errback=self.failed, meta={"civil_admitted": True, "depth": depth})
+        meta = {"civil_admitted": True, "depth": depth, **({"civil_via": via} if via else {})}
+        return Request(url, callback=self.parse, errback=self.failed, meta=meta)
+
+    # -- sitemaps (crawler.sitemaps): robots.txt's Sitemap lines and /sitemap.xml, once per origin ----------
+
+    def _sitemaps_for(self, url: str) -> Iterator[Request]:
+        try:
+            site = origin(url)
+        except BadURL:
+            return
+        if site in self.sitemap_sites:
+            return
+        self.sitemap_sites[site] = 0
+        record = self.gate.robots.get(site)
+        listed = sitemaps.from_robots(record.body) if record is not None and record.kind == PARSED else []
+        for sitemap in [*listed, site + "/sitemap.xml"]:
+            if request := self._sitemap_request(sitemap, site):
+                yield request
+
+    def _sitemap_request(self, url: str, site: str) -> Request | None:
+        if self.sitemap_sites[site] >= sitemaps.MAX_FILES:
+            if url not in self.seen:
+                self.gate.refuse_unfetched(url, "max-sitemaps", f"more than {sitemaps.MAX_FILES} sitemap files "
+                                                                f"for {site}", A.SKIPPED)
+            return None
+        if not self.seen.add_new(url) or not self.gate.admit(url, depth=0, scope=self.civil_scope, via=sitemaps.VIA):
+            return None
+        self.sitemap_sites[site] += 1
+        return Request(url, callback=self.parse_sitemap, errback=self.failed,
+                       meta={"civil_admitted": True, "depth": 0, "civil_via": sitemaps.VIA, "sitemap_site": site})
+
+    def parse_sitemap(self, response: Response) -> list[Request]:
+        """The pages (or, for an index, the sitemaps) a sitemap lists, each through the gate."""
+        found = sitemaps.parse(response.body, limit=self.gate.max_bytes)
+        if found.problem:
+            logger.warning("sitemap %s: %s", response.url, found.problem)
+        site = response.meta.get("sitemap_site") or origin(response.url)
+        self.sitemap_sites.setdefault(site, 0)
+        out = []
+        for url, _lastmod in found.urls:
+            request = self._sitemap_request(url, site) if found.index else self._follow(url, 1, via=sitemaps.VIA)
+            if request is not None:
+                out.append(request)
+        return out
 
     def parse(self, response: Response) -> list[Any]:
         """One item per page, then requests for the new in-scope links it has (not a generator: cheaper)."""
@@ -78,6 +130,8 @@ class CivilSpider(Spider):
 
     def _parse(self, response: Response) -> Iterator[Any]:
         gate = self.gate
+        if self.sitemaps:
+            yield from self._sitemaps_for(response.url)
         verdict = response.meta.get("civil_page")
         item: dict[str, Any] = {"url": response.url, "status": response.status,
                                 "fetched_at": A.utc_iso(response.meta.get("civil_started"))}

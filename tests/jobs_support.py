@@ -28,11 +28,14 @@ def tree_site(pages: int = 300, sections: int = 10, crawl_delay: float | None = 
 
 
 def write_job(folder: Path, server: LocalServer, host: str, *, delay: float = 0.01, extra: str = "",
-              terms: str | None = "policy") -> Path:
-    """A job file; ``terms: policy`` unless asked (these tests count requests for other rules; None: the default)."""
+              terms: str | None = "policy", sitemaps: bool = False) -> Path:
+    """A job file; ``terms: policy`` and ``sitemaps: false`` unless asked (these tests count requests for other
+    rules; terms None: the default)."""
     folder.mkdir(parents=True, exist_ok=True)
     if terms and "terms:" not in extra:
         extra = f"terms: {terms}\n{extra}"
+    if not sitemaps and "sitemaps:" not in extra:
+        extra = f"sitemaps: false\n{extra}"
     job = folder / "job.yaml"
     job.write_text(f"""\
 seeds: [http://{host}:{server.port}/]

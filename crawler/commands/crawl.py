@@ -67,6 +67,9 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True,
                             "repeatable: any one may match; seeds are always fetched)")
         p.add_argument("--exclude", action="append", default=[], metavar="REGEX",
                        help="never follow URLs this regular expression matches (repeatable)")
+        p.add_argument("--sitemaps", action=argparse.BooleanOptionalAction, default=False,
+                       help="also fetch the pages the sites' sitemaps list (robots.txt Sitemap lines, /sitemap.xml; "
+                            "indexes and gzip), each through the same checks as a link; on by default in job files")
     p.add_argument("--delay", type=number(0), default=1.0, metavar="SECONDS",
                    help="courtesy gap between requests to one host when nothing asks for more (default 1.0)")
     p.add_argument("--host-concurrency", type=whole(1), default=1, metavar="N",
@@ -170,6 +173,7 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_IMAGES_DIR": getattr(args, "images_dir", "images"),
         "CIVIL_MAX_DEPTH": getattr(args, "max_depth", None),
         "CIVIL_SCOPE": getattr(args, "scope", "origin"),
+        "CIVIL_SITEMAPS": bool(getattr(args, "sitemaps", False)),
         "CIVIL_INCLUDE": list(getattr(args, "include", None) or []),
         "CIVIL_EXCLUDE": list(getattr(args, "exclude", None) or []),
         "CIVIL_ALLOW_PRIVATE_NETWORKS": args.allow_private_networks,

@@ -89,6 +89,7 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
     ns.resolve = [f"{h}={a}" for h, a in job.resolve.items()]
     ns.sign_audit, ns.signature_agent = job.sign_audit, job.signature_agent
     ns.scope, ns.include, ns.exclude = job.scope, list(job.include), list(job.exclude)
+    ns.sitemaps = job.sitemaps
     optional = {"purpose": job.purpose, "policies": [str(p) for p in job.policies], "terms": job.terms,
                 "art3": job.art3, "images": job.images, "images_dir": str(job.images_dir) if job.images_dir else None}
     for name, value in optional.items():

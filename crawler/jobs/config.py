@@ -64,6 +64,7 @@ class Job:
     sign_audit: bool = True
     signature_agent: str | None = None
     scope: str = "origin"
+    sitemaps: bool = True
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
 
@@ -129,6 +130,7 @@ TOP: dict[str, Callable[[Any], str | None]] = {
     "terms": _choice("policy", "discover", "require-policy"), "art3": _bool,
     "state": _text, "outputs": _anything, "limits": _anything, "network": _anything, "images": _anything,
     "redis": _anything, "resume": _anything, "signature_agent": _agent_url, "scope": _anything,
+    "sitemaps": _bool,
 }
 SECTIONS: dict[str, dict[str, Callable[[Any], str | None]]] = {
     "outputs": {"dir": _text, "items": _bool, "audit": _audit_kept, "report": _bool, "sign_audit": _bool},
@@ -301,7 +303,7 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         in_flight=in_flight if in_flight in ("resend", "skip") else "resend",
         sign_audit=outputs.get("sign_audit", True) is not False,
         signature_agent=data.get("signature_agent") if isinstance(data.get("signature_agent"), str) else None,
-        scope=scope, include=include, exclude=exclude,
+        scope=scope, include=include, exclude=exclude, sitemaps=data.get("sitemaps") is not False,
     )
 
 

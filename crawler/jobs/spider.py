@@ -61,12 +61,12 @@ class JobSpider(CivilSpider):
 
     # -- requests -----------------------------------------------------------------------------------------
 
-    def _follow(self, url: str, depth: int) -> Request | None:
+    def _follow(self, url: str, depth: int, via: str | None = None) -> Request | None:
         if self._found is not None:
             self._found.append(url)
         if self.frontier.known(url):
             return None
-        request = super()._follow(url, depth)
+        request = super()._follow(url, depth, via)
         if request is not None:
             self.frontier.queue(url, depth)
             self._conditional(request, self.frontier.get(url))
@@ -145,6 +145,13 @@ class JobSpider(CivilSpider):
         finally:
             self._found = self._not_found = None
         yield from out
+
+    def parse_sitemap(self, response: Response) -> list[Request]:
+        """A sitemap file is done once its URLs are queued (it is no page: no item, no links of its own)."""
+        with self.frontier.batch():
+            out = super().parse_sitemap(response)
+            self.frontier.done(response.request.url if response.request is not None else response.url, NEW)
+        return out
 
     def _forget_images(self, page: str) -> set[str]:
         """Stop waiting for a page's images; return the image URLs no other page waits for."""

@@ -160,7 +160,12 @@ def test_unreachable_redis_fails_closed(tmp_path):
     with LocalServer({"closed.test": site(3, 0.0)}) as srv:
         own = OwnRedis(tmp_path)  # a free port with nothing listening
         cluster = Cluster(tmp_path, own.url, [srv.url("closed.test")], ["--resolve", "closed.test=127.0.0.1"]).start(1)
-        assert cluster.wait(timeout=6) == [None], "the worker waits for Redis"
+        # wait for the worker to have tried Redis (start-up is slow on a loaded machine), then a while longer
+        deadline = time.monotonic() + 60
+        while "unreachable" not in cluster.logs() and time.monotonic() < deadline:
+            assert cluster.procs[0].poll() is None, "the worker waits for Redis: " + cluster.logs()
+            time.sleep(0.2)
+        assert cluster.wait(timeout=3) == [None], "the worker waits for Redis"
         assert srv.hits == []
         assert "unreachable" in cluster.logs() and "no request is sent" in cluster.logs()
 

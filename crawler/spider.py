@@ -92,7 +92,7 @@ class CivilSpider(Spider):
         if site in self.sitemap_sites:
             return
         self.sitemap_sites[site] = 0
-        record = self.gate.robots.get(site)
+        record = self.gate.robots_known(site)
         listed = sitemaps.from_robots(record.body) if record is not None and record.kind == PARSED else []
         for sitemap in [*listed, site + "/sitemap.xml"]:
             if request := self._sitemap_request(sitemap, site):

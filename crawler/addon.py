@@ -54,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_SIGNATURE_AGENT": None,  # Web Bot Auth: sign every request; the URL of the published key directory
     "CIVIL_SIGNATURE_VALIDITY": 300,  # s from 'created' to 'expires' of a request signature (at most 24 h)
     "CIVIL_OUT": None,  # items path: .jsonl/.jl (appended line by line), .json, .csv, .xml; "-" standard output
+    "CIVIL_WARC": None,  # a WARC/1.1 file (gzip per record) of every response the gate let through (crawler.warc)
     "CIVIL_ITEM_FIELDS": [],  # extra item fields: html, headers, content_type, encoding, depth, referer
     "CIVIL_REDIS_URL": None,  # run as one worker of a cluster sharing this Redis (crawler.distributed)
     "CIVIL_PURPOSE": "research",  # search | archive | research | ai-train: which opt-outs apply
@@ -99,6 +100,8 @@ class CivilAddon:
         for ext in ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl"):
             if ext in exts:  # the telnet console and remote control run code sent to them: never on
                 settings.set_in_component_priority_dict("EXTENSIONS", ext, None)
+        if settings.get("CIVIL_WARC"):  # just inside the gate: it archives only what the gate let through
+            settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", "crawler.warc.WarcMiddleware", 949)
         feeds.configure(settings)  # CIVIL_OUT: JSON Lines appended as it goes, or a Scrapy feed (JSON, CSV, XML)
         # Floors no project setting may lift: set above every other priority (the gate re-checks at run time).
         for name in ("TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED", "HTTPCACHE_ENABLED", "AUTOTHROTTLE_ENABLED"):

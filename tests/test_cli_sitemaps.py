@@ -53,7 +53,7 @@ def test_parse_caps_and_hostile_files():
         "https://e.test/a.xml", "https://e.test/b.xml"]
 
 
-def test_job_files_follow_sitemaps_by_default(site, tmp_path):
+def test_job_files_follow_sitemaps_by_default_and_keep_a_warc(site, tmp_path):
     import json
     import subprocess
     import sys
@@ -62,7 +62,7 @@ def test_job_files_follow_sitemaps_by_default(site, tmp_path):
 
     job = tmp_path / "job.yaml"
     job.write_text(f"seeds: [{site.url('civil.test')}]\ncontact: {CONTACT}\nstate: state\nterms: policy\n"
-                   "limits: {delay: 0, timeout: 5, max_depth: 1}\n"
+                   "limits: {delay: 0, timeout: 5, max_depth: 1}\noutputs: {warc: true}\n"
                    "network: {allow_networks: [127.0.0.1/32], resolve: {civil.test: 127.0.0.1}}\n", "utf-8")
     p = subprocess.run([sys.executable, "-m", "crawler", "run", str(job), "--progress", "off"],
                        capture_output=True, text=True, timeout=120, cwd=tmp_path)
@@ -72,3 +72,8 @@ def test_job_files_follow_sitemaps_by_default(site, tmp_path):
     audit = read_jsonl(run / "audit.jsonl")
     hidden = [r for r in audit if r["url"].endswith("/only-in-sitemap")]
     assert len(hidden) == 1 and hidden[0]["decision"] == "fetched" and hidden[0]["via"] == "sitemap"
+    from warcio.archiveiterator import ArchiveIterator  # outputs.warc: the run's archive, next to its audit
+
+    with open(run / "crawl.warc.gz", "rb") as f:
+        archived = {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(f) if r.rec_type == "response"}
+    assert archived == {r["url"] for r in audit if r["decision"] == "fetched"}

@@ -52,6 +52,9 @@ def add_crawl_options(p: argparse.ArgumentParser, contact_required: bool = True,
         p.add_argument("--out", metavar="FILE", help="items, in the format of the extension: .jsonl (JSON Lines, "
                                                      "appended as it goes), .json, .csv, .xml; '-': JSON Lines on "
                                                      "standard output (the log stays on standard error)")
+        p.add_argument("--warc", metavar="FILE.warc.gz",
+                       help="also write a web archive (WARC/1.1, gzip per record) of every page and robots.txt "
+                            "fetched; refused responses and personal images never reach it")
         p.add_argument("--item-fields", type=item_fields, default=[], metavar="FIELD,...",
                        help="add these to each item: html, headers, content_type, encoding, depth, referer")
     p.add_argument("--audit", metavar="FILE", help="decisions as JSON Lines")
@@ -128,6 +131,9 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
             feed_format(out)
         except ValueError as exc:
             raise UsageError(f"--out {exc}") from None
+    warc = getattr(args, "warc", None)
+    if warc is not None and not str(warc).endswith(".warc.gz"):
+        raise UsageError(f"--warc {warc!r}: name it FILE.warc.gz (records are written gzip-compressed, one by one)")
     from crawler.scope import compile_patterns
 
     for option in ("include", "exclude"):
@@ -182,6 +188,7 @@ def settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "CIVIL_STATE_DIR": args.state,
         "CIVIL_AUDIT": args.audit,
         "CIVIL_OUT": getattr(args, "out", None),
+        "CIVIL_WARC": getattr(args, "warc", None),
         "CIVIL_ITEM_FIELDS": list(getattr(args, "item_fields", None) or []),
         "CIVIL_MAX_BYTES": args.max_bytes,
         "DOWNLOAD_TIMEOUT": args.timeout,
@@ -197,6 +204,7 @@ def check_outputs(args: argparse.Namespace) -> None:
 
     images = getattr(args, "images", False)
     problems = check_paths([("--out", getattr(args, "out", None), FILE),
+                            ("--warc", getattr(args, "warc", None), FILE),
                             ("--audit", getattr(args, "audit", None), FILE),
                             ("--state", getattr(args, "state", None), FOLDER),
                             ("--images-dir", getattr(args, "images_dir", None) if images else None, FOLDER)])

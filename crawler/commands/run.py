@@ -135,6 +135,8 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         audit = run_dir / "audit.jsonl"
         items = run_dir / "items.jsonl" if job.items else None
         files = {"items": str(items) if items else None, "audit": str(audit), "summary": str(run_dir / "summary.json")}
+        if job.warc:
+            files["warc"] = str(run_dir / "crawl.warc.gz")
         if job.sign_audit:
             files["audit_signature"] = str(audit) + ".sig"  # civilcrawl audit verify checks both
         if job.report:
@@ -144,6 +146,8 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
         logs.install(level, args.log_format)
         settings = job_settings(job, audit, items, args)
+        if job.warc:
+            settings["CIVIL_WARC"] = files["warc"]
         settings["CIVIL_JOB_PAGES_DONE"] = plan.pages_fetched
         settings["CIVIL_AUDIT_RUN"] = f"{job.path.stem} run-{run.id:04d}"
         started = time.time()

@@ -65,6 +65,7 @@ class Job:
     signature_agent: str | None = None
     scope: str = "origin"
     sitemaps: bool = True
+    warc: bool = False
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
 
@@ -133,7 +134,7 @@ TOP: dict[str, Callable[[Any], str | None]] = {
     "sitemaps": _bool,
 }
 SECTIONS: dict[str, dict[str, Callable[[Any], str | None]]] = {
-    "outputs": {"dir": _text, "items": _bool, "audit": _audit_kept, "report": _bool, "sign_audit": _bool},
+    "outputs": {"dir": _text, "items": _bool, "warc": _bool, "audit": _audit_kept, "report": _bool, "sign_audit": _bool},
     "limits": {"max_pages": _int(0), "max_depth": _int(0), "delay": _num(0), "host_concurrency": _int(1),
                "max_bytes": _int(0), "timeout": _num(0), "max_time": _num(0)},
     "network": {"allow_private_networks": _bool, "allow_networks": _anything, "resolve": _anything},
@@ -304,6 +305,7 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         sign_audit=outputs.get("sign_audit", True) is not False,
         signature_agent=data.get("signature_agent") if isinstance(data.get("signature_agent"), str) else None,
         scope=scope, include=include, exclude=exclude, sitemaps=data.get("sitemaps") is not False,
+        warc=outputs.get("warc") is True,
     )
 
 

@@ -41,7 +41,7 @@ from crawler.policy import Policy, load_policy_set
 from crawler.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
 from crawler.scope import Scope, out_of_scope
 from crawler.termscheck import TermsCheck
-from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, retry_after_seconds
+from crawler.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, retry_after_seconds, robots_sitemaps
 from crawler.urls import BadURL, origin, redirect_target, split_origin
 from crawler.webbotauth import RequestSigner
 from crawler.announce import setting_label, start_line
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_SITEMAP = re.compile(rb"(?im)^[ \t]*site-?map[ \t]*:[ \t]*(\S+)")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 _RETRY_KEEPS = ("civil_admitted", "civil_via")  # a retry is the same URL, found the same way
 
@@ -237,9 +236,9 @@ class CivilGate(DecisionReads, TermsCheck):
             raise Refused(str(exc)) from None
         if ROBOTS_META in meta or AUX_META in meta:
             label, target = (("robots-txt", meta[ROBOTS_META]) if ROBOTS_META in meta else meta[AUX_META])
-            sitemaps = _SITEMAP.findall(response.body[:PARSE_LIMIT]) if label == "robots-txt" and status == 200 else []
+            sitemaps = robots_sitemaps(response.body) if label == "robots-txt" and 200 <= status < 300 else []
             self.audit.record(request.url, host, A.FETCHED, label, f"{label} for {target}", status=status,
-                              sitemaps=[u.decode("utf-8", "replace") for u in sitemaps] or None, **self._timing(meta))
+                              sitemaps=sitemaps or None, **self._timing(meta))
             return response
         note = ""
         if status in (429, 503):

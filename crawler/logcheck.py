@@ -189,7 +189,7 @@ def verify(entries: list[Entry], record: RobotsRecord, token: str, *, assumed_ba
     if record.kind != PARSED:
         record = RobotsRecord(record.origin, record.kind, time.time(), record.status, record.detail)
     delay, per_request = record.delays(token)
-    rate = record.parser.request_rate(token) if record.kind == PARSED else None
+    rate = record.request_rate(token)
     rules = [check_disallow(reqs, record, token, base), check_gap(reqs, delay, "Crawl-delay"),
              check_rate(reqs, rate), check_backoff(reqs, assumed_backoff), check_unreachable(reqs)]
     return {"token": token, "requests": len(reqs), "lines": len(entries),

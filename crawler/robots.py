@@ -1,6 +1,6 @@
 """robots.txt as RFC 9309 says, failing closed.
 
-One :class:`RobotsRecord` per origin (scheme + host + port). 2xx: the first 500 KiB are parsed with Protego.
+One :class:`RobotsRecord` per origin (scheme + host + port). 2xx: the first 500 KiB are read by crawler/robotstxt.py, as Google reads them.
 3xx: up to five hops are followed, across hosts too; the rules apply to the original origin.
 4xx other than 429: allow all. 429, 5xx and network errors: disallow all, retry after a bounded back-off,
 or keep using the last good copy (up to 30 days), as RFC 9309 §2.3.1.4 and §2.4 allow.
@@ -8,16 +8,12 @@ or keep using the last good copy (up to 30 days), as RFC 9309 §2.3.1.4 and §2.
 
 from __future__ import annotations
 
-import re
 import logging
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from protego import Protego
-
-from crawler.optout._pattern import matches
-from crawler.optout.robots_lines import _group_entries
+from crawler.robotstxt import RequestRate, RobotsTxt, parse
 
 logger = logging.getLogger(__name__)
 
@@ -28,33 +24,6 @@ LAST_GOOD_MAX_AGE = 30 * 24 * 3600.0
 MIN_RETRY, MAX_RETRY = 60.0, 24 * 3600.0
 
 PARSED, ALLOW_ALL, UNREACHABLE = "parsed", "allow-all", "unreachable"
-
-_UA_KEYS = {"user-agent", "useragent", "user agent"}
-_KNOWN_KEYS = _UA_KEYS | {
-    "allow", "disallow", "dissallow", "dissalow", "disalow", "diasllow", "disallaw", "sitemap", "site-map",
-    "crawl-delay", "crawl delay", "request-rate", "request rate", "visit-time", "visit time", "host"}
-
-
-def normalise(text: str) -> str:
-    """Prepare a robots.txt body for Protego where it would otherwise fail open.
-
-    Lines with unknown keys are blanked (RFC 9309 §2.2.4: they must not end a group; Protego ends one,
-    which drops our rules), and user-agent values are cut at the first space (``FOO BAR`` names ``FOO``,
-    as in Google's parser). Line numbers are kept.
-    """
-    out = []
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        k = key.strip().lower()
-        if sep and k and not k.startswith("#"):
-            if k not in _KNOWN_KEYS:
-                line = "#" + line
-            elif k in _UA_KEYS:
-                value = value.split("#", 1)[0].strip()
-                line = f"{key}: {value.split()[0] if value else ''}"
-        out.append(line)
-    return "\n".join(out)
-
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None if absent/garbage."""
@@ -88,13 +57,14 @@ class RobotsRecord:
     retry_at: float = 0.0  # wall clock; for UNREACHABLE
     failures: int = 0
     last_good: dict | None = None  # the previous PARSED/ALLOW_ALL record, as a dict
-    _parser: Protego | None = field(default=None, repr=False, compare=False)
+    _parsed: RobotsTxt | None = field(default=None, repr=False, compare=False)
 
     @property
-    def parser(self) -> Protego | None:
-        if self.kind == PARSED and self._parser is None:
-            self._parser = Protego.parse(normalise(self.body))
-        return self._parser
+    def parsed(self) -> RobotsTxt:
+        """The body read as crawler/robotstxt.py reads every robots.txt (empty unless PARSED)."""
+        if self._parsed is None:
+            self._parsed = parse(self.body if self.kind == PARSED else "")
+        return self._parsed
 
     def fresh(self, now: float) -> bool:
         """Usable without a new fetch: good copies for 24 h, failures until their retry time."""
@@ -115,20 +85,20 @@ class RobotsRecord:
             return True
         if self.kind == UNREACHABLE:
             return False
-        return self.parser.can_fetch(url, token)
+        return self.parsed.group(token).decide(url)[0]
 
     def delays(self, token: str) -> tuple[float | None, float | None]:
         """(Crawl-delay, seconds per request from Request-rate) for our group, when given."""
-        if self.kind != PARSED:
-            return None, None
-        delay = self.parser.crawl_delay(token)
-        rate = self.parser.request_rate(token)
-        per_request = rate.seconds / rate.requests if rate and rate.requests > 0 else None
-        return delay, per_request
+        rate = self.request_rate(token)
+        return self.parsed.group(token).crawl_delay(), rate.seconds / rate.requests if rate else None
+
+    def request_rate(self, token: str) -> RequestRate | None:
+        """Our group's Request-rate (the slowest, if several), or None."""
+        return self.parsed.group(token).request_rate()
 
     @property
     def sitemaps(self) -> list[str]:
-        return list(self.parser.sitemaps) if self.kind == PARSED else []
+        return self.parsed.sitemaps
 
     def why_refused(self, url: str, token: str) -> str:
         """The audit detail of a refusal: the rule and its line, or why the file counts as disallow-all."""
@@ -144,15 +114,25 @@ class RobotsRecord:
 
     def to_json(self) -> dict:
         d = asdict(self)
-        d.pop("_parser", None)
+        d.pop("_parsed", None)
         return d
+
+
+def robots_text(body: bytes) -> str:
+    """The part of a robots.txt body that is read (the first 500 KiB), as text."""
+    return body[:PARSE_LIMIT].decode("utf-8-sig", errors="ignore")
+
+
+def robots_sitemaps(body: bytes) -> list[str]:
+    """The Sitemap URLs of a robots.txt body, read as every robots.txt is."""
+    return parse(robots_text(body)).sitemaps
 
 
 def record_from_response(origin: str, status: int, body: bytes, final_url: str, retry_after: float | None,
                          previous: RobotsRecord | None, now: float) -> RobotsRecord:
     """Apply the RFC 9309 status-code rules to a final (non-redirect) robots.txt answer."""
     if 200 <= status < 300:
-        text = body[:PARSE_LIMIT].decode("utf-8-sig", errors="ignore")
+        text = robots_text(body)
         cut = " (cut at 500 KiB)" if len(body) > PARSE_LIMIT else ""
         return RobotsRecord(origin, PARSED, now, status, f"HTTP {status}{cut}", text, final_url)
     if 400 <= status < 500 and status != 429:
@@ -174,19 +154,10 @@ def unreachable(origin: str, detail: str, previous: RobotsRecord | None, now: fl
                         failures=failures, last_good=last_good)
 
 
-_RULE_KINDS = {"allow": True, "disallow": False}
-
-
 def robots_rule(body: str, token: str, url: str) -> dict[str, Any]:
-    """The group that applies to ``token`` and the longest rule matching ``url`` (RFC 9309 §2.2.2), with its line."""
-    entries = _group_entries(body, token)
-    path = "/" + url.split("://", 1)[-1].partition("/")[2]
-    best = None
-    for line, directive, value in entries:
-        if directive in _RULE_KINDS and value and matches(value, path):
-            if best is None or len(value) > len(best[2]) or (len(value) == len(best[2]) and _RULE_KINDS[directive]):
-                best = (line, directive, value)
-    named = re.search(rf"(?im)^\s*user-?\s?agent\s*:\s*{re.escape(token)}\s*(#|$)", body)
-    group = f"{token} (ours)" if named else "*"
-    return {"group_lines": len(entries), "rule": f"{best[1].capitalize()}: {best[2]}" if best else None,
-            "line": best[0] if best else None, "group": group}
+    """The group that applies to ``token`` and the Allow/Disallow line that decides ``url``, with its number."""
+    group = parse(body).group(token)
+    _, line = group.decide(url)
+    name = {"ours": f"{token} (ours)", "*": "*", None: "none"}[group.whose]
+    return {"group_lines": len(group.lines), "rule": f"{line.key.capitalize()}: {line.value}" if line else None,
+            "line": line.number if line else None, "group": name}

@@ -12,7 +12,6 @@ back, so every URL considered ends with exactly one final decision. What the gat
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import TYPE_CHECKING, Any, Callable
 from datetime import datetime, timezone

@@ -29,3 +29,9 @@ def test_conflicting_allow_longest_wins():
 def test_malformed_file_says_nothing():
     assert aitxt_signal("<html><body>Not found</body></html>", "civilcrawl", "https://x.org/a.jpg") is None
     assert aitxt_signal("", "civilcrawl", "https://x.org/a.jpg") is None
+
+
+def test_read_as_robots_txt_is_read():
+    # a prefix of our token is not our group, and a token with a version is (Google's reading, issue #11)
+    assert aitxt_signal("User-agent: *\nDisallow: /\n\nUser-agent: civil\nAllow: /\n", "civilcrawl", "https://x.org/p")
+    assert aitxt_signal("User-agent: civilcrawl/1.0\nDisallow: /\n", "civilcrawl", "https://x.org/p")

@@ -1,4 +1,4 @@
-"""The robots.txt lines Protego drops (`Content-Usage`, `Content-Signal`), read within our group.
+"""The robots.txt lines of the opt-out vocabularies (`Content-Usage`, `Content-Signal`), read within our group.
 
 The group is the one crawler/robotstxt.py picks for Allow/Disallow (Google's rules: our product token
 as a whole word, else `*`; only Allow/Disallow end a run of user-agent lines), so a signal and a rule

@@ -182,7 +182,7 @@ class RobotsTxt:
     @property
     def sitemaps(self) -> list[str]:
         """Every Sitemap URL in the file (they belong to no group), first mention first."""
-        return list(dict.fromkeys(ln.value for ln in self.lines if ln.key == SITEMAP and ln.value))
+        return list(dict.fromkeys(ln.value.split()[0] for ln in self.lines if ln.key == SITEMAP and ln.value))
 
     def group(self, token: str) -> Group:
         """The lines that apply to ``token`` (our product token): its groups merged, else the ``*`` groups."""

@@ -8,14 +8,14 @@ budget), its audit records marked ``"via": "sitemap"``.
 from __future__ import annotations
 
 import gzip
-import re
 import zlib
 from dataclasses import dataclass, field
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
-SITEMAP_LINE = re.compile(r"(?im)^[ \t]*site-?map[ \t]*:[ \t]*(\S+)")
+from crawler.robotstxt import parse as parse_robots
+
 MAX_FILES = 50  # sitemap files per origin (an index of indexes stops here)
 MAX_URLS = 50_000  # URLs per sitemap file, as the protocol allows
 MAX_BYTES = 50 * 1024 * 1024  # a sitemap file, uncompressed, as the protocol allows
@@ -32,8 +32,8 @@ class Sitemap:
 
 
 def from_robots(body: str) -> list[str]:
-    """The ``Sitemap:`` URLs of a robots.txt body, in order, without repeats."""
-    return list(dict.fromkeys(SITEMAP_LINE.findall(body)))
+    """The ``Sitemap:`` URLs of a robots.txt body, in order, without repeats (read as robots.txt is read)."""
+    return parse_robots(body).sitemaps
 
 
 def _gunzip(body: bytes, limit: int) -> bytes:

@@ -207,3 +207,33 @@ def test_addon_reads_terms_by_default(server, tmp_path):
     assert p.returncode == 0, p.stderr
     assert not out.exists() or out.read_text() == "", "a user's own spider keeps nothing from a forbidding site"
     assert "/a" not in paths(server, "header.test")
+
+
+def test_the_verdict_is_kept_in_the_state_folder(server, tmp_path):
+    from tests.jobs_support import read_jsonl, run_job, write_job
+
+    job = write_job(tmp_path, server, "footer.test", delay=0, terms=None)
+    assert run_job(job).returncode == 0
+    before = len(server.hits_for("footer.test"))
+    assert run_job(job).returncode == 0
+    assert server.hits_for("footer.test")[before:] == [], "second run: verdict (and robots.txt) from the state folder"
+    run2 = tmp_path / "state" / "runs" / "run-0002"
+    assert read_jsonl(run2 / "items.jsonl") == []
+    assert any(r["reason"] == "tos" and "/legal/cgu" in r["detail"] for r in read_jsonl(run2 / "audit.jsonl"))
+
+
+def test_terms_are_read_once_per_cluster(tmp_path):
+    from tests.cluster import Cluster, drop_cluster, redis_or_skip
+
+    url = redis_or_skip()
+    with LocalServer({"cl.test": site("/legal/cgu", FORBID_EN, '<footer><a href="/legal/cgu">CGU</a></footer>')}) as srv:
+        cluster = Cluster(tmp_path, url, [srv.url("cl.test")], ["--resolve", "cl.test=127.0.0.1", "--delay", "0",
+                                                                  "--terms", "discover"]).start(2)
+        try:
+            assert cluster.wait() == [0, 0], cluster.logs()[-3000:]
+            hits = [h.path for h in srv.hits_for("cl.test")]
+            assert hits.count("/legal/cgu") == 1 and "/a" not in hits, hits
+            assert all(p.read_text() == "" for p in tmp_path.glob("pages*.jsonl")), "no worker kept anything"
+            assert any(r["reason"] == "tos" for r in cluster.records("audit"))
+        finally:
+            drop_cluster(url, cluster.name)

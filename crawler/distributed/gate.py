@@ -7,7 +7,7 @@ lives changes: the per-host pace and the page budget (:mod:`.politeness`) and th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from crawler.distributed import key_prefix, worker_id
 from crawler.distributed.frontier import request_failed
@@ -44,8 +44,8 @@ class ClusterGate(CivilGate):
     def _stopping(self) -> bool:
         return self.politeness._closing or bool(self.politeness.stopping and self.politeness.stopping())
 
-    def admit(self, url: str, *, depth: int, scope: set[str] | None = None) -> bool:
-        if super().admit(url, depth=depth, scope=scope):
+    def admit(self, url: str, *, depth: int, scope: Any = None, via: str | None = None) -> bool:
+        if super().admit(url, depth=depth, scope=scope, via=via):
             return True
         seen = getattr(self.crawler.spider, "seen", None)
         if hasattr(seen, "decided"):

@@ -12,9 +12,8 @@ import subprocess
 import sys
 from html import escape
 
-from protego import Protego
-
 from crawler.localsite import LocalServer, Reply, Site
+from crawler.robotstxt import parse as parse_robots
 
 ALLOW = "User-agent: *\nAllow: /\n"
 #: (route, language, terms path, how the home page points at it, robots.txt)
@@ -93,9 +92,9 @@ def report_routes() -> None:
                                 f"{host}=127.0.0.1", "--delay", "0"], capture_output=True, text=True, timeout=120)
             out = json.loads(p.stdout) if p.returncode == 0 else {"verdict": f"error: {p.stderr[-200:]}", "terms_url": None}
             found = out["terms_url"].split(str(server.port), 1)[1] if out.get("terms_url") else None
-            rules = Protego.parse(robots)
+            group = parse_robots(robots).group("civilcrawl")  # the crawler's own reading of robots.txt
             bad = [h.path for h in server.hits_for(host) if h.path != "/robots.txt"
-                   and not rules.can_fetch(server.url(host, h.path), "civilcrawl")]
+                   and not group.decide(server.url(host, h.path))[0]]
             violations += len(bad)
             rows.append((route, lang, found == path, out["verdict"] == label, out["verdict"], label,
                          len(server.hits_for(host)), bad))

@@ -11,6 +11,7 @@ and flushed as it is written: a kill loses at most the record in flight.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.reads import AUX_META
 from crawler.state.middleware import REPLAY_META
 
 if TYPE_CHECKING:
@@ -42,6 +44,7 @@ class WarcMiddleware:
         self.file = open(path, "ab")  # noqa: SIM115 - kept open for the crawl, closed on spider_closed
         self.writer = WARCWriter(self.file, gzip=True, warc_version="WARC/1.1")
         self.records = 0
+        self._seen: set[tuple[str, int, bytes]] = set()
         self._write(self.writer.create_warcinfo_record(path.rsplit("/", 1)[-1], info))
 
     @classmethod
@@ -68,6 +71,13 @@ class WarcMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if REPLAY_META in request.meta or not self._kept(request):
             return response  # a job's stored answer (already archived when fetched), or one refused by its page
+        read = request.meta.get(AUX_META)
+        if read and read[0] == "terms" and request.url == read[1] + "/":
+            return response  # a home page read for its terms: archived when the crawl takes it, after its checks
+        digest = hashlib.sha1(response.body).digest()
+        if (request.url, response.status, digest) in self._seen:
+            return response  # the same answer again (a page read once and served twice): one record
+        self._seen.add((request.url, response.status, digest))
         try:
             self._record(request, response)
         except (OSError, ValueError) as exc:

@@ -86,7 +86,7 @@ class Site:
 class LocalServer:
     """A threaded HTTP server on 127.0.0.1 serving ``sites`` by host name (``"*"`` matches any host)."""
 
-    def __init__(self, sites: dict[str, Site], port: int = 0):
+    def __init__(self, sites: dict[str, Site], port: int = 0, idle_timeout: float | None = None):
         self.sites = sites
         self.hits: list[Hit] = []
         self.last_modified = formatdate(time.time() - 3600, usegmt=True)  # validators for 200 answers
@@ -96,6 +96,7 @@ class LocalServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # headers and body go out as separate writes: no 40 ms delayed-ACK stall
+            timeout = idle_timeout  # close idle keep-alive connections (a broad crawl leaves thousands open)
 
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()

@@ -1,0 +1,55 @@
+"""Baseline for benchmarks/broad.py: a plain Scrapy CrawlSpider over the synthetic web, polite as Scrapy's docs teach.
+
+Usage: python benchmarks/plain_broad.py OUT.jsonl SEEDS.txt CONCURRENCY SECONDS   (``*.broad.test`` resolves to 127.0.0.1)
+ROBOTSTXT_OBEY on, DOWNLOAD_DELAY 1 s per host (not randomized), one request per host at a time.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.linkextractors import LinkExtractor
+from scrapy.resolver import CachingThreadedResolver
+from scrapy.spiders import CrawlSpider, Rule
+
+
+class LoopbackNames(CachingThreadedResolver):
+    """Resolve ``*.broad.test`` to 127.0.0.1 (and nothing else differently)."""
+
+    def getHostByName(self, name, timeout=None):
+        if name.endswith(".broad.test"):
+            from twisted.internet import defer
+
+            return defer.succeed("127.0.0.1")
+        return super().getHostByName(name, timeout)
+
+
+class BroadSpider(CrawlSpider):
+    name = "plainbroad"
+    allowed_domains = ["broad.test"]
+    rules = (Rule(LinkExtractor(), callback="parse_item", follow=True),)  # allowed_domains keeps it on broad.test
+
+    def __init__(self, urls: list[str], **kw):
+        self.start_urls = urls
+        super().__init__(**kw)
+
+    def parse_start_url(self, response):
+        return self.parse_item(response)
+
+    def parse_item(self, response):
+        yield {"url": response.url, "title": response.css("title::text").get()}
+
+
+if __name__ == "__main__":
+    out, seeds, concurrency, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    process = CrawlerProcess({
+        "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 1.0, "DOWNLOAD_DELAY_JITTER": 0,
+        "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "LOG_LEVEL": "WARNING",
+        "CLOSESPIDER_TIMEOUT": seconds, "USER_AGENT": "plainscrapy (+mailto:bench@localhost)",
+        "TWISTED_DNS_RESOLVER": "plain_broad.LoopbackNames",
+        "FEEDS": {out: {"format": "jsonlines", "overwrite": True}}, "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
+    })
+    process.crawl(BroadSpider, urls=open(seeds).read().split())
+    process.start()

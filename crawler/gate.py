@@ -182,7 +182,7 @@ class CivilGate(DecisionReads, TermsCheck):
         site_full = not free and policy is not None and policy.max_pages is not None and \
             self._site_pages.get(policy.site, 0) >= policy.max_pages
         if site_full or (not free and not self.budget.take()):
-            self.politeness.release(host)
+            self.politeness.release(host, origin=meta.get("civil_origin"))
             meta.pop("civil_host", None)
             if site_full:
                 self._refuse(request, host, "policy", f"site budget of {policy.max_pages} pages used "
@@ -222,7 +222,7 @@ class CivilGate(DecisionReads, TermsCheck):
             return response
         status = response.status
         server_error = status in RETRY_STATUSES
-        self.politeness.release(host, server_error=server_error, ok=status < 400)
+        self.politeness.release(host, server_error=server_error, ok=status < 400, origin=meta.get("civil_origin"))
         try:  # every check below reads the real bytes: undo gzip/deflate here, under the size cap
             robots = ROBOTS_META in meta  # robots.txt: its first 500 KiB, whatever its size
             response = decode_body(response, PARSE_LIMIT if robots else self.max_bytes, head=robots)
@@ -279,7 +279,7 @@ class CivilGate(DecisionReads, TermsCheck):
                 self.audit.record(request.url, self._host(request), A.SKIPPED, "offsite", str(exception) or "filtered")
             return None
         too_large = meta.get("civil_too_large")
-        self.politeness.release(host, server_error=too_large is None)
+        self.politeness.release(host, server_error=too_large is None, origin=meta.get("civil_origin"))
         if ROBOTS_META in meta or AUX_META in meta:
             return None  # the fetcher of robots.txt (or tdmrep.json, ai.txt) records what this means
         if too_large is not None:
@@ -335,7 +335,8 @@ class CivilGate(DecisionReads, TermsCheck):
             state = self.politeness.state(host)
             self._refuse(request, host, "retry-after", f"{state.pause_reason}; {paused:.0f} s left > {self.max_wait:g} s")
         try:
-            waited = await self.politeness.acquire(host, give_up)
+            url_origin = origin(request.url)
+            waited = await self.politeness.acquire(host, give_up, origin=url_origin)
         except ShutdownError:
             stopped(self.crawler, request)  # JOBDIR keeps it for the resumed run
             raise Stopping("crawl stopping") from None
@@ -343,12 +344,12 @@ class CivilGate(DecisionReads, TermsCheck):
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         self._pin_slot(request)
         meta = request.meta
-        meta["civil_host"] = host
+        meta["civil_host"], meta["civil_origin"] = host, url_origin
         meta[CLEARED_META] = request.url  # crawler.wire sends only the URL cleared here
         meta["civil_waited"] = waited
         meta["civil_started"] = time.time()
         meta["civil_bytes"] = 0
-        meta["civil_gap"] = self.politeness.state(host).effective_gap  # the gap this start was held to
+        meta["civil_gap"] = self.politeness.state(host).held_to  # the gap this start was held to
         request.headers["User-Agent"] = self.user_agent  # identity is a floor: set last, over any other setting
         # Web Bot Auth signatures (self.signer) are added by crawler.wire, as the request goes on the wire
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what crawler.bodies can undo under a size cap
@@ -379,6 +380,7 @@ class CivilGate(DecisionReads, TermsCheck):
         if per_request is not None and per_request > gap:
             gap, source = per_request, f"Request-rate 1/{per_request:g}s ({url_origin}/robots.txt)"
         gaps[url_origin] = (gap, source)
+        floor = max(self.delay if policy is None or policy.min_gap() is None else policy.min_gap(), 0.0)
         gap, source = max(gaps.values())
         if gap > self.max_crawl_delay:
             limit = setting_label(self.crawler.settings, "CIVIL_MAX_CRAWL_DELAY")
@@ -386,7 +388,8 @@ class CivilGate(DecisionReads, TermsCheck):
         concurrency = self.host_concurrency
         if policy is not None and policy.concurrency:
             concurrency = min(concurrency, policy.concurrency)
-        self.politeness.set_gap(host, gap, source, concurrency)
+        # each origin keeps its own Crawl-delay / Request-rate; our delay (or the policy's) holds for the host
+        self.politeness.set_origin_gap(host, url_origin, gaps[url_origin][0], gaps[url_origin][1], floor, concurrency)
 
     # -- policy files, terms and opt-out signals ----------------------------------------------------------
 

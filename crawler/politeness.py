@@ -18,11 +18,18 @@ GAP_MARGIN = 0.02
 MAX_BACKOFF = 300.0
 
 
+def backed_off(gap: float, errors: int) -> float:
+    """``gap`` with back-off applied: doubles for every consecutive server error, up to MAX_BACKOFF."""
+    if not errors:
+        return gap
+    return max(gap, min(MAX_BACKOFF, max(gap, 1.0) * 2 ** (errors - 1)))
+
+
 @dataclass
 class HostState:
     """The pacing state of one host."""
 
-    gap: float = 0.0  # seconds between request starts, before back-off
+    gap: float = 0.0  # seconds between request starts, before back-off (the largest of its origins' gaps)
     gap_source: str = "default"
     concurrency: int = 1
     active: int = 0  # requests holding a turn (waiting out the gap, or in flight)
@@ -34,14 +41,33 @@ class HostState:
     paused_until: float = 0.0
     pause_reason: str = ""
     errors: int = 0  # consecutive 5xx / 429 answers
-    queue: deque[asyncio.Future[None]] = field(default_factory=deque)
+    queue: deque[tuple[asyncio.Future[None], str | None]] = field(default_factory=deque)
+    # Hosts serving several origins (ports, http and https): each origin keeps its own gap (its robots.txt's
+    # Crawl-delay / Request-rate), and ``floor`` (our own per-host delay) holds between any two starts at the host.
+    origins: dict[str, tuple[float, str]] = field(default_factory=dict)
+    origin_last: dict[str, float] = field(default_factory=dict)
+    floor: float = 0.0
+    last_origin: str | None = None
+    held_to: float = 0.0  # the gap the last start was held to, since the previous start at this host
 
     @property
     def effective_gap(self) -> float:
         """The gap with back-off applied: doubles for every consecutive server error, up to MAX_BACKOFF."""
-        if not self.errors:
-            return self.gap
-        return max(self.gap, min(MAX_BACKOFF, max(self.gap, 1.0) * 2 ** (self.errors - 1)))
+        return backed_off(self.gap, self.errors)
+
+    def gap_for(self, origin: str | None) -> tuple[float, float]:
+        """(the gap since the host's last start, the gap since ``origin``'s last start), back-off applied."""
+        if origin is None or len(self.origins) < 2 or origin not in self.origins:
+            return self.effective_gap, 0.0  # one origin (or unknown): the host's gap, as always
+        return backed_off(self.floor, self.errors), backed_off(self.origins[origin][0], self.errors)
+
+    def ready_at(self, origin: str | None) -> float:
+        """When a request of ``origin`` may start at this host."""
+        host_gap, origin_gap = self.gap_for(origin)
+        ready = max(self.last_start + (host_gap + GAP_MARGIN if host_gap else 0.0), self.paused_until)
+        if origin_gap:
+            ready = max(ready, self.origin_last.get(origin, float("-inf")) + origin_gap + GAP_MARGIN)
+        return ready
 
 
 class ShutdownError(Exception):
@@ -76,6 +102,15 @@ class Politeness:
         st = self.state(host)
         st.gap, st.gap_source, st.concurrency = gap, source, max(1, concurrency)
 
+    def set_origin_gap(self, host: str, origin: str, gap: float, source: str, floor: float,
+                       concurrency: int = 1) -> None:
+        """Pace ``origin`` of ``host`` at its own ``gap``; ``floor`` holds between any two starts at the host."""
+        st = self.state(host)
+        st.origins[origin] = (gap, source)
+        st.floor = max(st.floor, floor)
+        gap, source = max(st.origins.values())
+        self.set_gap(host, gap, source, concurrency)
+
     def pause(self, host: str, seconds: float, reason: str) -> None:
         """Send nothing to ``host`` for ``seconds`` (Retry-After, back-off); never shortens a pause."""
         st = self.state(host)
@@ -87,8 +122,9 @@ class Politeness:
         st = self.hosts.get(host)
         return max(0.0, st.paused_until - time.monotonic()) if st else 0.0
 
-    async def acquire(self, host: str, give_up: Callable[[], bool] | None = None) -> float:
-        """Wait for a turn at ``host``; return the seconds spent waiting out its gap or pause (not the queue).
+    async def acquire(self, host: str, give_up: Callable[[], bool] | None = None, origin: str | None = None) -> float:
+        """Wait for a turn at ``host`` (for a URL of ``origin``); return the seconds spent waiting out its gap or
+        pause (not the queue).
 
         Raises ShutdownError when the crawl is stopping, and GaveUp as soon as ``give_up()`` is true (looked at
         every GIVE_UP_POLL seconds while waiting: a request over the page budget need not wait for a turn).
@@ -100,7 +136,8 @@ class Politeness:
                 raise GaveUp(host)
             if st.active >= st.concurrency or st.queue:
                 fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-                st.queue.append(fut)
+                entry = (fut, origin)
+                st.queue.append(entry)
                 try:
                     await _until(fut, give_up)  # the releaser hands its slot over (active stays counted)
                 except BaseException:
@@ -109,30 +146,35 @@ class Politeness:
                         self._wake_next(st)
                     else:
                         fut.cancel()
-                        if fut in st.queue:
-                            st.queue.remove(fut)
+                        if entry in st.queue:
+                            st.queue.remove(entry)
                     raise
             else:
                 st.active += 1
             try:
-                paced = await _until(self._wait_turn(host, st), give_up)
+                paced = await _until(self._wait_turn(host, st, origin), give_up)
             except BaseException:
                 st.active -= 1
                 self._wake_next(st)
                 raise
             st.in_flight += 1
-            st.last_start = time.monotonic()
+            now = time.monotonic()
+            host_gap, origin_gap = st.gap_for(origin)
+            st.held_to = max(host_gap, origin_gap if origin == st.last_origin else 0.0)
+            st.last_start, st.last_origin = now, origin
+            if origin is not None:
+                st.origin_last[origin] = now
             return paced
         finally:
             st.waiting -= 1
 
-    async def _wait_turn(self, host: str, st: HostState) -> float:
-        """Wait out the host's gap and pause (a cluster asks Redis instead); return the seconds waited."""
+    async def _wait_turn(self, host: str, st: HostState, origin: str | None = None) -> float:
+        """Wait out the host's (and the origin's) gap and pause (a cluster asks Redis instead); return the
+        seconds waited."""
         began = time.monotonic()
         while True:
             self._check_stopping()
-            gap = st.effective_gap
-            ready = max(st.last_start + (gap + GAP_MARGIN if gap else 0.0), st.paused_until)
+            ready = st.ready_at(origin)
             now = time.monotonic()
             if ready <= now:
                 return now - began
@@ -142,10 +184,13 @@ class Politeness:
         if self._closing or (self.stopping is not None and self.stopping()):
             raise ShutdownError("crawl is stopping")
 
-    def release(self, host: str, *, server_error: bool = False, ok: bool = False) -> None:
-        """A request of ``host`` has finished; adjust the back-off and let the next one in."""
+    def release(self, host: str, *, server_error: bool = False, ok: bool = False, origin: str | None = None) -> None:
+        """A request of ``host`` (of ``origin``, if known) has finished; adjust the back-off and let the next one in."""
         st = self.state(host)
-        st.last_start = max(st.last_start, time.monotonic())
+        now = time.monotonic()
+        st.last_start = max(st.last_start, now)
+        for o in [origin] if origin in st.origin_last else st.origin_last:  # unknown: every origin counts from now
+            st.origin_last[o] = max(st.origin_last[o], now)
         st.in_flight = max(0, st.in_flight - 1)
         st.active = max(0, st.active - 1)
         if server_error:
@@ -155,11 +200,16 @@ class Politeness:
         self._wake_next(st)
 
     def _wake_next(self, st: HostState) -> None:
+        """Hand free slots over; with several origins, to the waiter whose origin's turn comes first."""
         while st.queue and st.active < st.concurrency:
-            fut = st.queue.popleft()
-            if not fut.done():
+            if len(st.origins) > 1:
+                entry = min(st.queue, key=lambda e: st.ready_at(e[1]))  # stable: FIFO among equals
+                st.queue.remove(entry)
+            else:
+                entry = st.queue.popleft()
+            if not entry[0].done():
                 st.active += 1
-                fut.set_result(None)
+                entry[0].set_result(None)
 
     async def _sleep(self, seconds: float) -> None:
         if self._closed is None:
@@ -176,7 +226,7 @@ class Politeness:
             self._closed.set()
         for st in self.hosts.values():
             while st.queue:
-                fut = st.queue.popleft()
+                fut, _ = st.queue.popleft()
                 if not fut.done():
                     fut.set_result(None)
 

@@ -101,11 +101,19 @@ class ClusterPoliteness(Politeness):
         self._tokens: dict[str, deque[str]] = defaultdict(deque)
         self._updates: dict[str, asyncio.Task[None]] = {}
         self._ids = itertools.count()
+        self._origin_gaps: dict[str, dict[str, tuple[float, str]]] = {}
+
+    def set_origin_gap(self, host: str, origin: str, gap: float, source: str, floor: float,
+                       concurrency: int = 1) -> None:
+        """The cluster paces every origin of a host at the largest origin's gap (one Redis hash per host)."""
+        gaps = self._origin_gaps.setdefault(host, {})
+        gaps[origin] = (gap, source)
+        self.set_gap(host, *max(gaps.values()), concurrency)
 
     def _keys(self, host: str) -> list[str]:
         return [f"{self.prefix}host:{host}", f"{self.prefix}leases:{host}"]
 
-    async def _wait_turn(self, host: str, st: HostState) -> float:
+    async def _wait_turn(self, host: str, st: HostState, origin: str | None = None) -> float:
         await self._settled(host)  # our own release/pause of this host lands first
         paced = 0.0
         while True:
@@ -136,8 +144,8 @@ class ClusterPoliteness(Politeness):
             self._check_stopping()
             await self._sleep(min(left, 0.25))
 
-    def release(self, host: str, *, server_error: bool = False, ok: bool = False) -> None:
-        super().release(host, server_error=server_error, ok=ok)
+    def release(self, host: str, *, server_error: bool = False, ok: bool = False, origin: str | None = None) -> None:
+        super().release(host, server_error=server_error, ok=ok, origin=origin)
         tokens = self._tokens.get(host)
         token = tokens.popleft() if tokens else ""
         delta = 1 if server_error else (-1 if ok else 0)

@@ -17,11 +17,12 @@ FLOOR = 0.05  # --delay: our own per-host gap, between any two requests at the h
 
 
 def origin_site(delay: float) -> Site:
-    routes = {"/robots.txt": Reply(body=f"User-agent: *\nCrawl-delay: {delay}\n", content_type="text/plain")}
+    routes: dict = {"/robots.txt": Reply(body=f"User-agent: *\nCrawl-delay: {delay}\n", content_type="text/plain",
+                                         delay=ANSWER)}
     for k in range(PAGES):
         nxt = [f"/p{j}" for j in range(k + 1, PAGES)]
         routes["/" if k == 0 else f"/p{k}"] = Reply(body=html(f"page {k}", "text", nxt), delay=ANSWER)
-    return Site(routes)
+    return Site(routes, fallback=lambda hit: Reply(404, "not found", content_type="text/plain", delay=ANSWER))
 
 
 def test_each_origin_keeps_its_own_crawl_delay_within_the_hosts_turn(tmp_path):

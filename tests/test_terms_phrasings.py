@@ -39,6 +39,19 @@ CASES = [
     ("forbidden", "Access to the site by bots is prohibited, including bots that honour robots.txt."),
     ("none", "We may use bots to monitor uptime."),
     ("forbidden", "Prohibited activities\n- Scraping\n- Automated access to the Services\n- Reverse engineering"),
+    # software as the thing licensed, not the means of access: no restriction on crawling
+    ("none", "You may not copy, modify or distribute the Software."),
+    ("none", "Vous ne pouvez pas copier ou distribuer le logiciel."),
+    ("none", "Sie dürfen die Software nicht kopieren oder weitergeben."),
+    ("none", "No podrá copiar ni distribuir el software."),
+    ("none", "Non è consentito copiare o distribuire il software."),
+    ("none", "Você não pode copiar ou distribuir o software."),
+    ("none", "Es ist nicht gestattet, die Programme des Senders aufzuzeichnen oder zu kopieren."),
+    ("none", "Non è consentito scaricare i programmi televisivi."),
+    ("none", "You may not systematically copy our recipes into another cookbook."),
+    ("none", "You may not access the service through automated telephone systems."),
+    ("forbidden", "Programmatic access to the web pages is not allowed."),
+    ("forbidden", "Sie dürfen keine Software einsetzen, die unsere Seiten herunterlädt."),
 ]
 
 

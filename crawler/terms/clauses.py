@@ -173,7 +173,7 @@ def _classify(sentence: str, lead: str | None, before: str, after: str, rx: dict
     full = f"{lead} … {sentence}" if lead else sentence
     cleaned = rx["negation"].sub(" ~ ", full)
     strong = rx["strong"].search(sentence)
-    weak = rx["weak"].search(sentence) or rx["program"].search(sentence)
+    weak = rx["weak"].search(sentence) or _program_as_means(sentence, rx)
     verb = rx["verb"].search(full)
     ai = rx["ai"].search(sentence)
     human = rx["human"].search(sentence)
@@ -195,6 +195,21 @@ def _classify(sentence: str, lead: str | None, before: str, after: str, rx: dict
         return Clause(_quote(full), "ban", conditions)
     if banned or (human and limited):
         return Clause(_quote(full), "ban")
+    return None
+
+
+#: "programmatic access", "maschinelle Zugriffe": the program word qualifies the access itself.
+_ACCESS_NOUN = re.compile(r"\s+(?:access|retrieval|collection|extraction|harvesting|querying|accès|collecte|extraction"
+                          r"|zugriff\w*|abruf\w*|nutzung|erfassung|acceso|recopilaci[óo]n|extracci[óo]n|accesso|raccolta"
+                          r"|estrazione|acesso|coleta|extra[çc][ãa]o)\b", re.I)
+
+
+def _program_as_means(sentence: str, rx: dict[str, re.Pattern[str]]) -> re.Match[str] | None:
+    """A program word ("software", "systematically") used as the means of access, not as the thing copied."""
+    for m in rx["program"].finditer(sentence):
+        after = sentence[m.end():m.end() + 30]
+        if rx["means"].search(sentence[max(0, m.start() - 40):m.start()]) or rx["means"].search(after) or _ACCESS_NOUN.match(after):
+            return m
     return None
 
 

@@ -21,7 +21,7 @@ W = r"(?:[\w'’-]+\s+)"  # one word and its space
 # Per language: strong, weak, verb, prohibition, reservation, ai, first-person negation, obligation.
 VOCAB: dict[str, dict[str, str]] = {
     "en": {
-        "strong": r"scrap(?:e|es|ed|ing|er|ers)\b|crawl\w*|spider\w*|harvest\w*|data[- ]?min(?:e|es|ed|ing)\b|screen[- ]scrap\w*|offline\s+readers?",
+        "strong": r"\bbulk\s+download\w*|\bdownload\w*\s+in\s+bulk|scrap(?:e|es|ed|ing|er|ers)\b|crawl\w*|spider\w*|harvest\w*|data[- ]?min(?:e|es|ed|ing)\b|screen[- ]scrap\w*|offline\s+readers?",
         "weak": r"\brobots?\b|\bbots?\b|\bautomat(?:ed|ic|ically|ion)\b|\bscripts?\b|\bdata\s+gathering\b|\bextraction\s+tools?\b",
         "verb": r"\b(?:access\w*|collect\w*|gather\w*|extract\w*|cop(?:y|ies|ying)|download\w*|retriev\w*|index\w*|monitor\w*|obtain\w*|quer(?:y|ies)|request\w*|fetch\w*|visit\w*|mine|mining|aggregat\w*|reproduc\w*|search\w*|archiv\w*|capture\w*|read)\b",
         "prohibit": r"\b(?:may|must|shall|will|can|should)\s+not\b|\bcannot\b|\b(?:mustn|can|won|shan)['’]t\b|\bagree\w*\s+(?:that\s+you\s+will\s+)?not\s+to\b|\bagree\w*\s+not\b|\bnot\s+(?:be\s+)?(?:permitted|allowed|authori[sz]ed)\b|\bprohibit\w*|\bforbid\w*|\bdo\s+not\b|\bdon['’]t\b|\bno\s+(?:one|person|user|party)\s+(?:may|shall)\b|\brefrain\s+from\b|\bnot\s+to\s+(?:use|access|employ)\b",
@@ -33,8 +33,8 @@ VOCAB: dict[str, dict[str, str]] = {
         "purpose": r"\b(?:to|for|in\s+order\s+to|for\s+the\s+purposes?\s+of|as)\b",
     },
     "fr": {
-        "strong": r"\baspir(?:er|ation|ateur|ateurs|ant|é|ée)\b|\bmoissonn\w+|\bextraction\s+(?:automatis\w+|syst[ée]matique|massive)|\bcollecte\s+automatis\w+|\brobots?\s+d['’]indexation|\bexploration\s+de\s+donn[ée]es|\bfouille\s+de\s+donn[ée]es",
-        "weak": r"\brobots?\b|\bbots?\b|\bautomatis\w+|\bautomatique\w*|\bscripts?\b|\blogiciels?\b",
+        "strong": r"\bt[ée]l[ée]chargements?\s+massifs?|\baspir(?:er|ation|ateur|ateurs|ant|é|ée)\b|\bmoissonn\w+|\bextraction\s+(?:automatis\w+|syst[ée]matique|massive)|\bcollecte\s+automatis\w+|\brobots?\s+d['’]indexation|\bexploration\s+de\s+donn[ée]es|\bfouille\s+de\s+donn[ée]es",
+        "weak": r"\brobots?\b|\bbots?\b|\bautomatis\w+|\bautomatique\w*|\bscripts?\b",
         "verb": r"\b(?:acc[ée]d\w*|interrog\w*|explor\w*|acc[èe]s|collect\w*|recueill\w*|extra\w*|copi\w*|t[ée]l[ée]charg\w*|r[ée]cup[ée]r\w*|index\w*|surveill\w*|consult\w*|reprodu\w*|aspir\w*|parcour\w*)",
         "prohibit": r"\binterdi\w*|\bprohib\w*|\bn['’]?(?:est|sont)\s+pas\s+(?:autoris|permis)\w*|\bne\s+(?:[\w'’-]+\s+){0,3}?pas\b|\bn['’]\w+\s+(?:[\w'’-]+\s+){0,2}?pas\b|\bs['’]engage\w*\s+à\s+ne\s+pas|\bnon\s+autoris\w*|\bà\s+ne\s+pas\b",
         "reserve": r"\bs['’]oppos\w*|\bopposition\b|\bopt-out\b|\br[ée]serv\w*\s+(?:[\w'’-]+\s+){0,3}droits\b|\bexpress[ée]ment\s+r[ée]serv\w*",
@@ -45,8 +45,8 @@ VOCAB: dict[str, dict[str, str]] = {
         "purpose": r"\b(?:pour|afin\s+de|à\s+des\s+fins\s+d['’]|aux\s+fins\s+d['’]|en\s+vue\s+d['’])",
     },
     "de": {
-        "strong": r"crawl\w*|scrap(?:e|ing|er|ed)\w*|spider\w*|data-?mining|auslesen|ausgelesen|auszulesen|harvest\w*",
-        "weak": r"\bbots?\b|\broboter\w*|\bautomatisier\w*|\bautomatisch\w*|\bskript\w*|\bprogramm\w*",
+        "strong": r"\bmassenhaft\w*\s+(?:herunterlad\w*|abruf\w*|download\w*)|crawl\w*|scrap(?:e|ing|er|ed)\w*|spider\w*|data-?mining|auslesen|ausgelesen|auszulesen|harvest\w*",
+        "weak": r"\bbots?\b|\broboter\w*|\bautomatisier\w*|\bautomatisch\w*|\bskript\w*",
         "verb": r"\b(?:zugr\w*|zugriff\w*|zuzugreifen|abruf\w*|abzurufen|sammel\w*|sammeln|erheb\w*|erfass\w*|extrahier\w*|kopier\w*|herunterlad\w*|herunterzuladen|indexier\w*|durchsuch\w*|vervielf[äa]ltig\w*|besuch\w*|gewinn\w*)",
         "prohibit": r"\buntersag\w*|\bverbot\w*|\bunzul[äa]ssig\w*|\bnicht\s+(?:gestattet|erlaubt|zul[äa]ssig|berechtigt)|\b(?:d[üu]rf|darf)\w*\s+(?:[\w'’-]+\s+){0,10}?(?:nicht|keine\w*)\b|\bkeine\w*\s+(?:[\w'’-]+\s+){0,8}?(?:d[üu]rf|darf)\w*|\bverpflichte\w*\s+sich\w*,?\s+(?:[\w'’-]+\s+){0,10}?(?:nicht|keine\w*)\b|\bunterlass\w*|\b(?:verwenden|nutzen|benutzen|setzen)\s+sie\s+(?:[\w'’-]+\s+){0,4}?(?:keine\w*|nicht)\b",
         "reserve": r"\bvorbehalt\w*|\bbeh[äa]lt\w*\s+(?:[\w'’-]+\s+){0,8}?vor\b|\bbehalten\s+(?:[\w'’-]+\s+){0,8}?vor\b|§\s*44b|\bwiderspr\w*",
@@ -57,7 +57,7 @@ VOCAB: dict[str, dict[str, str]] = {
         "purpose": r"\b(?:zum|zur|f[üu]r|zwecks|um)\b",
     },
     "es": {
-        "strong": r"\brastre(?:ad\w*|ar|o|os)\b|\bara[ñn]as?\b|\braspado\b|\bextracci[óo]n\s+(?:automatizada|masiva|sistem[áa]tica)|\bminer[íi]a\s+de\s+datos|\brecolecci[óo]n\s+automatizada",
+        "strong": r"\bdescargas?\s+masivas?|\brastre(?:ad\w*|ar|o|os)\b|\bara[ñn]as?\b|\braspado\b|\bextracci[óo]n\s+(?:automatizada|masiva|sistem[áa]tica)|\bminer[íi]a\s+de\s+datos|\brecolecci[óo]n\s+automatizada",
         "weak": r"\brobots?\b|\bbots?\b|\bautomatizad\w+|\bautom[áa]tic\w+|\bscripts?\b",
         "verb": r"\b(?:acced\w*|acceso|consult\w*|explor\w*|recopil\w*|recolect\w*|extra(?:er|iga|e|en|cci[óo]n)\w*|copi\w+|descarg\w+|obten\w+|index\w+|monitor\w+|reproduc\w+|recab\w+|rastre\w+)",
         "prohibit": r"\bprohib\w*|\bproh[íi]b\w*|\bno\s+(?:est[áa]n?|ser[áa]n?)\s+(?:permitid|autorizad)\w*|\bno\s+(?:se\s+)?(?:podr[áa]n?|puede[ns]?|debe[ns]?|deber[áa]n?|permite[ns]?|utilice[ns]?|use[ns]?|utilizar[áa]n?)\b|\bse\s+compromete\w*\s+a\s+no\b|\bacepta\w*\s+no\b|\babstener\w*|\bqueda\w*\s+(?:terminantemente\s+|expresamente\s+)?prohibid\w*",
@@ -69,8 +69,8 @@ VOCAB: dict[str, dict[str, str]] = {
         "purpose": r"\b(?:para|con\s+(?:el\s+)?fin\s+de|con\s+fines\s+de|a\s+efectos\s+de)\b",
     },
     "it": {
-        "strong": r"\bestrazione\s+(?:automatizzata|sistematica|massiva)|\braccolta\s+automatizzata|\bragni\b|\bspider\w*|\bcrawl\w*|\bscraping\b",
-        "weak": r"\brobot\b|\bbot\b|\bautomatizzat\w+|\bautomatic\w+|\bscript\b|\bsoftware\b",
+        "strong": r"\bscaricamento\s+massivo|\bscaricare\s+in\s+blocco|\bestrazione\s+(?:automatizzata|sistematica|massiva)|\braccolta\s+automatizzata|\bragni\b|\bspider\w*|\bcrawl\w*|\bscraping\b",
+        "weak": r"\brobot\b|\bbot\b|\bautomatizzat\w+|\bautomatic\w+|\bscript\b",
         "verb": r"\b(?:acced\w*|accesso|interrog\w*|esplor\w*|consult\w*|raccog\w*|raccolt\w*|estra\w*|copi\w*|scaric\w*|otten\w*|indicizz\w*|monitor\w*|riprodu\w*)",
         "prohibit": r"\bvietat\w*|\bvieta\w*|\bproibit\w*|\bnon\s+(?:è|e['’]|sono|sar[àa])\s+(?:consentit|permess|autorizzat)\w*|\bnon\s+(?:pu[òo]|possono|potr[àa]|potranno|deve|devono|dovr[àa]|dovranno|utilizzare|usare)\b|\bsi\s+impegna\w*\s+a\s+non\b|\baccett\w*\s+di\s+non\b|\bastener\w*|\bdivieto\b",
         "reserve": r"\briserva\w*\s+(?:[\w'’-]+\s+){0,3}diritti\b|\briserva\s+espressa|\bsi\s+oppone\w*|\bopposizione\b",
@@ -81,7 +81,7 @@ VOCAB: dict[str, dict[str, str]] = {
         "purpose": r"\b(?:per|al\s+fine\s+di|a\s+fini\s+di|allo\s+scopo\s+di)\b",
     },
     "pt": {
-        "strong": r"\braspagem\b|\brastre(?:ad|ament|ar)\w*|\bextra[çc][ãa]o\s+(?:automatizada|sistem[áa]tica|massiva)|\bminera[çc][ãa]o\s+de\s+dados|\bcoleta\s+automatizada|\brecolha\s+automatizada|\baranhas?\b",
+        "strong": r"\bdownload\s+em\s+massa|\braspagem\b|\brastre(?:ad|ament|ar)\w*|\bextra[çc][ãa]o\s+(?:automatizada|sistem[áa]tica|massiva)|\bminera[çc][ãa]o\s+de\s+dados|\bcoleta\s+automatizada|\brecolha\s+automatizada|\baranhas?\b",
         "weak": r"\brob[ôo]s?\b|\bbots?\b|\bautomatizad\w+|\bautom[áa]tic\w+|\bscripts?\b",
         "verb": r"\b(?:acess\w*|consult\w*|explor\w*|aced\w*|colet\w*|recolh\w*|extra\w*|copi\w*|baix\w*|descarreg\w*|obt\w*|index\w*|monitor\w*|reproduz\w*)",
         "prohibit": r"\bproib\w*|\bvedad\w*|\bn[ãa]o\s+(?:é|e|s[ãa]o|ser[áa]|ser[ãa]o)\s+(?:permitid|autorizad)\w*|\bn[ãa]o\s+(?:pode|podem|poder[áa]|poder[ãa]o|deve|devem|dever[áa]|dever[ãa]o|utilize|use|usar|utilizar)\b|\bcompromete\w*(?:-se)?\s+a\s+n[ãa]o\b|\bconcorda\w*\s+em\s+n[ãa]o\b|\babster\w*",
@@ -130,7 +130,7 @@ _MORE: dict[str, dict[str, str]] = {
         "restrict": r"\bonly\b|\bprovided\s+(?:that\s+)?\b|\bas\s+long\s+as\b|\bon\s+condition\b|\bsolely\b|\bexclusively\b|\breserved\s+(?:to|for)\b|\bif\s+(?:they|it|you)\b",
         "prohibit_more": r"\bdoes\s+not\s+(?:include|extend|cover|permit|allow)\b|\boutside\s+the\s+(?:permission|licen[cs]e|scope)\b|\bnot\s+(?:included|covered)\b|\bturned\s+away\b|\bno\s+data\s+mining\b|\bprohibited\s+conduct\b|\bnot\s+allowed\b|\bnot\s+(?:be\s+)?(?:used|deployed)\b",
         "neg_more": r"\bnothing\s+in\s+(?:[\w'’-]+\s+){0,4}(?:prohibit|prevent|restrict|forbid)\w*|\b(?:is|are)\s+not\s+(?:prohibited|forbidden|restricted|banned)\b|\bwe\s+use\b|\bwe\s+may\s+(?:use|crawl|scan)\b",
-        "context": r"\bour\s+(?:own\s+)?(?:bots?|robots?)\b|\bwarrant\w*|\brobot\s+(?:vacuum|mower|cleaner)s?\b|\btelegram\b|\bdiscord\b|\bwhatsapp\b|\bslack\b|\bgames?\b|\bplayers?\b|\bmatch(?:es)?\b|\branked\b|\bmacros?\b|\bcheat\w*|\bchat\s*bots?\b|\bassistant\b|\bwarehouse\b|\bspam\b|\bmessaging\s+api\b|\bvulnerabilit\w*|\bmalware\b",
+        "context": r"\btelephone\b|\bphone\s+calls?\b|\bour\s+(?:own\s+)?(?:bots?|robots?)\b|\bwarrant\w*|\brobot\s+(?:vacuum|mower|cleaner)s?\b|\btelegram\b|\bdiscord\b|\bwhatsapp\b|\bslack\b|\bgames?\b|\bplayers?\b|\bmatch(?:es)?\b|\branked\b|\bmacros?\b|\bcheat\w*|\bchat\s*bots?\b|\bassistant\b|\bwarehouse\b|\bspam\b|\bmessaging\s+api\b|\bvulnerabilit\w*|\bmalware\b",
     },
     "fr": {
         "program": r"\bprogramme\w*|\blogiciel\w*|\bsyst[ée]matique\w*|\bautomatique\w*|\bmassi\w*|\bmoyens?\s+informatiques?\b",
@@ -173,8 +173,15 @@ _MORE: dict[str, dict[str, str]] = {
         "context": r"\batendimento\b|\bnoss[oa]s?\s+(?:bots?|rob[ôo]s?)\b|\bgarantia\b|\brob[ôo]s?\s+(?:aspirador\w*|de\s+cozinha|cortador\w*)\b|\btelegram\b|\bdiscord\b|\bjog\w*|\bpartidas?\b|\bmacros?\b|\bchatbot\b|\bassistente\s+virtual\b|\bmensagens\b|\bpublicidade\b|\bv[íi]rus\b|\bseguran[çc]a\b|\bfraudes?\b|\barmaz[ée]m\b",
     },
 }
+#: Words that make a program word the *means* of access ("by software"), not the thing copied ("copy the software").
+_MEANS = {'en': '\\b(?:using|uses?|used|with|by|through|via|employ\\w*|deploy\\w*|run\\w*|any|means\\s+of|acting|that\\s+(?:makes?|sends?|requests?))\\b',
+    'fr': "\\b(?:au\\s+moyen\\s+d[eu']|par|avec|à\\s+l['’]aide\\s+d[eu']|utilis\\w*|recour\\w*|emploi\\w*|moyens?)\\b", 'de': '\\b(?:mittels|mit|durch|über|einsetz\\w*|einzusetzen|verwend\\w*|nutz\\w*|einsatz|verwendung|die\\s+selbstt[äa]tig)\\b',
+    'es': '\\b(?:mediante|con|por|usar|uso|utiliz\\w*|emple\\w*|a\\s+trav[ée]s\\s+de|medios?)\\b',
+    'it': '\\b(?:mediante|con|tramite|per\\s+mezzo\\s+di|us\\w*|utilizz\\w*|impieg\\w*)\\b',
+    'pt': '\\b(?:por|com|atrav[ée]s\\s+d[eoa]s?|usar|uso|utiliz\\w*|empreg\\w*|meios?)\\b'}
 for _lang, _extra in _MORE.items():
     VOCAB[_lang].update(_extra)
+    VOCAB[_lang]["means"] = _MEANS[_lang]
 
 #: Ways out that name an API, a protocol or files to use instead of the pages.
 API_ROUTE = (r"\bapis?\b|\boai[- ]?pmh\b|\bofficial\s+(?:apps?|clients?|interfaces?)\b|\bdownload\s+files\b|\bdumps?\b|\bdata\s+feeds?\b"

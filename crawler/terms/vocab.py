@@ -47,7 +47,7 @@ VOCAB: dict[str, dict[str, str]] = {
     "de": {
         "strong": r"\bmassenhaft\w*\s+(?:herunterlad\w*|abruf\w*|download\w*)|crawl\w*|scrap(?:e|ing|er|ed)\w*|spider\w*|data-?mining|auslesen|ausgelesen|auszulesen|harvest\w*",
         "weak": r"\bbots?\b|\broboter\w*|\bautomatisier\w*|\bautomatisch\w*|\bskript\w*",
-        "verb": r"\b(?:zugr\w*|zugriff\w*|zuzugreifen|abruf\w*|abzurufen|sammel\w*|sammeln|erheb\w*|erfass\w*|extrahier\w*|kopier\w*|herunterlad\w*|herunterzuladen|indexier\w*|durchsuch\w*|vervielf[äa]ltig\w*|besuch\w*|gewinn\w*)",
+        "verb": r"\b(?:zugr\w*|zugriff\w*|zuzugreifen|abruf\w*|abzurufen|sammel\w*|sammeln|erheb\w*|erfass\w*|extrahier\w*|kopier\w*|herunterl[äa]d\w*|herunterzuladen|indexier\w*|durchsuch\w*|vervielf[äa]ltig\w*|besuch\w*|gewinn\w*)",
         "prohibit": r"\buntersag\w*|\bverbot\w*|\bunzul[äa]ssig\w*|\bnicht\s+(?:gestattet|erlaubt|zul[äa]ssig|berechtigt)|\b(?:d[üu]rf|darf)\w*\s+(?:[\w'’-]+\s+){0,10}?(?:nicht|keine\w*)\b|\bkeine\w*\s+(?:[\w'’-]+\s+){0,8}?(?:d[üu]rf|darf)\w*|\bverpflichte\w*\s+sich\w*,?\s+(?:[\w'’-]+\s+){0,10}?(?:nicht|keine\w*)\b|\bunterlass\w*|\b(?:verwenden|nutzen|benutzen|setzen)\s+sie\s+(?:[\w'’-]+\s+){0,4}?(?:keine\w*|nicht)\b",
         "reserve": r"\bvorbehalt\w*|\bbeh[äa]lt\w*\s+(?:[\w'’-]+\s+){0,8}?vor\b|\bbehalten\s+(?:[\w'’-]+\s+){0,8}?vor\b|§\s*44b|\bwiderspr\w*",
         "ai": r"\bki\b|\bk\.i\.|\bki-\w+|\bk[üu]nstlich\w*\s+intelligenz|\bmaschinell\w*\s+lern\w*|\bsprachmodell\w*|\btext-\s*und\s*data-?mining|§\s*44b",

@@ -25,7 +25,7 @@ def _port(hit: Hit) -> str:
 def _home(hit: Hit) -> Reply:
     port = _port(hit)
     return Reply(body=html("home", "welcome", [
-        "/a", "/private/x", f"http://blog.civil.test:{port}/", f"http://other.test:{port}/"])
+        "/a", "/private/x", f"http://blog.civil.test:{port}/", f"http://other.test:{port}/", "/disguised"])
         .replace("</ul>", '</ul><img src="/img/face.png" alt=""><img src="/img/plain.png" alt="">'))
 
 
@@ -76,6 +76,7 @@ def sites() -> dict[str, Site]:
             "/sitemap-index.xml": _index, "/sitemap-pages.xml.gz": _pages,
             "/img/face.png": Reply(body=face_png(), content_type="image/png"),
             "/img/plain.png": Reply(body=plain_png(), content_type="image/png"),
+            "/disguised": Reply(body=face_png(), content_type="text/html; charset=utf-8"),  # a face sent as a page
         }),
         "blog.civil.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
                                  "/": Reply(body=html("blog", "a subdomain"))}),

@@ -60,6 +60,7 @@ def test_the_done_when_crawl(site, tmp_path):
     # images: the face refused, the plain one kept
     assert _final(r, url("civil.test", "/img/face.png"))["decision"] == "refused"
     assert _final(r, url("civil.test", "/img/plain.png"))["decision"] == "fetched"
+    assert _final(r, url("civil.test", "/disguised"))["decision"] == "refused"  # a face served as text/html
     rows = list(csv.DictReader((tmp_path / "items.csv").open(encoding="utf-8")))
     assert {row["url"] for row in rows} >= {url("civil.test", "/only-in-sitemap"), url("blog.civil.test")}
 
@@ -74,7 +75,8 @@ def test_the_done_when_crawl(site, tmp_path):
     assert len(records) == 1 + 2 * len(fetched)
     assert url("civil.test", "/robots.txt") in responses and url("blog.civil.test", "/robots.txt") in responses
     assert b"reached through the sitemap only" in responses[url("civil.test", "/only-in-sitemap")][0]
-    assert url("civil.test", "/img/face.png") not in responses and url("civil.test", "/img/face.png") not in requests
+    for face_url in (url("civil.test", "/img/face.png"), url("civil.test", "/disguised")):
+        assert face_url not in responses and face_url not in requests
     plain = responses[url("civil.test", "/img/plain.png")][0]
     stored = list((tmp_path / "img").rglob("*.png")) + list((tmp_path / "img").rglob("*.jpg"))
     assert plain and any(p.read_bytes() == plain for p in stored)  # the stripped copy, as stored

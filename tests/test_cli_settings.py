@@ -29,7 +29,7 @@ def test_a_scrapy_setting_is_applied(site, tmp_path):
     assert "crawl closespider_itemcount" in r.stdout and "INFO" in r.stderr
 
 
-@pytest.mark.parametrize("setting,why", [
+REFUSALS = [
     ("ROBOTSTXT_OBEY=False", "robots.txt is always obeyed"),
     ("USER_AGENT=Mozilla/5.0", "use --user-agent TOKEN and --contact"),
     ("CIVIL_ALLOW_PRIVATE_NETWORKS=True", "civilcrawl's own settings are set by its options"),
@@ -39,13 +39,18 @@ def test_a_scrapy_setting_is_applied(site, tmp_path):
     ("DOWNLOADER_MIDDLEWARES_BASE={}", "the gate's place"),
     ("DOWNLOAD_HANDLERS={}", "civilcrawl's wire"),
     ("TELNETCONSOLE_ENABLED=1", "always off"),
-])
-def test_settings_that_lower_a_floor_are_refused(site, tmp_path, setting, why):
-    r = civil_crawl(site, tmp_path, "-s", setting)
-    name = setting.split("=")[0]
+]
+
+
+def test_settings_that_lower_a_floor_are_refused(site, tmp_path):
+    r = civil_crawl(site, tmp_path, "-s", "ROBOTSTXT_OBEY=False")  # the command line, end to end: exit 2
     assert r.returncode == 2, r.stderr
-    assert f"-s {name}: refused" in r.stderr and why in r.stderr and "Traceback" not in r.stderr
+    assert "-s ROBOTSTXT_OBEY: refused" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "audit.jsonl").exists()  # nothing was started
+    for setting, why in REFUSALS:  # the rule behind it, for each floor
+        with pytest.raises(ValueError) as err:
+            parse_settings(["LOG_LEVEL=INFO", setting])
+        assert f"-s {setting.split('=')[0]}: refused" in str(err.value) and why in str(err.value)
 
 
 def test_badly_written_settings():

@@ -134,8 +134,9 @@ def test_skips_after_the_budget_is_spent_do_not_wait_for_a_turn(crawl, server):
     stamps = sorted(datetime.fromisoformat(x["ts"].replace("Z", "+00:00")).timestamp()
                     for x in r.audit if x["reason"] == "max-pages")
     assert len(stamps) >= 10, "requests were waiting for their turn when the budget ran out"
-    assert stamps[-1] - stamps[0] < 1.0, f"skips waited for turns: spread over {stamps[-1] - stamps[0]:.1f} s"
-    assert elapsed < 15, f"the crawl took {elapsed:.1f} s (each skip waiting a 1 s turn would take 38 s or more)"
+    # each skip waiting out a 1 s turn spread them over 38 s before; the crawl's own time depends on the machine
+    assert stamps[-1] - stamps[0] < 1.0, f"skips waited for turns: spread over {stamps[-1] - stamps[0]:.1f} s " \
+                                         f"(the crawl took {elapsed:.1f} s)"
 
 
 def test_max_depth(crawl, server):

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
-from crawler.pathpattern import compile_pattern, normalize_path, path_of
+from crawler.pathpattern import PathPattern, compile_pattern, normalize_path, path_of
 
 USER_AGENT, ALLOW, DISALLOW, SITEMAP = "user-agent", "allow", "disallow", "sitemap"
 MAX_LINE_BYTES = 2083 * 8 - 1
@@ -110,7 +110,7 @@ class Group:
 
     whose: str | None  # "ours", "*" or None (no group applies: everything is allowed)
     lines: tuple[Line, ...] = ()
-    _rules: tuple[tuple[bool, str, Line], ...] = field(default=(), repr=False, compare=False)
+    _rules: tuple[tuple[PathPattern, bool, Line], ...] = field(default=(), repr=False, compare=False)
 
     def values(self, key: str) -> list[tuple[int, str]]:
         """(line number, value) of this group's lines with ``key`` (lower-case), in file order."""
@@ -121,16 +121,10 @@ class Group:
         if path_of(url).partition("?")[0] == "/robots.txt":
             return True, None
         path = normalize_path(url)
-        best: tuple[int, bool, Line] | None = None  # (length, allow, line): longest wins, allow wins ties
-        for allow, pattern, line in self._rules:
-            compiled = compile_pattern(pattern)
-            length = compiled.length if compiled.matches(path) else -1
-            if length < 0 and allow and pattern[pattern.rfind("/"):].startswith("/index.htm"):
-                directory = compile_pattern(pattern[:pattern.rfind("/") + 1] + "$")  # Google: index.html is its folder
-                length = directory.length if directory.matches(path) else -1
-            if length > 0 and (best is None or length > best[0] or (length == best[0] and allow and not best[1])):
-                best = (length, allow, line)
-        return (True, None) if best is None else (best[1], best[2])
+        for compiled, allow, line in self._rules:  # longest first, Allow first on a tie: the first match decides
+            if compiled.matches(path):
+                return allow, line
+        return True, None
 
     def crawl_delay(self) -> float | None:
         """The longest valid Crawl-delay in seconds, or None."""
@@ -194,9 +188,21 @@ class RobotsTxt:
                 ours = [lines for agents, lines in self._groups if any(is_global(a) for a in agents)]
                 whose = "*" if ours else None
             merged = tuple(sorted(ln for lines in ours for ln in lines))
-            rules = tuple((ln.key == ALLOW, ln.value, ln) for ln in merged if ln.key in (ALLOW, DISALLOW) and ln.value)
-            self._for[token] = Group(whose, merged, rules)
+            self._for[token] = Group(whose, merged, _ranked(merged))
         return self._for[token]
+
+
+def _ranked(lines: tuple[Line, ...]) -> tuple[tuple[PathPattern, bool, Line], ...]:
+    """Allow/Disallow patterns compiled, longest first, Allow before Disallow of the same length, then file order."""
+    rules = []
+    for ln in lines:
+        if ln.key in (ALLOW, DISALLOW) and ln.value:
+            rules.append((compile_pattern(ln.value), ln.key == ALLOW, ln))
+            slash = ln.value.rfind("/")
+            if ln.key == ALLOW and ln.value[slash:].startswith("/index.htm"):  # Google: index.html is its folder
+                rules.append((compile_pattern(ln.value[:slash + 1] + "$"), True, ln))
+    rules.sort(key=lambda r: (-r[0].length, not r[1], r[2].number))
+    return tuple(r for r in rules if r[0].length > 0)
 
 
 @lru_cache(maxsize=64)

@@ -132,3 +132,21 @@ def test_review_shapes_disallow_us_as_google_does(name):
 def test_pinned_differences(text, target, ours, why):
     assert civil_allows(text, target) is ours, why
     assert google_allows(text, target) is not ours, f"Google now agrees ({why}): unpin it"
+
+
+def test_explanations_name_the_line_that_decided():
+    from crawler.robots import robots_rule
+
+    rng = random.Random(7)
+    for _ in range(500):
+        text = body(rng)
+        for _ in range(2):
+            target = url(rng)
+            why = robots_rule(text, TOKEN, target)
+            if not civil_allows(text, target):
+                assert why["rule"] and why["rule"].startswith("Disallow"), (text, target, why)
+                assert text.replace("\r\n", "\n").replace("\r", "\n").split("\n")[why["line"] - 1].strip(), why
+            elif why["rule"]:
+                assert why["rule"].startswith("Allow"), (text, target, why)
+    # the case the review found: the explanation found no rule under an encoded slash while the gate refused
+    assert robots_rule("User-agent: *\nDisallow: /a%2Fb\n", TOKEN, "http://x.test/a%2fb/c")["line"] == 2

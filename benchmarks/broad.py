@@ -11,6 +11,10 @@ SIGKILLed with its frontier queued; Scrapy stops by CLOSESPIDER_TIMEOUT).  Not t
 ignores Crawl-delay, Request-rate and Retry-After, and reads a 503 robots.txt as "allow all"; the rules each
 broke, counted at the server, are printed beside its speed.
 
+civilcrawl also reads, per site, tdmrep.json and the terms of service (the home page and up to 4 usual terms
+paths) before its pages: in a short window on many hosts that start-up is most of what it fetches, so the
+requests per second at the server are printed beside the pages.
+
 Per N: pages/s of each and the ratio, peak RSS, RSS growth and state-folder bytes per queued URL, and the time
 from starting `run` again after the SIGKILL to its first new page.
 """
@@ -136,6 +140,7 @@ def run_civil(job: Path, tmp: Path, seconds: float, concurrency: int) -> dict:
         r.wait()
     b_rss, b_q, _ = base or (rss_kill, q, total)
     return {"pages": pages, "seconds": elapsed, "peak_rss": usage.ru_maxrss / 1024, "queued": q, "urls": total,
+            "cpu": usage.ru_utime + usage.ru_stime,
             "rss_per_queued": (rss_kill - b_rss) * 2**20 / max(1, q - b_q), "state_bytes": state_bytes,
             "state_per_queued": state_bytes / max(1, total), "resume": resume}
 
@@ -152,7 +157,8 @@ def run_scrapy(tmp: Path, n: int, port: int, seconds: float, concurrency: int) -
     except KeyboardInterrupt:
         p.kill()
         raise
-    return {"pages": lines(out), "seconds": time.monotonic() - t0, "peak_rss": usage.ru_maxrss / 1024}
+    return {"pages": lines(out), "seconds": time.monotonic() - t0, "peak_rss": usage.ru_maxrss / 1024,
+            "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def one(n: int, seconds: float, concurrency: int) -> tuple[float, float, float]:
@@ -168,10 +174,10 @@ def one(n: int, seconds: float, concurrency: int) -> tuple[float, float, float]:
         server.close()
     c, s = civil["pages"] / civil["seconds"], plain["pages"] / plain["seconds"]
     broken = lambda r: ", ".join(f"{k} {v}" for k, v in r.items() if k != "requests") or "none"  # noqa: E731
-    print(f"hosts={n}: civilcrawl {civil['pages']} pages in {civil['seconds']:.0f} s = {c:.1f} pages/s, "
-          f"peak RSS {civil['peak_rss']:.0f} MB; rules broken at the server: {broken(civil_rules)}")
-    print(f"hosts={n}: scrapy     {plain['pages']} pages in {plain['seconds']:.0f} s = {s:.1f} pages/s, "
-          f"peak RSS {plain['peak_rss']:.0f} MB; rules broken at the server: {broken(plain_rules)}")
+    for name, r, rules in (("civilcrawl", civil, civil_rules), ("scrapy    ", plain, plain_rules)):
+        print(f"hosts={n}: {name} {r['pages']} pages in {r['seconds']:.0f} s = {r['pages'] / r['seconds']:.1f} pages/s "
+              f"({rules['requests']} requests other than robots.txt = {rules['requests'] / r['seconds']:.1f}/s), "
+              f"{r['cpu']:.0f} CPU s, peak RSS {r['peak_rss']:.0f} MB; rules broken at the server: {broken(rules)}")
     print(f"hosts={n}: ratio {c / s if s else float('nan'):.2f}; frontier at the SIGKILL: {civil['queued']} queued "
           f"of {civil['urls']} URLs; RSS growth per queued URL {civil['rss_per_queued']:.0f} B; state folder "
           f"{civil['state_bytes'] / 1e6:.1f} MB = {civil['state_per_queued']:.0f} B per URL; "

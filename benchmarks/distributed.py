@@ -3,6 +3,10 @@
     python benchmarks/distributed.py [--hosts 40] [--pages 25] [--delay 0.1] [--latency 0.1] [--concurrency 8]
                                      [--workers 1,2,4] [--no-cpu-table] [--redis redis://127.0.0.1:6379/0]
 
+Under each row: Redis commands per page (INFO commandstats, commands run inside the Lua scripts included),
+Redis CPU time per page (INFO cpu: exact with --own-redis, a private redis-server on a free port), and the
+workers' round trips to Redis per request the server saw (writes to Redis counted in each worker).
+
 What "N workers go ~N times faster on many hosts" means, and how this models it honestly on one machine:
 a real crawl is bound by network latency and by each worker's concurrency (open connections, memory),
 not by one CPU: a worker with 8 requests out and 100 ms per answer cannot do more than 80 pages/s whatever
@@ -56,9 +60,33 @@ def site(pages: int, delay: float, latency: float = 0.0) -> Site:
     return Site(routes, fallback=lambda hit: Reply(404, "not found", content_type="text/plain", delay=latency))
 
 
+def commandstats(redis_url: str) -> dict[str, tuple[int, int]]:
+    """Redis's own count of calls and CPU microseconds per command (INFO commandstats)."""
+    import redis
+
+    r = redis.Redis.from_url(redis_url)
+    cpu = r.info("cpu")
+    stats = {k.removeprefix("cmdstat_"): (v["calls"], v["usec"]) for k, v in r.info("commandstats").items()}
+    stats["(cpu)"] = (0, round((cpu["used_cpu_user"] + cpu["used_cpu_sys"]) * 1e6))  # the server's own CPU time
+    return stats
+
+
+def redis_cost(before: dict, after: dict, pages: int, requests: int, sends: int) -> dict:
+    """Commands (those run inside Lua scripts too), Redis CPU time and round trips per page, from two snapshots
+    and the workers' count of writes to Redis."""
+    delta = {k: (c - before.get(k, (0, 0))[0], u - before.get(k, (0, 0))[1]) for k, (c, u) in after.items()}
+    usec = delta.pop("(cpu)")[1]  # commandstats' usec counts a script and the commands inside it twice
+    delta = {k: v for k, v in delta.items() if v[0] > 0 and k not in ("info", "commandstats")}
+    calls = sum(c for c, _ in delta.values())
+    top = sorted(delta.items(), key=lambda kv: -kv[1][0])[:8]
+    return {"commands_per_page": calls / max(1, pages), "usec_per_page": usec / max(1, pages),
+            "round_trips_per_request": sends / max(1, requests), "top": top}
+
+
 def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay: float, concurrency: int) -> dict:
     cluster = f"bench-{uuid.uuid4().hex[:8]}"
     before = len(srv.hits)
+    stats0 = commandstats(redis_url)
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, __file__, "--as-worker", str(concurrency), "--", *[srv.url(h) for h in hosts],
                "--contact", "mailto:bench@example.org", "--allow-network", "127.0.0.1/32", "--delay", str(delay),
@@ -66,9 +94,13 @@ def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay:
         for h in hosts:
             cmd += ["--resolve", f"{h}=127.0.0.1"]
         t0 = time.monotonic()
-        procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+        env = {**__import__("os").environ, "BENCH_SENDS": f"{tmp}/sends"}
+        procs = [subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+                 for _ in range(workers)]
         codes = [p.wait(900) for p in procs]
         wall = time.monotonic() - t0
+        sends = sum(int(x) for x in Path(f"{tmp}/sends").read_text().split()) if Path(f"{tmp}/sends").exists() else 0
+    stats1 = commandstats(redis_url)
     import redis
 
     r = redis.Redis.from_url(redis_url)
@@ -84,7 +116,8 @@ def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay:
         by_host[h.host].append(h.t)
     gaps = [b - a for ts in by_host.values() for a, b in zip(ts, ts[1:])]
     robots = sum(1 for h in every if h.path == "/robots.txt")
-    return {"workers": workers, "exit": codes, "pages": len(pages), "dupes": dupes, "wall": wall, "crawl_s": span,
+    cost = redis_cost(stats0, stats1, len(pages), len(every), sends)
+    return {**cost, "workers": workers, "exit": codes, "pages": len(pages), "dupes": dupes, "wall": wall, "crawl_s": span,
             "pages_per_s": len(pages) / span, "min_gap": min(gaps) if gaps else float("nan"), "robots": robots}
 
 
@@ -101,8 +134,54 @@ def table(title: str, srv: LocalServer, hosts: list[str], a: argparse.Namespace,
         print(f"  {n:>7} {res['pages']:>6} {res['pages_per_s']:>8.1f} {res['pages_per_s'] / base:>7.2f}x "
               f"{res['min_gap']:>7.3f}s {res['dupes']:>5} {res['robots']:>6} {res['crawl_s']:>7.1f} "
               f"{res['wall']:>6.1f}  {res['exit']} (gap {ok})", flush=True)
+        print(f"          Redis per page: {res['commands_per_page']:.1f} commands (inside scripts too), "
+              f"{res['usec_per_page']:.0f} us of Redis CPU (the whole server, use --own-redis); "
+              f"{res['round_trips_per_request']:.1f} round trips per request sent (heartbeats too); calls per page: "
+              + ", ".join(f"{k} {c / max(1, res['pages']):.2f}" for k, (c, _) in res["top"]), flush=True)
         rows.append(res)
     return rows
+
+
+def count_sends() -> None:
+    """Count this worker's writes to Redis (one per command, one per pipeline: the round trips), for the table."""
+    import atexit
+    import os
+
+    import redis.asyncio.connection as aconn
+    import redis.connection as conn
+
+    sent = [0]
+    for cls in (conn.AbstractConnection, aconn.AbstractConnection):
+        original = cls.send_packed_command
+
+        def counted(self, *a, _orig=original, **kw):
+            sent[0] += 1
+            return _orig(self, *a, **kw)
+
+        cls.send_packed_command = counted  # type: ignore[method-assign]
+    path = os.environ.get("BENCH_SENDS")
+    if path:
+        atexit.register(lambda: open(path, "a").write(f"{sent[0]}\n"))
+
+
+def own_redis(tmp: str) -> tuple[str, subprocess.Popen]:
+    """A private redis-server on a free 127.0.0.1 port (nothing else's commands in its counts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", tmp], stdout=subprocess.DEVNULL)
+    import redis
+
+    for _ in range(100):
+        try:
+            redis.Redis(port=port).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    return f"redis://127.0.0.1:{port}/0", proc
 
 
 def worker(concurrency: int, argv: list[str]) -> int:
@@ -110,6 +189,7 @@ def worker(concurrency: int, argv: list[str]) -> int:
     from crawler.commands import crawl
     from crawler.runner import run_crawl
 
+    count_sends()
     p = argparse.ArgumentParser()
     crawl.configure(p)
     args = p.parse_args(argv)
@@ -131,7 +211,20 @@ def main() -> None:
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--no-cpu-table", action="store_true", help="skip the CPU-bound table (old configuration)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    ap.add_argument("--own-redis", action="store_true", help="start a private redis-server (exact command counts)")
     a = ap.parse_args()
+    private = None
+    if a.own_redis:
+        a.redis, private = own_redis(tempfile.mkdtemp(prefix="civil-redis-"))
+    try:
+        tables(a)
+    finally:
+        if private is not None:
+            private.terminate()
+            private.wait()
+
+
+def tables(a: argparse.Namespace) -> None:
     hosts = [f"h{i}.bench" for i in range(a.hosts)]
     import os
 

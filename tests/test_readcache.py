@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 
+from crawler.optout.aitxt import aitxt_signal
 from crawler.readcache import FolderStore, ReadCache
 from crawler.reads import AITXT, TDMREP, AITXT_READ, ROBOTS_READ, TDMREP_READ, FileRead, _parsed
 from crawler.robots import PARSED, UNREACHABLE, record_from_response, unreachable
@@ -110,7 +111,7 @@ def test_an_unreadable_cache_file_is_read_again(tmp_path):
     store.path(AITXT_READ, ORIGIN).write_text("{not json")
     fetch = Fetcher(lambda previous: FileRead(ORIGIN + AITXT, 200, "User-agent: *\nDisallow: /\n", time.time()))
     read = asyncio.run(ReadCache(store).read(AITXT_READ, ORIGIN, fetch))
-    assert fetch.calls == 1 and not _parsed(AITXT, read).can_fetch(ORIGIN + "/a", "civilcrawl")
+    assert fetch.calls == 1 and aitxt_signal(_parsed(AITXT, read), "civilcrawl", ORIGIN + "/a") is not None
 
 
 def test_cluster_workers_fetch_each_read_once():

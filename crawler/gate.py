@@ -126,8 +126,12 @@ class CivilGate(DecisionReads, TermsCheck):
         self.guard.install(reactor)
 
     def _engine_running(self) -> bool:
+        """False once the engine stops or the spider is closing (a limit such as --max-time, or a stop):
+        requests still waiting for their host's turn then give up instead of being sent at crawl pace."""
         try:
-            return bool(self.crawler.engine.running)
+            engine = self.crawler.engine
+            slot = engine._slot  # noqa: SLF001 - Scrapy has no public "closing" flag
+            return bool(engine.running) and (slot is None or slot.closing is None)
         except (AttributeError, RuntimeError):
             return True
 

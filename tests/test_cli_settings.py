@@ -23,6 +23,27 @@ def test_max_time_stops_the_crawl(site, tmp_path):
     assert site.url("civil.test", "/a") not in fetched  # its turn was seconds after the stop
 
 
+def test_max_time_does_not_drain_the_waiting_requests(tmp_path):
+    """Requests waiting for their host's turn when the time is up give up: before, the 60-odd requests Scrapy
+    had handed the downloader were sent one by one at the host's pace (a 3 s limit took 38 s)."""
+    import subprocess
+    import sys
+
+    from crawler.localsite import LocalServer, Reply, Site, html
+
+    pages = {"/robots.txt": Reply(200, "User-agent: *\nAllow: /\n", content_type="text/plain"),
+             "/": Reply(200, html("home", "x", [f"/p{i}" for i in range(150)]), content_type="text/html")}
+    pages |= {f"/p{i}": Reply(200, html(f"p{i}", "x"), content_type="text/html") for i in range(150)}
+    with LocalServer({"many.test": Site(pages)}) as srv:
+        p = subprocess.run([sys.executable, "-m", "crawler", "crawl", srv.url("many.test"), "--contact",
+                            "mailto:a@b.org", "--resolve", "many.test=127.0.0.1", "--allow-network", "127.0.0.1/32",
+                            "--terms", "policy", "--delay", "0.3", "--max-time", "1.5", "--progress", "off"],
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        pages_fetched = [h for h in srv.hits if h.path.startswith("/p")]
+    assert p.returncode == 0, p.stderr
+    assert len(pages_fetched) < 20, f"{len(pages_fetched)} pages sent after a 1.5 s limit at 0.3 s apart"
+
+
 def test_a_scrapy_setting_is_applied(site, tmp_path):
     r = civil_crawl(site, tmp_path, "-s", "CLOSESPIDER_ITEMCOUNT=1", "-s", "LOG_LEVEL=INFO", "--max-depth", "1")
     assert r.returncode == 0, r.stderr

@@ -57,9 +57,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# options whose values may begin with '-' (a key id is base64url): argparse would take such a value for an option
+_DASH_VALUES = ("--retire",)
+
+
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """``--retire -x`` becomes ``--retire=-x``, which argparse reads as the option's value."""
+    out: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        value = next(args, None) if arg in _DASH_VALUES else None
+        out.append(arg if value is None else f"{arg}={value}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_dash_values(sys.argv[1:] if argv is None else argv))
     try:
         return int(args._run(args) or 0)
     except UsageError as exc:

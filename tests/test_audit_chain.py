@@ -148,6 +148,8 @@ def test_keys_rotation_keeps_old_keys_published(tmp_path):
     assert json.loads(run("--retire", first[0]["kid"], "--jwks").stdout)["keys"] == both[:1]
     r = run("--retire", "nope")
     assert r.returncode == 2 and "no such key" in r.stderr
+    r = run("--retire", "-nope")  # a key id may begin with '-' (base64url): still read as the value
+    assert r.returncode == 2 and "no such key" in r.stderr, r.stderr
     assert oct(os.stat(Path(state) / "keys").st_mode & 0o777) == "0o700"
     bare = subprocess.run([sys.executable, "-m", "crawler", "keys", "--jwks"], capture_output=True, text=True,
                           cwd=tmp_path)

@@ -3,8 +3,8 @@
     python benchmarks/audit_chain.py [--records 100000]
 
 Writes the same realistic records (a fetched page with timing fields) with the pre-chain writer (one
-``json.dumps`` + ``os.write`` per line, crawler.audit.JsonLinesFile) and with the chained writer
-(crawler.auditchain.ChainedFile: the same plus a SHA-256 of the line and a lock), then times opening a
+``json.dumps`` + ``os.write`` per line, crawler.audit.log.JsonLinesFile) and with the chained writer
+(crawler.audit.chain.ChainedFile: the same plus a SHA-256 of the line and a lock), then times opening a
 large chained file for append (a resumed run reads only its two ends) and ``audit verify`` on it.
 """
 
@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from crawler.audit import JsonLinesFile, utc_iso
-from crawler.auditchain import ChainedFile
-from crawler.auditverify import verify_file
+from crawler.audit.log import JsonLinesFile, utc_iso
+from crawler.audit.chain import ChainedFile
+from crawler.audit.verify import verify_file
 
 
 def record(i: int) -> dict:

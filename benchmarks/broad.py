@@ -2,7 +2,7 @@
 
     nice -n 19 python benchmarks/broad.py [--hosts 1000] [--seconds 40]
 
-N hosts ``hNNNNN.broad.test`` are answered by one crawler.localsite.LocalServer on 127.0.0.1 (names routed
+N hosts ``hNNNNN.broad.test`` are answered by one crawler.cli.localsite.LocalServer on 127.0.0.1 (names routed
 there by the job's ``network.resolve``, so politeness keys by host as on the web), 20 pages each, links within
 and across hosts, and a robots.txt mix (benchmarks/broad_web.py: none, Crawl-delay 1-5, Request-rate 1/2s,
 Disallow, 503, a page with Retry-After).  Both crawlers get all N home pages as seeds, a delay of 1 s per host,

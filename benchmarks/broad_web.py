@@ -1,6 +1,6 @@
 """The synthetic web of benchmarks/broad.py: N hosts ``hNNNNN.broad.test``, 20 pages each, one robots.txt mix.
 
-Every host is answered by one :class:`~crawler.localsite.Site` under the ``"*"`` name, computed from the
+Every host is answered by one :class:`~crawler.cli.localsite.Site` under the ``"*"`` name, computed from the
 host name, so 10,000 hosts cost no more memory than one.  Host ``i`` gets robots kind ``i % 10``:
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.localsite import Hit, Reply, Site, html
+from crawler.cli.localsite import Hit, Reply, Site, html
 
 PAGES = 20
 DOMAIN = "broad.test"
@@ -114,7 +114,7 @@ def serve(n: int, seconds: float) -> None:
     import threading
     import time
 
-    from crawler.localsite import LocalServer
+    from crawler.cli.localsite import LocalServer
 
     port_of: dict[str, int] = {}
     srv = LocalServer({"*": broad_site(n, port_of)}, idle_timeout=5.0)

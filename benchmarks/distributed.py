@@ -27,7 +27,7 @@ first table). Read the "min gap" column of that table as a warning about running
 For each run: pages/s between the server's first and last page request, the speed-up against 1 worker, the
 smallest start-to-start gap the server saw between two requests to one host across the whole cluster (must
 never be below the delay), and the pages fetched more than once (must be 0). All hosts are names (``hN.bench``)
-resolved to 127.0.0.1 with ``--resolve`` and served by one crawler.localsite.LocalServer.
+resolved to 127.0.0.1 with ``--resolve`` and served by one crawler.cli.localsite.LocalServer.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.localsite import LocalServer, Reply, Site, html  # noqa: E402
+from crawler.cli.localsite import LocalServer, Reply, Site, html  # noqa: E402
 
 MARGIN = 0.04  # CIVIL_CLUSTER_GAP_MARGIN: the cluster adds it to every gap
 
@@ -186,8 +186,8 @@ def own_redis(tmp: str) -> tuple[str, subprocess.Popen]:
 
 def worker(concurrency: int, argv: list[str]) -> int:
     """One cluster worker: ``civilcrawl crawl ARGS`` with ``CONCURRENT_REQUESTS`` = ``concurrency``."""
-    from crawler.commands import crawl
-    from crawler.runner import run_crawl
+    from crawler.cli import crawl
+    from crawler.cli.runner import run_crawl
 
     count_sends()
     p = argparse.ArgumentParser()

@@ -1,5 +1,5 @@
-"""The cost of the outputs per page: a WARC request+response pair (crawler.warc), a JSON Lines item
-(crawler.pipelines), and, for scale, the HTML parse every page costs anyway.
+"""The cost of the outputs per page: a WARC request+response pair (crawler.output.warc), a JSON Lines item
+(crawler.output.pipelines), and, for scale, the HTML parse every page costs anyway.
 
 Prints microseconds per page and the bytes the WARC grows by per page (gzip per record).
 """
@@ -13,10 +13,10 @@ import timeit
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.audit import JsonLinesFile
-from crawler.extract import parse_html, text_of, title_of
-from crawler.localsite import html
-from crawler.warc import WarcMiddleware
+from crawler.audit.log import JsonLinesFile
+from crawler.page.extract import parse_html, text_of, title_of
+from crawler.cli.localsite import html
+from crawler.output.warc import WarcMiddleware
 
 
 def per_call(fn, n: int) -> float:

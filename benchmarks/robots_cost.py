@@ -14,8 +14,8 @@ import time
 
 from protego import Protego
 
-from crawler.pathpattern import matches
-from crawler.robotstxt import RobotsTxt
+from crawler.decide.pathpattern import matches
+from crawler.decide.robotstxt import RobotsTxt
 
 TOKEN = "civilcrawl"
 OTHER = "otherbot"  # matched per URL against the '*' group, which holds all the rules

@@ -44,7 +44,7 @@ from pathlib import Path
 import yaml
 from scrapy.http import HtmlResponse
 
-from crawler.terms import analyse, html_to_text
+from crawler.decide.terms import analyse, html_to_text
 
 CORPUS = Path(__file__).resolve().parent / "terms_corpus"
 LABELS = ("forbidden", "conditional", "none")

@@ -12,8 +12,8 @@ import subprocess
 import sys
 from html import escape
 
-from crawler.localsite import LocalServer, Reply, Site
-from crawler.robotstxt import parse as parse_robots
+from crawler.cli.localsite import LocalServer, Reply, Site
+from crawler.decide.robotstxt import parse as parse_robots
 
 ALLOW = "User-agent: *\nAllow: /\n"
 #: (route, language, terms path, how the home page points at it, robots.txt)

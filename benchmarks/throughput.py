@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 DOCS = {"python.docs": "/usr/share/doc/python3/html", "pg.docs": "/usr/share/doc/postgresql-doc-15/html"}
 SERVER = """
 import sys, time
-from crawler.localsite import LocalServer, static_site
+from crawler.cli.localsite import LocalServer, static_site
 sites = {h: static_site(p, robots_txt="User-agent: *\\nAllow: /\\n") for h, p in %r.items()}
 srv = LocalServer(sites).start()
 print(srv.port, flush=True)

@@ -1,4 +1,4 @@
-"""The wire's extra work per response and per request (crawler.wire), next to the HTML parse every page costs.
+"""The wire's extra work per response and per request (crawler.gate.wire), next to the HTML parse every page costs.
 
 Per response: the magic-number sniff and the no-op decode of an unencoded body; per request: the cached
 network-guard check and the header writes. Prints microseconds per call.
@@ -14,11 +14,11 @@ from PIL import Image
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.bodies import decode
-from crawler.extract import parse_html
-from crawler.localsite import html
-from crawler.netguard import NetworkGuard
-from crawler.sniff import image_format
+from crawler.page.bodies import decode
+from crawler.page.extract import parse_html
+from crawler.cli.localsite import html
+from crawler.net.guard import NetworkGuard
+from crawler.page.sniff import image_format
 
 
 def per_call(fn, n: int) -> float:

@@ -12,21 +12,21 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from crawler import feeds
-from crawler.announce import override_warnings
-from crawler.bodies import backstop
-from crawler.identity import DEFAULT_TOKEN, user_agent
-from crawler.robots import PARSE_LIMIT
-from crawler.wire import INNER_SETTING
+from crawler.output import feeds
+from crawler.gate.announce import override_warnings
+from crawler.page.bodies import backstop
+from crawler.net.identity import DEFAULT_TOKEN, user_agent
+from crawler.decide.robots import PARSE_LIMIT
+from crawler.gate.wire import INNER_SETTING
 
 logger = logging.getLogger(__name__)
 
-GATE = "crawler.gate.CivilGate"
-WIRE = "crawler.wire.CivilDownloadHandler"
-PAGE_RULES = "crawler.pagerules.PageRulesMiddleware"
-REDIRECTS = {"scrapy.downloadermiddlewares.redirect.RedirectMiddleware": "crawler.redirects.CivilRedirectMiddleware",
+GATE = "crawler.gate.middleware.CivilGate"
+WIRE = "crawler.gate.wire.CivilDownloadHandler"
+PAGE_RULES = "crawler.gate.pagerules.PageRulesMiddleware"
+REDIRECTS = {"scrapy.downloadermiddlewares.redirect.RedirectMiddleware": "crawler.gate.redirects.CivilRedirectMiddleware",
              "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware":
-                 "crawler.redirects.CivilMetaRefreshMiddleware"}
+                 "crawler.gate.redirects.CivilMetaRefreshMiddleware"}
 
 #: civilcrawl's settings and their defaults.
 DEFAULTS: dict[str, Any] = {
@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_HOST_CONCURRENCY": 1,  # requests in flight per host
     "CIVIL_MAX_PAGES": 0,  # hard cap on page fetches (0: none); robots.txt not counted
     "CIVIL_MAX_DEPTH": None,
-    "CIVIL_SCOPE": "origin",  # origin | host | subdomains | domain: which links CivilSpider follows (crawler.scope)
+    "CIVIL_SCOPE": "origin",  # origin | host | subdomains | domain: which links CivilSpider follows (crawler.decide.scope)
     "CIVIL_INCLUDE": [],  # follow only URLs one of these regular expressions matches (seeds excepted)
     "CIVIL_EXCLUDE": [],  # never follow URLs these regular expressions match
     "CIVIL_SITEMAPS": False,  # CivilSpider: also fetch what robots.txt's Sitemap lines and /sitemap.xml list
@@ -48,13 +48,13 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_ALLOW_NETWORKS": [],  # private addresses allowed one by one: "ADDR:PORT" (one port) or CIDR (all ports)
     "CIVIL_RESOLVE": {},  # {"host": "address"}, like curl --resolve (still checked by the network guard)
     "CIVIL_STATE_DIR": None,  # persists the robots.txt cache
-    "CIVIL_AUDIT": None,  # audit log path (JSON Lines), hash-chained (crawler.auditchain)
+    "CIVIL_AUDIT": None,  # audit log path (JSON Lines), hash-chained (crawler.audit.chain)
     "CIVIL_AUDIT_RUN": None,  # the run's name on the audit chain's first line (default host-pid-time)
     "CIVIL_SIGN_AUDIT": False,  # sign the audit's last hash with the key in CIVIL_STATE_DIR (AUDIT.sig)
     "CIVIL_SIGNATURE_AGENT": None,  # Web Bot Auth: sign every request; the URL of the published key directory
     "CIVIL_SIGNATURE_VALIDITY": 300,  # s from 'created' to 'expires' of a request signature (at most 24 h)
     "CIVIL_OUT": None,  # items path: .jsonl/.jl (appended line by line), .json, .csv, .xml; "-" standard output
-    "CIVIL_WARC": None,  # a WARC/1.1 file (gzip per record) of every response the gate let through (crawler.warc)
+    "CIVIL_WARC": None,  # a WARC/1.1 file (gzip per record) of every response the gate let through (crawler.output.warc)
     "CIVIL_ITEM_FIELDS": [],  # extra item fields: html, headers, content_type, encoding, depth, referer
     "CIVIL_REDIS_URL": None,  # run as one worker of a cluster sharing this Redis (crawler.distributed)
     "CIVIL_PURPOSE": "research",  # search | archive | research | ai-train: which opt-outs apply
@@ -101,7 +101,7 @@ class CivilAddon:
             if ext in exts:  # the telnet console and remote control run code sent to them: never on
                 settings.set_in_component_priority_dict("EXTENSIONS", ext, None)
         if settings.get("CIVIL_WARC"):  # just inside the gate: it archives only what the gate let through
-            settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", "crawler.warc.WarcMiddleware", 949)
+            settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", "crawler.output.warc.WarcMiddleware", 949)
         feeds.configure(settings)  # CIVIL_OUT: JSON Lines appended as it goes, or a Scrapy feed (JSON, CSV, XML)
         # Floors no project setting may lift: set above every other priority (the gate re-checks at run time).
         for name in ("TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED", "HTTPCACHE_ENABLED", "AUTOTHROTTLE_ENABLED"):
@@ -115,7 +115,7 @@ class CivilAddon:
             "CONCURRENT_ITEMS": 8,  # Scrapy starts this many tasks per response; our pipelines are synchronous
             # the gate's BodyCap stops bodies at CIVIL_MAX_BYTES; Scrapy's own limit is only a backstop above it
             "DOWNLOAD_MAXSIZE": backstop(settings.getint("CIVIL_MAX_BYTES"), PARSE_LIMIT),
-            "SCHEDULER_PRIORITY_QUEUE": "crawler.frontier.HostAwarePriorityQueue",
+            "SCHEDULER_PRIORITY_QUEUE": "crawler.queue.hosts.HostAwarePriorityQueue",
             "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
             "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
             "REDIRECT_MAX_TIMES": 10,
@@ -131,7 +131,7 @@ class CivilAddon:
 
     @staticmethod
     def _wrap_handlers(settings: BaseSettings) -> None:
-        """Put crawler.wire's handler in front of the project's HTTP(S) handlers (it sends through them)."""
+        """Put crawler.gate.wire's handler in front of the project's HTTP(S) handlers (it sends through them)."""
         handlers = settings.getwithbase("DOWNLOAD_HANDLERS")
         inner = dict(settings.getdict(INNER_SETTING))
         for scheme in ("http", "https"):

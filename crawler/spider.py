@@ -10,21 +10,21 @@ from scrapy import Request, Spider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler import audit as A
-from crawler.extract import images_of, links_of, text_of, title_of
+from crawler.audit import log as A
+from crawler.page.extract import images_of, links_of, text_of, title_of
 from crawler.images.store import ImageStore
-from crawler.gate import CivilGate
-from crawler import sitemaps
-from crawler.feeds import extra_fields
-from crawler.robots import PARSED
-from crawler.urls import BadURL, origin
-from crawler.scope import Scope
+from crawler.gate.middleware import CivilGate
+from crawler.page import sitemaps
+from crawler.output.feeds import extra_fields
+from crawler.decide.robots import PARSED
+from crawler.net.urls import BadURL, origin
+from crawler.decide.scope import Scope
 
 logger = logging.getLogger(__name__)
 
 
 class SeenSet(set):
-    """URLs already decided on; a cluster swaps in a shared one (crawler.distributed.frontier.SharedSeen)."""
+    """URLs already decided on; a cluster swaps in a shared one (crawler.queue.cluster.SharedSeen)."""
 
     def add_new(self, url: str) -> bool:
         """Add ``url``; true if it was not there yet."""
@@ -35,7 +35,7 @@ class SeenSet(set):
 
 
 class CivilSpider(Spider):
-    """Crawl ``seeds`` and the pages they link to inside the crawl's scope (crawler.scope; default: their origins)."""
+    """Crawl ``seeds`` and the pages they link to inside the crawl's scope (crawler.decide.scope; default: their origins)."""
 
     name = "civilcrawl"
 
@@ -43,7 +43,7 @@ class CivilSpider(Spider):
         super().__init__(**kwargs)
         self.civil_seeds = list(dict.fromkeys(seeds))
         self.civil_scope = Scope(self.civil_seeds)  # the seeds' origins until the settings say more
-        self.item_fields: list[str] = []  # crawler.feeds.EXTRA_FIELDS asked for (--item-fields)
+        self.item_fields: list[str] = []  # crawler.output.feeds.EXTRA_FIELDS asked for (--item-fields)
         self.sitemaps = False  # follow sitemaps (--sitemaps)
         self.sitemap_sites: dict[str, int] = {}  # origin -> sitemap files requested
         self.seen: SeenSet = SeenSet()
@@ -82,7 +82,7 @@ class CivilSpider(Spider):
         meta = {"civil_admitted": True, "depth": depth, **({"civil_via": via} if via else {})}
         return Request(url, callback=self.parse, errback=self.failed, meta=meta)
 
-    # -- sitemaps (crawler.sitemaps): robots.txt's Sitemap lines and /sitemap.xml, once per origin ----------
+    # -- sitemaps (crawler.page.sitemaps): robots.txt's Sitemap lines and /sitemap.xml, once per origin ----------
 
     def _sitemaps_for(self, url: str) -> Iterator[Request]:
         try:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.localsite import Hit, LocalServer, Reply, Site, html
+from crawler.cli.localsite import Hit, LocalServer, Reply, Site, html
 from tests.conftest import CONTACT, CrawlResult, read_jsonl
 
 HOSTS = ("civil.test", "blog.civil.test", "other.test")

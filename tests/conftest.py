@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 from tests.sites import SITES
 
 CONTACT = "mailto:tests@example.org"

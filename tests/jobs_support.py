@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 
 CONTACT = "mailto:tests@example.org"
 

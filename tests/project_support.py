@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 from tests.test_images_support import astronaut, astronaut_face, encode, shapes
 
 PROJECT = Path(__file__).parent / "scrapyproject"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from crawler.localsite import Hit, Reply, Site, html
+from crawler.cli.localsite import Hit, Reply, Site, html
 
 TXT = "text/plain"
 

@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from crawler.audit import AuditLog
-from crawler.auditverify import verify_file
-from crawler.distributed.audit import merge
-from crawler.keys import KeyStore, thumbprint
-from crawler.report.build import load
-from crawler.state.resume import read_jsonl
+from crawler.audit.log import AuditLog
+from crawler.audit.verify import verify_file
+from crawler.audit.merge import merge
+from crawler.net.keys import KeyStore, thumbprint
+from crawler.audit.report.build import load
+from crawler.jobs.resume import read_jsonl
 
 
 def _log(path: Path, n: int, run: str = "test run", signer=None, start: int = 0) -> None:
@@ -157,7 +157,7 @@ def test_keys_rotation_keeps_old_keys_published(tmp_path):
 
 
 def test_crawl_with_sign_audit_verifies_and_usage_errors(tmp_path):
-    from crawler.localsite import LocalServer
+    from crawler.cli.localsite import LocalServer
     from tests.sites import SITES
 
     audit = tmp_path / "audit.jsonl"

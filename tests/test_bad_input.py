@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.localsite import Reply, Site, html
+from crawler.cli.localsite import Reply, Site, html
 from tests.conftest import CONTACT
 
 HOST = "badinput.test"

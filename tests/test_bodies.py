@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from crawler.localsite import Reply, Site, html
+from crawler.cli.localsite import Reply, Site, html
 from tests.test_images_support import encode, gradient
 
 TXT = "text/plain"

@@ -9,8 +9,8 @@ import subprocess
 import sys
 import time
 
-from crawler.cli import build_parser
-from crawler.localsite import Reply, Site, html
+from crawler.cli.main import build_parser
+from crawler.cli.localsite import Reply, Site, html
 from tests.conftest import CONTACT
 
 HOST = "progress.test"
@@ -88,8 +88,8 @@ def test_demo_checks_the_sites_own_log(tmp_path):
 
 
 def test_demo_log_comparison_finds_a_disagreement():
-    from crawler.commands.demo import compare_logs
-    from crawler.localsite import Hit
+    from crawler.cli.demo import compare_logs
+    from crawler.cli.localsite import Hit
 
     agent = "civilcrawl/1 (+mailto:a@b.c)"
     hits = [Hit(0, "a.demo", "/", agent, {}), Hit(0, "a.demo", "/x", "curl/8", {})]

@@ -1,10 +1,10 @@
-"""``--scope``, ``--include`` and ``--exclude``: which discovered URLs the crawl follows (crawler.scope)."""
+"""``--scope``, ``--include`` and ``--exclude``: which discovered URLs the crawl follows (crawler.decide.scope)."""
 
 from __future__ import annotations
 
 import pytest
 
-from crawler.scope import Scope, registrable_domain
+from crawler.decide.scope import Scope, registrable_domain
 from tests.cli_support import civil_crawl, start_server
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.commands.scrapy_settings import parse_settings
+from crawler.cli.scrapy_settings import parse_settings
 from tests.cli_support import civil_crawl, start_server
 
 
@@ -29,7 +29,7 @@ def test_max_time_does_not_drain_the_waiting_requests(tmp_path):
     import subprocess
     import sys
 
-    from crawler.localsite import LocalServer, Reply, Site, html
+    from crawler.cli.localsite import LocalServer, Reply, Site, html
 
     pages = {"/robots.txt": Reply(200, "User-agent: *\nAllow: /\n", content_type="text/plain"),
              "/": Reply(200, html("home", "x", [f"/p{i}" for i in range(150)]), content_type="text/html")}
@@ -56,7 +56,7 @@ REFUSALS = [
     ("CIVIL_ALLOW_PRIVATE_NETWORKS=True", "civilcrawl's own settings are set by its options"),
     ("DOWNLOAD_DELAY=0", "use --delay"),
     ("HTTPCACHE_ENABLED=True", "before they are checked"),
-    ("DOWNLOADER_MIDDLEWARES={\"crawler.gate.CivilGate\": null}", "the gate's place"),
+    ("DOWNLOADER_MIDDLEWARES={\"crawler.gate.middleware.CivilGate\": null}", "the gate's place"),
     ("DOWNLOADER_MIDDLEWARES_BASE={}", "the gate's place"),
     ("DOWNLOAD_HANDLERS={}", "civilcrawl's wire"),
     ("TELNETCONSOLE_ENABLED=1", "always off"),

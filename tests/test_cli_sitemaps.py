@@ -6,7 +6,7 @@ import gzip
 
 import pytest
 
-from crawler import sitemaps
+from crawler.page import sitemaps
 from tests.cli_support import civil_crawl, start_server
 
 

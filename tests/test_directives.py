@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import lxml.html
 import pytest
 
-from crawler.directives import Directives, directives_from_headers, directives_from_html, meta_tags, parse_date
+from crawler.page.directives import Directives, directives_from_headers, directives_from_html, meta_tags, parse_date
 
 TOKEN = "civilcrawl"
 UTC = timezone.utc

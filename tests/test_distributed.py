@@ -1,6 +1,6 @@
 """Cluster mode: N worker processes on one Redis share the crawl and never beat one worker's politeness.
 
-Measured at the server (tests/sites -> crawler.localsite), like the single-worker tests. Needs a Redis
+Measured at the server (tests/sites -> crawler.cli.localsite), like the single-worker tests. Needs a Redis
 (REDIS_URL, default redis://127.0.0.1:6379/0, else a redis-server of the tests' own on a free port) and
 redis-server for the outage test; skipped without them except in CI.
 """
@@ -17,7 +17,7 @@ from collections import Counter
 import pytest
 import redis
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 from tests.cluster import Cluster, OwnRedis, drop_cluster, redis_or_skip
 from tests.conftest import CONTACT
 
@@ -192,7 +192,7 @@ def test_job_file_redis_key_makes_a_cluster_worker(tmp_path):
     """``redis: {url, cluster}`` in a job file reaches the crawl as CIVIL_REDIS_URL / CIVIL_CLUSTER."""
     import argparse
 
-    from crawler.commands.run import job_settings
+    from crawler.cli.run import job_settings
     from crawler.jobs.config import load_job
 
     path = tmp_path / "job.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 from tests.sites import robots
 from tests.test_robots_differential import SHAPES
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 from tests.conftest import CONTACT, CrawlResult, read_jsonl
 
 TXT = "text/plain"
@@ -150,7 +150,7 @@ def test_deeply_nested_tdmrep_is_no_signal_not_a_lost_page(tmp_path, site):
 FRAGILE = textwrap.dedent('''
     import sys
     from scrapy import Request, Spider
-    from crawler.runner import run_crawl
+    from crawler.cli.runner import run_crawl
 
     class Fragile(Spider):
         name = "fragile"

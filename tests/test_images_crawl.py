@@ -10,7 +10,7 @@ import sys
 import pytest
 from PIL import Image
 
-from crawler.localsite import Reply, Site
+from crawler.cli.localsite import Reply, Site
 from tests.conftest import CONTACT, read_jsonl
 from tests.test_images_support import astronaut, astronaut_face, encode, gradient, shapes
 

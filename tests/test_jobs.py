@@ -13,8 +13,8 @@ import pytest
 
 from crawler.jobs.config import JobError, load_job
 from crawler.jobs.progress import render
-from crawler.localsite import LocalServer, Reply, Site, html
-from crawler.state.lock import JobLock
+from crawler.cli.localsite import LocalServer, Reply, Site, html
+from crawler.jobs.lock import JobLock
 from tests.sites import meta_page
 from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
 

@@ -11,10 +11,10 @@ from collections import Counter
 
 import pytest
 
-from crawler import audit as A
-from crawler.localsite import LocalServer, Reply, html
-from crawler.state.frontier import Frontier
-from crawler.state.resume import reconcile
+from crawler.audit import log as A
+from crawler.cli.localsite import LocalServer, Reply, html
+from crawler.queue.journal import Frontier
+from crawler.jobs.resume import reconcile
 from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
 
 OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, kept in the state folder like robots.txt
@@ -91,7 +91,7 @@ def test_random_sigkills_lose_nothing_and_fetch_nothing_twice(tmp_path, srv, cap
     assert len(finals) == PAGES + 1 and max(finals.values()) == 1, f"seed {seed}: one final decision per URL"
     assert s["status"] == "complete" and s["pages"]["new"] == PAGES and s["pages"]["pending"] == 0
     # the audit log is one hash chain across every kill and resume, and the last process signed its end
-    from crawler.auditverify import verify_file
+    from crawler.audit.verify import verify_file
 
     v = verify_file(audit)
     assert v.intact, f"seed {seed}: {v.problems}"

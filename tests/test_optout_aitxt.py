@@ -1,5 +1,5 @@
-from crawler.optout.aitxt import aitxt_signal, parse
-from crawler.optout.decide import decide
+from crawler.decide.optout.aitxt import aitxt_signal, parse
+from crawler.decide.optout.decide import decide
 
 SPAWNING = "# Spawning AI\nUser-Agent: *\nDisallow: *.jpg\nDisallow: /gallery/\n"
 

@@ -1,7 +1,7 @@
 import pytest
 
-from crawler.optout.content_signal import parse, robots_signal, signal
-from crawler.optout.decide import decide
+from crawler.decide.optout.content_signal import parse, robots_signal, signal
+from crawler.decide.optout.decide import decide
 
 
 def test_cloudflare_default_line():

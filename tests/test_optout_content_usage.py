@@ -1,7 +1,7 @@
 import pytest
 
-from crawler.optout.content_usage import header_signal, parse, purposes, robots_signal
-from crawler.optout.decide import decide
+from crawler.decide.optout.content_usage import header_signal, parse, purposes, robots_signal
+from crawler.decide.optout.decide import decide
 
 
 def test_parse_tokens_only():

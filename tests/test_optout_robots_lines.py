@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.optout.robots_lines import group_lines, signals_from_robots
+from crawler.decide.optout.robots_lines import group_lines, signals_from_robots
 
 TOKEN = "civilcrawl"
 

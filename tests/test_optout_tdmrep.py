@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from crawler.optout.decide import decide
-from crawler.optout.tdmrep import TdmRule, match_file, parse_file, tdm_signal
+from crawler.decide.optout.decide import decide
+from crawler.decide.optout.tdmrep import TdmRule, match_file, parse_file, tdm_signal
 
 SPEC = json.dumps([
     {"location": "/directory-b/images/*.jpg", "tdm-reservation": 0},

@@ -6,7 +6,7 @@ import statistics
 import subprocess
 import sys
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 from tests.conftest import CONTACT
 
 HOST = "multi.test"

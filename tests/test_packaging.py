@@ -19,7 +19,7 @@ def test_every_package_is_listed_in_pyproject():
 
 
 def test_bundled_policies_and_schema_are_found():
-    from crawler.policy import bundled_dir, load_policy_set
+    from crawler.decide.policy import bundled_dir, load_policy_set
 
     assert any(bundled_dir().glob("*.yaml"))
     policies = load_policy_set([])

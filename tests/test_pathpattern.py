@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from crawler.optout.robots_lines import signals_from_robots
-from crawler.optout.tdmrep import TdmRule, match_file
-from crawler.pathpattern import compile_pattern, matches, normalize_path, path_of
-from crawler.policy.model import Rule
+from crawler.decide.optout.robots_lines import signals_from_robots
+from crawler.decide.optout.tdmrep import TdmRule, match_file
+from crawler.decide.pathpattern import compile_pattern, matches, normalize_path, path_of
+from crawler.decide.policy.model import Rule
 
 
 @pytest.mark.parametrize("pattern,path,expected", [

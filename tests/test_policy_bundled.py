@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.policy import bundled_dir, load_dir, load_policy_set
-from crawler.policy.bundled import SOURCE_DIR
+from crawler.decide.policy import bundled_dir, load_dir, load_policy_set
+from crawler.decide.policy.bundled import SOURCE_DIR
 
 BUNDLED = load_dir(bundled_dir())
 SITES = {p.site for p in BUNDLED}

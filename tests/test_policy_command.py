@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from crawler.cli import main
+from crawler.cli.main import main
 
 
 def test_validate_ok(tmp_path, capsys):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.policy import PolicyError, load_dir, load_file
+from crawler.decide.policy import PolicyError, load_dir, load_file
 
 FULL = """\
 # policies/example.org.yaml

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.policy import PolicyError, PolicySet, effective_gap, load_dir, load_file, load_policy_set
+from crawler.decide.policy import PolicyError, PolicySet, effective_gap, load_dir, load_file, load_policy_set
 
 UTC = timezone.utc
 

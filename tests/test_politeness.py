@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from crawler.politeness import GAP_MARGIN, GaveUp, PageBudget, Politeness, ShutdownError
+from crawler.pace.local import GAP_MARGIN, GaveUp, PageBudget, Politeness, ShutdownError
 
 
 async def crawl(p: Politeness, host: str, n: int, work: float = 0.01, starts: list | None = None) -> list[float]:

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.robots import PARSED, record_from_response
+from crawler.decide.robots import PARSED, record_from_response
 
 CASES_FILE = Path(__file__).with_name("data") / "robots_conformance.json"
 

@@ -2,7 +2,7 @@
 
 A bounded run (a few thousand file/URL pairs, seconds): the gate's own path (record_from_response ->
 RobotsRecord.allows) must give Google's answer. The generator stays inside the inputs where the two are
-meant to agree; the deliberate differences (crawler/robotstxt.py's docstring) are pinned below instead.
+meant to agree; the deliberate differences (crawler/decide/robotstxt.py's docstring) are pinned below instead.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from crawler.robots import record_from_response
+from crawler.decide.robots import record_from_response
 
 googlebot = pytest.importorskip("jwm.robotstxt.googlebot")
 
@@ -135,7 +135,7 @@ def test_pinned_differences(text, target, ours, why):
 
 
 def test_explanations_name_the_line_that_decided():
-    from crawler.robots import robots_rule
+    from crawler.decide.robots import robots_rule
 
     rng = random.Random(7)
     for _ in range(500):

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from crawler.localsite import LocalServer
+from crawler.cli.localsite import LocalServer
 from tests.project_support import HOST, base, copy_project, face_traces, scrapy, site, stored_pictures
 
 

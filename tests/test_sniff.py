@@ -1,4 +1,4 @@
-"""Image formats known by their first bytes (crawler.sniff), on pictures encoded by Pillow."""
+"""Image formats known by their first bytes (crawler.page.sniff), on pictures encoded by Pillow."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image, features
 
-from crawler.sniff import image_format
+from crawler.page.sniff import image_format
 from tests.test_images_support import astronaut_face, shapes
 
 

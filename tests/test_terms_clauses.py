@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.terms import analyse, html_to_text
-from crawler.terms.clauses import segments
+from crawler.decide.terms import analyse, html_to_text
+from crawler.decide.terms.clauses import segments
 
 
 @pytest.mark.parametrize("text", [

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from crawler.localsite import LocalServer, Reply, Site
+from crawler.cli.localsite import LocalServer, Reply, Site
 from tests.conftest import CONTACT
 
 ALLOW_ALL = Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain")

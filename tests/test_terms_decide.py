@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from crawler.policy import load_text
-from crawler.terms import analyse
-from crawler.terms.decide import decide_terms
-from crawler.terms.finder import MAX_AGE, TermsResult, find_terms
+from crawler.decide.policy import load_text
+from crawler.decide.terms import analyse
+from crawler.decide.terms.decide import decide_terms
+from crawler.decide.terms.finder import MAX_AGE, TermsResult, find_terms
 
 URL = "https://example.org/terms"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.terms import common_paths, discover
+from crawler.decide.terms import common_paths, discover
 
 URL = "https://shop.example.org/products/1"
 

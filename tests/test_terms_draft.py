@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from crawler.policy import load_file, load_text
-from crawler.terms import analyse, draft_policy, site_of, write_draft
+from crawler.decide.policy import load_file, load_text
+from crawler.decide.terms import analyse, draft_policy, site_of, write_draft
 
 
 def test_site_of():

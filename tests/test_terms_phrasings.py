@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.terms import analyse
+from crawler.decide.terms import analyse
 
 CASES = [
     ("forbidden", "You agree not to use any deep-link, page-scrape, robot, spider or other automatic device, program, algorithm or methodology to access, acquire, copy or monitor any portion of the Site."),

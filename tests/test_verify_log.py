@@ -14,9 +14,9 @@ import time
 
 import pytest
 
-from crawler.accesslog import parse_combined, parse_json
-from crawler.logcheck import verify
-from crawler.robots import PARSED, RobotsRecord
+from crawler.audit.accesslog import parse_combined, parse_json
+from crawler.audit.logcheck import verify
+from crawler.decide.robots import PARSED, RobotsRecord
 from tests.conftest import CONTACT
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)

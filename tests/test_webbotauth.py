@@ -16,8 +16,8 @@ import http_sf
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from http_message_signatures import HTTPMessageVerifier, HTTPSignatureKeyResolver, algorithms
 
-from crawler.keys import thumbprint
-from crawler.localsite import LocalServer, Reply, Site, html
+from crawler.net.keys import thumbprint
+from crawler.cli.localsite import LocalServer, Reply, Site, html
 from tests.conftest import CONTACT
 
 AGENT = "https://crawler.example/.well-known/http-message-signatures-directory"
@@ -170,7 +170,7 @@ process.start()
 
 
 def test_the_addon_signs_a_users_own_spider_and_its_audit(tmp_path):
-    """Signed at the wire (crawler.wire), after every downloader middleware: a project's own cannot strip it."""
+    """Signed at the wire (crawler.gate.wire), after every downloader middleware: a project's own cannot strip it."""
     script, state, audit = tmp_path / "mine.py", tmp_path / "state", tmp_path / "audit.jsonl"
     script.write_text(ADDON_SPIDER)
     with LocalServer({"signed.test": SITE}) as srv:

@@ -11,7 +11,7 @@ from scrapy.settings import BaseSettings
 
 from crawler.distributed import worker_id
 
-GATE, CLUSTER_GATE = "crawler.gate.CivilGate", "crawler.distributed.gate.ClusterGate"
+GATE, CLUSTER_GATE = "crawler.gate.middleware.CivilGate", "crawler.distributed.gate.ClusterGate"
 
 #: Cluster settings and their defaults (CIVIL_REDIS_URL itself defaults to None: no cluster).
 DEFAULTS: dict[str, Any] = {
@@ -44,7 +44,7 @@ def configure(settings: BaseSettings) -> None:
     settings.set("CIVIL_WORKER", worker, "addon")
     settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", GATE, None)
     settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", CLUSTER_GATE, 950)
-    settings.set("SCHEDULER", "crawler.distributed.frontier.ClusterScheduler", "addon")
+    settings.set("SCHEDULER", "crawler.queue.cluster.ClusterScheduler", "addon")
     for name in ("CIVIL_AUDIT", "CIVIL_OUT"):  # one file per worker; `civilcrawl audit-merge` joins audits
         if settings.get(name):
             settings.set(name, per_worker(settings.get(name), worker), settings.getpriority(name))

@@ -1,4 +1,4 @@
-"""The gate of a cluster worker: :class:`crawler.gate.CivilGate` with its state shared through Redis.
+"""The gate of a cluster worker: :class:`crawler.gate.middleware.CivilGate` with its state shared through Redis.
 
 Every decision is still taken by the one gate (same checks, same audit records); only where the state
 lives changes: the per-host pace and the page budget (:mod:`.politeness`) and the decision reads
@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any, TYPE_CHECKING
 
 from crawler.distributed import key_prefix, worker_id
-from crawler.distributed.frontier import request_failed
-from crawler.distributed.politeness import ClusterBudget, ClusterPoliteness
+from crawler.queue.cluster import request_failed
+from crawler.pace.cluster import ClusterBudget, ClusterPoliteness
 from crawler.distributed.reads import RedisStore
-from crawler.gate import CivilGate
-from crawler.politeness import GAP_MARGIN
-from crawler.readcache import ReadCache
+from crawler.gate.middleware import CivilGate
+from crawler.pace.local import GAP_MARGIN
+from crawler.gate.readcache import ReadCache
 
 if TYPE_CHECKING:
     from scrapy import Request

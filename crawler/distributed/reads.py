@@ -2,7 +2,7 @@
 
 A worker that finds no fresh copy takes a short lock (``SET NX PX``, kept alive while it fetches); the others
 wait for its copy, so each read is fetched once for the whole cluster. The values and their freshness are the
-reads' own (:class:`crawler.readcache.ReadKind`); keys are ``<prefix><kind>:<origin>`` (robots.txt keeps its
+reads' own (:class:`crawler.gate.readcache.ReadKind`); keys are ``<prefix><kind>:<origin>`` (robots.txt keeps its
 ``<prefix>robots:<origin>``).
 """
 
@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from crawler.distributed.connection import UNAVAILABLE, Outage, async_client, call_async
-from crawler.politeness import ShutdownError
-from crawler.readcache import Fetch, ReadKind
-from crawler.handback import Stopping
+from crawler.pace.local import ShutdownError
+from crawler.gate.readcache import Fetch, ReadKind
+from crawler.gate.handback import Stopping
 
 LOCK_TTL = 15.0  # seconds; renewed every LOCK_TTL / 3 while the holder fetches, so a dead holder frees it soon
 POLL = 0.1

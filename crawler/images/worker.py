@@ -1,6 +1,6 @@
 """The image judge's child process: one ``(purpose, bytes)`` request at a time on stdin, a verdict on stdout.
 
-Run as ``python -m crawler.images.worker`` by :class:`crawler.imagegate.ImageJudge`, which kills it when a
+Run as ``python -m crawler.images.worker`` by :class:`crawler.gate.images.ImageJudge`, which kills it when a
 judgement overruns its time limit. It ignores SIGINT (the crawl decides when to stop, and kills it) and
 exits at end of input.
 """

@@ -15,9 +15,9 @@ from typing import Any, Callable
 import yaml
 
 from crawler import safeyaml
-from crawler.netguard import parse_allowance, parse_resolve_address
-from crawler.policy.errors import PolicyError, Problem
-from crawler.urls import BadURL, split_origin
+from crawler.net.guard import parse_allowance, parse_resolve_address
+from crawler.decide.policy.errors import PolicyError, Problem
+from crawler.net.urls import BadURL, split_origin
 
 EXAMPLE = """\
 seeds: [https://example.org/]
@@ -109,7 +109,7 @@ def _choice(*choices: str) -> Callable[[Any], str | None]:
 
 
 def _agent_url(v: Any) -> str | None:
-    from crawler.webbotauth import check_agent_url
+    from crawler.net.webbotauth import check_agent_url
 
     try:
         check_agent_url(v if isinstance(v, str) else "")
@@ -197,7 +197,7 @@ def load_job(path: str | Path) -> Job:
 
 def _check_output_paths(job: Job, data: dict, problem: Callable[[str, str], None]) -> None:
     """Every folder the job writes must be a folder it can write: said now, with nothing made yet."""
-    from crawler.outputs import FOLDER, path_problem
+    from crawler.output.paths import FOLDER, path_problem
 
     outputs_key = "outputs.dir" if job.out_dir else "state"
     images_key = "images.dir" if isinstance(data.get("images"), dict) else "images"
@@ -226,7 +226,7 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
     contact = data.get("contact") or ""
     token = data.get("token") or "civilcrawl"
     if contact:
-        from crawler.identity import user_agent
+        from crawler.net.identity import user_agent
 
         try:
             user_agent(str(token), str(contact))
@@ -311,7 +311,7 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
 
 def _scope(value: Any, problem: Callable[[str, str], None]) -> tuple[str, list[str], list[str]]:
     """``scope: subdomains`` or ``scope: {mode: domain, include: [REGEX...], exclude: [REGEX...]}``."""
-    from crawler.scope import MODES, compile_patterns
+    from crawler.decide.scope import MODES, compile_patterns
 
     example = "write `scope: subdomains` or `scope: {mode: domain, include: ['/blog/'], exclude: ['[?]']}`"
     if value is None:

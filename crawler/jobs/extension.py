@@ -28,7 +28,7 @@ class JobExtension:
         return cls(crawler, crawler.settings.getint("CIVIL_JOB_PAGES_DONE"))
 
     def _opened(self, spider: Any) -> None:
-        from crawler.gate import CivilGate
+        from crawler.gate.middleware import CivilGate
 
         gate = self.crawler.get_downloader_middleware(CivilGate)
         if gate is not None and self.pages_done:

@@ -84,7 +84,7 @@ class Progress:
             self.show()
 
     def show(self, final: bool = False) -> None:
-        from crawler.gate import CivilGate
+        from crawler.gate.middleware import CivilGate
 
         gate = self.crawler.get_downloader_middleware(CivilGate)
         if gate is None:

@@ -16,10 +16,10 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import audit as A
+from crawler.audit import log as A
 from crawler.spider import CivilSpider, SeenSet
-from crawler.state.frontier import DONE, Frontier, Row
-from crawler.state.middleware import REPLAY_META, AlreadyHandled
+from crawler.queue.journal import DONE, Frontier, Row
+from crawler.queue.journalmw import REPLAY_META, AlreadyHandled
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
 
@@ -36,7 +36,7 @@ class FrontierSeen(SeenSet):
 
 
 class JobSpider(CivilSpider):
-    """Crawl like CivilSpider, remembering every URL in ``frontier`` (see crawler/state/frontier.py)."""
+    """Crawl like CivilSpider, remembering every URL in ``frontier`` (see crawler/queue/journal.py)."""
 
     name = "civilcrawl-job"
 

@@ -8,10 +8,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from crawler import audit as A
-from crawler.redact import redact
-from crawler.state.frontier import Frontier
-from crawler.state.resume import OWN_FILES, read_jsonl
+from crawler.audit import log as A
+from crawler.net.redact import redact
+from crawler.queue.journal import Frontier
+from crawler.jobs.resume import OWN_FILES, read_jsonl
 
 COMPLETE, PARTIAL, INTERRUPTED = "complete", "partial", "interrupted"
 

@@ -1,0 +1,1 @@
+"""Sub-commands of ``civilcrawl``; see :mod:`crawler.cli.main`."""

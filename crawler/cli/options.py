@@ -1,0 +1,49 @@
+"""Argument types for the command line: a bad value names what was wanted (argparse names the option)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Callable
+
+
+def whole(minimum: int) -> Callable[[str], int]:
+    """A whole number >= ``minimum``."""
+
+    def parse(value: str) -> int:
+        try:
+            n = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {value}")
+        return n
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+def number(minimum: float) -> Callable[[str], float]:
+    """A finite number >= ``minimum`` (seconds, for instance)."""
+
+    def parse(value: str) -> float:
+        try:
+            x = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum:g}, got {value!r}") from None
+        if not math.isfinite(x) or x < minimum:
+            raise argparse.ArgumentTypeError(f"expected a finite number >= {minimum:g}, got {value}")
+        return x
+
+    parse.__name__ = f"number >= {minimum:g}"
+    return parse
+
+
+def item_fields(value: str) -> list[str]:
+    """``html,headers``: the extra item fields (crawler.output.feeds.EXTRA_FIELDS)."""
+    from crawler.output.feeds import parse_item_fields
+
+    try:
+        return parse_item_fields(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -1,0 +1,210 @@
+"""``civilcrawl run JOB.yaml``: a scheduled crawl that is safe to start twice, to kill, and to run again.
+
+Exit status: 0 complete, 1 failed to run (or unexpected errors: the audit log's ``error`` records),
+2 bad job file, 3 partial (stopped early or cut by a limit; the next run resumes or starts over
+incrementally), 75 locked (another run of the job is going on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+NAME = "run"
+HELP = "Run a job file: one at a time, resumable after a kill, incremental on later runs."
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_LOCKED = 0, 1, 2, 3, 75  # 75 = EX_TEMPFAIL (sysexits.h)
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job", metavar="JOB.yaml", help="the job file (see README, 'Scheduled jobs')")
+    p.add_argument("--log-format", choices=("text", "json"), default="text",
+                   help="log lines as plain text (default) or one JSON object per line")
+    p.add_argument("--progress", choices=("auto", "live", "lines", "off"), default="auto",
+                   help="auto: a live status line on a terminal, a progress log line every 10 s otherwise")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from crawler.jobs.config import JobError, load_job
+    from crawler.jobs.lock import JobLock, Locked
+
+    try:
+        job = load_job(args.job)
+    except JobError as exc:
+        say(args, "ERROR", f"the job file has problems:\n{exc}")
+        return EXIT_USAGE
+    from crawler.cli.main import UsageError
+
+    try:
+        job_settings(job, Path(os.devnull), None, args)  # policy files, identity: checked before anything is touched
+    except UsageError as exc:
+        say(args, "ERROR", f"error: {exc}")
+        return EXIT_USAGE
+    lock = JobLock(job.state)
+    try:
+        lock.acquire()
+    except Locked as exc:
+        say(args, "WARNING", f"{job.path}: {exc}. Nothing was changed; exit {EXIT_LOCKED} (try again later).")
+        return EXIT_LOCKED
+    except OSError as exc:
+        say(args, "ERROR", f"{job.path}: cannot take the job's lock in {job.state} ({exc.strerror or exc}); "
+                           "choose a state folder this user can write")
+        return EXIT_USAGE
+    try:
+        return _run_locked(job, args)
+    finally:
+        lock.release()
+
+
+def say(args: argparse.Namespace, level: str, message: str) -> None:
+    """A message before the log is set up, as the log would show it (one JSON object with --log-format json)."""
+    if args.log_format == "json":
+        import logging
+
+        from crawler.jobs.logs import JsonFormatter
+
+        record = logging.LogRecord("civilcrawl.run", getattr(logging, level), __file__, 0, message, None, None)
+        print(JsonFormatter().format(record), file=sys.stderr)
+    else:
+        print(f"civilcrawl run: {message}", file=sys.stderr)
+
+
+def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Namespace) -> dict[str, Any]:
+    """The crawl command's settings for this job, plus the job components."""
+    from crawler.cli.main import UsageError
+    from crawler.cli.crawl import add_crawl_options, settings_from_args
+
+    parser = argparse.ArgumentParser(add_help=False)
+    add_crawl_options(parser, contact_required=False)
+    ns = parser.parse_args([])  # every shared option at its default, then the job's values
+    ns.contact, ns.token, ns.out, ns.audit, ns.state = job.contact, job.token, str(items) if items else None, str(audit), str(job.state)
+    ns.max_pages, ns.max_depth, ns.delay, ns.host_concurrency = job.max_pages, job.max_depth, job.delay, job.host_concurrency
+    ns.max_bytes, ns.timeout, ns.verbose = job.max_bytes, job.timeout, args.verbose
+    ns.allow_private_networks, ns.allow_network = job.allow_private_networks, list(job.allow_networks)
+    ns.resolve = [f"{h}={a}" for h, a in job.resolve.items()]
+    ns.sign_audit, ns.signature_agent = job.sign_audit, job.signature_agent
+    ns.scope, ns.include, ns.exclude = job.scope, list(job.include), list(job.exclude)
+    ns.sitemaps = job.sitemaps
+    optional = {"purpose": job.purpose, "policies": [str(p) for p in job.policies], "terms": job.terms,
+                "art3": job.art3, "images": job.images, "images_dir": str(job.images_dir) if job.images_dir else None}
+    for name, value in optional.items():
+        if hasattr(ns, name) and value is not None:  # options other commands may not have (yet)
+            setattr(ns, name, value)
+    try:
+        settings = settings_from_args(ns)
+    except UsageError as exc:
+        raise UsageError(f"{job.path}: {exc}") from None
+    progress = args.progress
+    if progress == "auto":
+        progress = "live" if sys.stderr.isatty() and args.log_format == "text" else "lines"
+    settings.update({
+        "CIVIL_JOB": True,
+        "CIVIL_PROGRESS": progress,
+        "CIVIL_LOG_FORMAT": args.log_format,
+        "LOG_ENABLED": False,  # our own handler (crawler.jobs.logs) formats every line
+        "CLOSESPIDER_TIMEOUT": job.max_time,
+        "EXTENSIONS": {"crawler.jobs.extension.JobExtension": 0,
+                       **({"crawler.jobs.progress.Progress": 0} if progress != "off" else {})},
+    })
+    if job.redis_url:  # a cluster worker: the shared frontier in Redis persists and resumes the crawl
+        settings.update(CIVIL_REDIS_URL=job.redis_url, CIVIL_CLUSTER=job.cluster or "civilcrawl")
+    else:
+        settings["DOWNLOADER_MIDDLEWARES"] = {"crawler.queue.journalmw.ReplayMiddleware": 940,
+                                              "crawler.queue.journalmw.JournalMiddleware": 960}
+    return settings
+
+
+def _run_locked(job: Any, args: argparse.Namespace) -> int:
+    from crawler.jobs import logs, summary as S
+    from crawler.jobs.spider import JobSpider
+    from crawler.cli.runner import run_crawl, unexpected_errors
+    from crawler.queue.journal import Frontier
+    from crawler.jobs.resume import ResumePlan, reconcile
+
+    frontier = Frontier(job.state)
+    try:
+        run, resumed = frontier.open_run()
+        run_dir = job.outputs / f"run-{run.id:04d}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _point_latest(job.outputs, run_dir.name)
+        audit = run_dir / "audit.jsonl"
+        items = run_dir / "items.jsonl" if job.items else None
+        files = {"items": str(items) if items else None, "audit": str(audit), "summary": str(run_dir / "summary.json")}
+        if job.warc:
+            files["warc"] = str(run_dir / "crawl.warc.gz")
+        if job.sign_audit:
+            files["audit_signature"] = str(audit) + ".sig"  # civilcrawl audit verify checks both
+        if job.report:
+            files["report"] = str(run_dir / "report.html")
+        plan = (reconcile(frontier, str(audit), str(items) if items else None, job.in_flight,
+                          run=f"{job.path.stem} run-{run.id:04d}") if resumed else ResumePlan())
+        level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
+        logs.install(level, args.log_format)
+        settings = job_settings(job, audit, items, args)
+        if job.warc:
+            settings["CIVIL_WARC"] = files["warc"]
+        settings["CIVIL_JOB_PAGES_DONE"] = plan.pages_fetched
+        settings["CIVIL_AUDIT_RUN"] = f"{job.path.stem} run-{run.id:04d}"
+        started = time.time()
+        resume_rows = [(r, False) for r in plan.send] + [(r, True) for r in plan.replay]
+        if job.redis_url:
+            status, stats = run_crawl(settings, seeds=job.seeds)
+        else:
+            status, stats = run_crawl(settings, JobSpider, seeds=job.seeds, frontier=frontier, resume=resume_rows,
+                                      written=plan.items_written)
+        reason = stats.get("finish_reason")
+        pending = frontier.counts().get("pending", 0)
+        if not stats.get("start_time"):
+            exit_status, state = EXIT_FAILED, S.INTERRUPTED
+        elif reason == "finished" and not pending:
+            limited = frontier_limited(audit)
+            exit_status, state = (EXIT_PARTIAL, S.PARTIAL) if limited else (EXIT_OK, S.COMPLETE)
+            frontier.finish_run(state)
+            if unexpected_errors(stats):
+                exit_status = EXIT_FAILED  # finished, but something raised that should not have: say so
+        else:
+            exit_status, state = EXIT_PARTIAL, S.INTERRUPTED
+        extra = {"job": str(job.path), "finish_reason": reason, "this_process": {
+            "resumed": resumed, "resent": len(plan.resent), "replayed": len(plan.replay),
+            "interrupted": len(plan.interrupted), "recovered_records": plan.recovered_records,
+            "seconds": round(time.time() - started, 3)}}
+        result = S.build(frontier, str(audit), status=state, exit_status=exit_status, files=files, extra=extra)
+        S.write(result, run_dir / "summary.json")
+        if job.report:
+            from crawler.audit.report import build_report
+            from crawler.audit.report.build import NotAnAuditLog
+
+            try:
+                build_report(audit, run_dir / "report.html", title=f"{job.path.name}, run {run.id}")
+            except (NotAnAuditLog, OSError) as exc:
+                import logging
+
+                logging.getLogger("civilcrawl.run").warning("no report for this run: %s %s", audit, exc)
+        print(S.one_line(result), file=sys.stdout)
+        print(f"summary: {run_dir / 'summary.json'}", file=sys.stdout)
+        return exit_status
+    finally:
+        frontier.close()
+
+
+def frontier_limited(audit: Path) -> bool:
+    """Did a limit (the page budget) cut this run short?"""
+    from crawler.jobs.resume import read_jsonl
+
+    return any(r.get("reason") == "max-pages" for r in read_jsonl(audit))
+
+
+def _point_latest(outputs: Path, name: str) -> None:
+    """``OUTPUTS/latest`` -> the current run's folder, replaced atomically."""
+    link, tmp = outputs / "latest", outputs / f".latest-{os.getpid()}"
+    try:
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(name)
+        os.replace(tmp, link)
+    except OSError:
+        pass

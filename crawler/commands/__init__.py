@@ -1,1 +1,0 @@
-"""Sub-commands of ``civilcrawl``; see :mod:`crawler.cli`."""

@@ -1,0 +1,203 @@
+"""What the gate reads to decide: robots.txt, tdmrep.json and ai.txt, a site's terms of service.
+
+Each is fetched once per origin through the gate itself (network guard, robots.txt where it applies and
+the host's pace hold for these requests too) and kept while fresh in one cache (crawler.gate.readcache): in the
+state folder when there is one, so a resumed or later run does not read it again, and in Redis for a cluster.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin
+
+from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+
+from crawler.audit import log as A
+from crawler.decide.optout.aitxt import parse as parse_aitxt
+from crawler.decide.optout.tdmrep import parse_file as parse_tdmrep
+from crawler.gate.readcache import FolderStore, ReadCache, ReadKind
+from crawler.decide.robots import (ALLOW_ALL, CACHE_TTL, LAST_GOOD_MAX_AGE, MAX_REDIRECTS, MIN_RETRY, PARSE_LIMIT,
+                            RobotsRecord, record_from_response, retry_after_seconds, unreachable)
+from crawler.decide.terms.finder import MAX_GUESSES, TermsResult, find_terms
+from crawler.net.urls import BadURL, origin, split_origin
+
+logger = logging.getLogger(__name__)
+
+ROBOTS_META = "civil_robots"  # marks our own robots.txt fetches; value: the origin they are for
+AUX_META = "civil_aux"  # other files read for a decision (tdmrep.json, ai.txt, terms): (label, origin)
+TDMREP, AITXT = "/.well-known/tdmrep.json", "/ai.txt"
+
+
+class Refused(IgnoreRequest):
+    """A request the gate refused; its audit record is already written."""
+
+
+@dataclass
+class FileRead:
+    """One well-known file read for a decision (tdmrep.json, ai.txt): its answer, or why there was none."""
+
+    url: str
+    status: int | None  # None: not fetched (refused, unreachable)
+    body: str
+    fetched_at: float  # wall clock
+    detail: str = ""
+
+    def fresh(self, now: float) -> bool:
+        """An answer is good for a day like robots.txt; a failure (429, 5xx, none) is tried again after a minute."""
+        answered = self.status is not None and self.status != 429 and self.status < 500
+        return now - self.fetched_at < (CACHE_TTL if answered else MIN_RETRY)
+
+    def to_json(self) -> dict:
+        return {"url": self.url, "status": self.status, "body": self.body, "fetched_at": self.fetched_at,
+                "detail": self.detail}
+
+
+def _robots_fresh(record: RobotsRecord, now: float) -> bool:
+    return record.fresh(now)
+
+
+def _file_fresh(read: FileRead, now: float) -> bool:
+    return read.fresh(now)
+
+
+ROBOTS_READ = ReadKind[RobotsRecord]("robots", _robots_fresh, RobotsRecord.to_json, lambda d: RobotsRecord(**d),
+                                     keep=LAST_GOOD_MAX_AGE + CACHE_TTL)
+TDMREP_READ = ReadKind[FileRead]("tdmrep", _file_fresh, FileRead.to_json, lambda d: FileRead(**d))
+AITXT_READ = ReadKind[FileRead]("ai-txt", _file_fresh, FileRead.to_json, lambda d: FileRead(**d))
+TERMS_READ = ReadKind[TermsResult]("terms", lambda r, now: r.fresh(now), TermsResult.to_dict, TermsResult.from_dict)
+_FILES = {TDMREP: TDMREP_READ, AITXT: AITXT_READ}
+
+
+def read_cache(state_dir: str | None) -> ReadCache:
+    """The gate's cache of decision reads: in the state folder when there is one."""
+    return ReadCache(FolderStore(state_dir) if state_dir else None)
+
+
+class DecisionReads:
+    """The gate's reads for its decisions (mixed into :class:`crawler.gate.middleware.CivilGate`); cached in ``self.reads``."""
+
+    reads: ReadCache
+
+    async def robots_for(self, url: str) -> RobotsRecord:
+        """The robots.txt record for a URL's origin, fetching it (politely, through this gate) when needed."""
+        return await self._robots_for(origin(url))
+
+    async def _robots_for(self, url_origin: str) -> RobotsRecord:
+        return await self.reads.read(ROBOTS_READ, url_origin, lambda previous: self._fetch_robots(url_origin, previous))
+
+    def robots_known(self, url_origin: str) -> RobotsRecord | None:
+        """The robots.txt record already read for an origin (by this process or, per the state, before)."""
+        return self.reads.get(ROBOTS_READ, url_origin)
+
+    def tdm_rules(self, url_origin: str) -> list:
+        """The tdmrep.json rules already read for an origin ([] if none or not read)."""
+        read = self.reads.get(TDMREP_READ, url_origin)
+        return (_parsed(TDMREP, read) or []) if read is not None else []
+
+    async def _fetch_robots(self, url_origin: str, previous: RobotsRecord | None) -> RobotsRecord:
+        record = await self._fetch_robots_file(url_origin, previous)
+        if record.sitemaps:
+            self.crawler.stats.set_value(f"civil/sitemaps/{url_origin}", record.sitemaps)
+        return record
+
+    async def _fetch_robots_file(self, url_origin: str, previous: RobotsRecord | None) -> RobotsRecord:
+        url = f"{url_origin}/robots.txt"
+        for _ in range(MAX_REDIRECTS + 1):
+            request = Request(url, dont_filter=True, priority=1000, meta={
+                ROBOTS_META: url_origin, "dont_redirect": True, "dont_retry": True,
+                "handle_httpstatus_all": True, "dont_obey_robotstxt": True})
+            try:
+                response = await self.crawler.engine.download_async(request)
+            except Refused:
+                if request.meta.get("civil_refused") == "shutdown":
+                    raise  # a Stopping: no decision for the requests waiting for it either
+                return unreachable(url_origin, f"{url}: {request.meta.get('civil_refused')}", previous, time.time())
+            except Exception as exc:
+                return unreachable(url_origin, f"{url}: {type(exc).__name__}: {exc}", previous, time.time())
+            location = response.headers.get("Location")
+            if 300 <= response.status < 400 and location:
+                url = urljoin(url, location.decode("latin-1"))
+                try:
+                    split_origin(url)
+                except BadURL as exc:
+                    return unreachable(url_origin, f"redirect to a bad URL: {exc}", previous, time.time())
+                continue
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+            return record_from_response(url_origin, response.status, response.body, url, retry_after,
+                                        previous, time.time())
+        return RobotsRecord(url_origin, ALLOW_ALL, time.time(), None,
+                            f"more than {MAX_REDIRECTS} redirects: treated as unavailable (4xx), all allowed")
+
+    async def _aux(self, url_origin: str, path: str) -> Any:
+        """A well-known file of an origin (tdmrep.json, ai.txt), parsed; None if absent or unreadable."""
+        read = await self.reads.read(_FILES[path], url_origin, lambda previous: self._fetch_file(url_origin, path))
+        return _parsed(path, read)
+
+    async def _fetch_file(self, url_origin: str, path: str) -> FileRead:
+        label = "tdmrep" if path == TDMREP else "ai-txt"
+        request = Request(url_origin + path, dont_filter=True, priority=900, meta={
+            AUX_META: (label, url_origin), "dont_redirect": True, "dont_retry": True,
+            "handle_httpstatus_all": True, "download_maxsize": PARSE_LIMIT})
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Refused as exc:  # refused (robots, guard): the signal is unknown, not an error
+            if request.meta.get("civil_refused") == "shutdown":
+                raise  # a Stopping: not an answer, so nothing is kept
+            return FileRead(request.url, None, "", time.time(), str(exc))
+        except Exception as exc:  # unreachable: unknown too, and tried again soon
+            return FileRead(request.url, None, "", time.time(), f"{type(exc).__name__}: {exc}")
+        return FileRead(request.url, response.status, response.body[:PARSE_LIMIT].decode("utf-8-sig", "replace"),
+                        time.time(), f"HTTP {response.status}")
+
+    async def terms_for(self, url_origin: str, *, guess_paths: bool = True, max_guesses: int = MAX_GUESSES) -> TermsResult:
+        """The terms-of-service verdict for an origin, read once through this gate (robots.txt and pace apply)."""
+        return await self.reads.read(TERMS_READ, url_origin,
+                                     lambda previous: self._read_terms(url_origin, guess_paths, max_guesses))
+
+    async def _read_terms(self, url_origin: str, guess_paths: bool, max_guesses: int) -> TermsResult:
+        home = url_origin + "/"
+
+        async def fetch(url: str) -> tuple[int, Any, str, str] | None:
+            request = Request(url, dont_filter=True, priority=900, meta={AUX_META: ("terms", url_origin)})
+            try:
+                response = await self.crawler.engine.download_async(request)
+            except Exception:
+                return None
+            if url == home and response.status == 200:
+                self._prefetched[url] = response  # the crawl will want it too: fetch it once
+            text = response.text if isinstance(response, TextResponse) else ""
+            return response.status, response.headers, text, response.url
+
+        try:
+            robots = (await self._robots_for(url_origin)).effective(time.time())
+            result = await find_terms(fetch, home, allowed=lambda url: robots.allows(url, self.token),
+                                      guess_paths=guess_paths, max_guesses=max_guesses)
+        except Exception as exc:  # unreadable terms are a missing verdict, not a crash
+            logger.warning("terms of %s could not be read: %s", url_origin, exc)
+            result = TermsResult()
+        self.crawler.stats.set_value(f"civil/terms/{url_origin}", result.describe())
+        return result
+
+    def _reuse(self, request: Request, host: str, response: Response) -> Response:
+        """Serve a page already read for terms discovery (and counted in the budget then) instead of fetching it again."""
+        verdict = self.read_page(request, response)
+        reason, detail = verdict.refusal() or ("ok", "")
+        self.audit.record(request.url, host, A.FETCHED, reason, f"{detail}; read once for terms discovery".lstrip("; "),
+                          status=response.status)
+        return response.replace(request=request)
+
+
+def _parsed(path: str, read: FileRead) -> Any:
+    """The parsed file (tdmrep rules, a Protego for ai.txt), memoised on the read; None unless it answered 200."""
+    if read.status != 200:
+        return None
+    cached = getattr(read, "_parsed", None)
+    if cached is None:
+        cached = parse_tdmrep(read.body) if path == TDMREP else parse_aitxt(read.body)
+        object.__setattr__(read, "_parsed", cached)
+    return cached

@@ -1,0 +1,70 @@
+"""Scrapy's redirect middlewares, with a final record for the redirects they do not follow.
+
+The eleventh hop (``REDIRECT_MAX_TIMES``) is refused as ``redirect-limit``; a redirect to a URL that is
+not http(s) (``file:``, ``ftp:``, ``data:``) or that no parser takes is refused as ``bad-url``. Scrapy
+drops both without a trace; here the target URL gets its record from the gate, like any URL considered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.httpobj import urlparse_cached
+
+from crawler.audit import log as A
+from crawler.gate.reads import Refused
+
+_NOT_FOLLOWED = "civil_redirect_not_followed"  # meta: a target Scrapy will not follow (not http or https)
+
+
+class _Recorded:
+    """Mixed into a Scrapy redirect middleware: record the redirects it refuses to follow."""
+
+    crawler: Any
+    max_redirect_times: int
+
+    def _refuse(self, url: str, reason: str, detail: str) -> None:
+        from crawler.gate.middleware import CivilGate
+
+        if (gate := self.crawler.get_downloader_middleware(CivilGate)) is not None:
+            gate.refuse_unfetched(url, reason, detail, A.REFUSED)
+
+    def _build_redirect_request(self, source_request: Request, response: Response, *, url: str,
+                                **kwargs: Any) -> Request:
+        redirected = super()._build_redirect_request(source_request, response, url=url, **kwargs)  # type: ignore[misc]
+        if urlparse_cached(redirected).scheme not in ("http", "https"):
+            source_request.meta[_NOT_FOLLOWED] = url
+        return redirected
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        try:
+            return super()._redirect(redirected, request, reason)  # type: ignore[misc]
+        except IgnoreRequest:
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            self._refuse(redirected.url, "redirect-limit",
+                         f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES) from {first}; "
+                         "not followed")
+            raise Refused(f"redirect-limit: {redirected.url}") from None
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        try:
+            result = super().process_response(request, response)  # type: ignore[misc]
+        except ValueError as exc:  # a Location no URL parser takes (http://[::1, a bad port)
+            location = (response.headers.get("Location") or b"").decode("latin-1")
+            self._refuse(location, "bad-url", f"redirect from {request.url}: {exc}")
+            raise Refused(f"bad-url: {location}") from None
+        if (target := request.meta.pop(_NOT_FOLLOWED, None)) is not None and result is response:
+            self._refuse(target, "bad-url", f"redirect from {request.url}: only http and https URLs are followed")
+        return result
+
+
+class CivilRedirectMiddleware(_Recorded, RedirectMiddleware):
+    """Scrapy's RedirectMiddleware; refused redirects are recorded."""
+
+
+class CivilMetaRefreshMiddleware(_Recorded, MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware; refused redirects are recorded."""

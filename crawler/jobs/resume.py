@@ -1,0 +1,120 @@
+"""Pick up a run where a killed or stopped process left it, using the run's own output files as evidence.
+
+The audit and items files are append-only (one write per line), so they say exactly which URLs got
+their final decision and which items were written. Rows not yet 'done' are settled against them:
+
+* a decision is in the audit log: the URL is done (a refusal, an error) or its stored answer is replayed;
+* 'queued': sent as the first process would have;
+* 'received': its stored answer is processed again, no new fetch (the item is not written twice);
+* 'sent' with no decision: the request was in flight at the kill and may have reached the server.
+  ``resend`` (default) sends it again, at most once per kill, so no URL is lost; ``skip`` records it as
+  ``skipped``/``interrupted`` and leaves it to the next run, so no page is ever fetched twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawler.audit import log as A
+from crawler.audit.log import AuditLog
+from crawler.queue.journal import QUEUED, RECEIVED, SENT, Frontier, Row
+from crawler.net.urls import BadURL, host_of
+
+logger = logging.getLogger(__name__)
+
+RESEND, SKIP = "resend", "skip"
+OWN_FILES = {"robots-txt", "tdmrep", "ai-txt"}  # the gate's own fetches, not pages
+
+
+@dataclass
+class ResumePlan:
+    """What the resumed process must do before following new links."""
+
+    send: list[Row] = field(default_factory=list)  # queued, or resent after a kill
+    replay: list[Row] = field(default_factory=list)  # answered already: process the stored answer
+    resent: list[str] = field(default_factory=list)
+    interrupted: list[str] = field(default_factory=list)
+    settled: int = 0  # rows whose decision was already in the audit log
+    recovered_records: int = 0  # audit records written from the stored answer
+    items_written: set[str] = field(default_factory=set)
+    pages_fetched: int = 0  # for the page budget
+
+
+def read_jsonl(path: str | os.PathLike[str] | None) -> list[dict]:
+    """Whole JSON lines of a file (a torn last line, possible after a kill, is ignored)."""
+    if not path or not Path(path).exists():
+        return []
+    out = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+    return out
+
+
+def reconcile(frontier: Frontier, audit_path: str | None, items_path: str | None,
+              in_flight: str = RESEND, run: str | None = None) -> ResumePlan:
+    """Settle this run's unfinished rows against its audit and items files; return what is left to do."""
+    plan = ResumePlan()
+    decisions: dict[str, dict] = {}
+    for rec in read_jsonl(audit_path):
+        if rec.get("reason") in OWN_FILES:
+            continue
+        decisions[rec["url"]] = rec
+        if rec.get("decision") == A.FETCHED:
+            plan.pages_fetched += 1
+    plan.items_written = {i["url"] for i in read_jsonl(items_path) if "url" in i}
+    frontier.remember(decisions)
+    log = AuditLog(audit_path, run=run) if audit_path else None  # appends go on with the file's hash chain
+    try:
+        with frontier.batch():
+            for row in frontier.rows(QUEUED, SENT, RECEIVED):
+                _settle(row, decisions.get(row.url), frontier, plan, log, in_flight)
+    finally:
+        if log:
+            log.close()
+    return plan
+
+
+def _settle(row: Row, rec: dict | None, frontier: Frontier, plan: ResumePlan, log: AuditLog | None,
+            in_flight: str) -> None:
+    if row.state == RECEIVED:
+        if rec is None and log is not None:
+            stored = frontier.stored_response(row.url)
+            log.record(row.url, _host(row.url), A.FETCHED, "ok", "record written on resume: the answer was stored "
+                       "before the previous process stopped", status=stored[0] if stored else None)
+            plan.recovered_records += 1
+        plan.replay.append(row)
+        return
+    if rec is not None:  # decided before the kill, the row just had not caught up
+        outcome = "error" if rec.get("decision") == A.FETCHED else "refused"
+        frontier.done(row.url, outcome)
+        plan.settled += 1
+        return
+    if row.state == QUEUED:
+        plan.send.append(row)
+    elif in_flight == SKIP:
+        if log is not None:
+            log.record(row.url, _host(row.url), A.SKIPPED, "interrupted",
+                       "in flight when the previous process stopped; not sent again (resume: skip), "
+                       "the next run fetches it")
+        frontier.done(row.url, "interrupted")
+        plan.interrupted.append(row.url)
+    else:
+        frontier.mark_resent(row.url)
+        plan.resent.append(row.url)
+        plan.send.append(row)
+        logger.warning("re-sending %s: it was in flight when the previous process stopped", row.url)
+
+
+def _host(url: str) -> str:
+    try:
+        return host_of(url)
+    except BadURL:
+        return ""

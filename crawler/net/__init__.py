@@ -1,0 +1,1 @@
+"""Network: the address guard, URLs, identity, keys and request signatures."""

@@ -1,0 +1,1 @@
+"""Per-host politeness: the local pacer and the Redis one, behind the same calls."""

@@ -1,0 +1,233 @@
+"""The cluster-wide per-host gate and page budget: permission comes from Redis, on the Redis server's clock.
+
+:class:`ClusterPoliteness` is a drop-in for :class:`crawler.pace.local.Politeness`. Requests still queue
+locally per host (asyncio), but the one allowed to go first asks an atomic Lua script, which reads
+``TIME`` on the server (worker clocks may disagree) and grants a turn only when the host's gap since the
+last start *by any worker* has passed, no pause is running and fewer than ``concurrency`` leases are out.
+Back-off (consecutive 5xx/429) and Retry-After pauses live in the same Redis hash, so they bind every worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import math
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from crawler.distributed.connection import UNAVAILABLE, Outage, async_client, call_async, call_blocking, sync_client
+from crawler.pace.local import GAP_MARGIN, MAX_BACKOFF, HostState, PageBudget, Politeness, ShutdownError
+
+logger = logging.getLogger(__name__)
+
+_NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+
+#: KEYS: host hash, lease zset. ARGV: gap ms, margin ms, concurrency, lease ms, token, max back-off ms, ttl ms.
+#: Returns {granted, wait ms (-1: all leases out), errors, pause ms left}. 'next' (when the gap will have passed) is
+#: only a hint for the shared queue, which prefers requests of hosts whose turn has come (frontier.CLAIM_NEXT).
+ACQUIRE = _NOW + """
+local h = redis.call('HMGET', KEYS[1], 'last', 'paused', 'errors')
+local last, paused, errors = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
+local gap = tonumber(ARGV[1])
+if errors > 0 then gap = math.max(gap, math.min(tonumber(ARGV[6]), math.max(gap, 1000) * 2 ^ (errors - 1))) end
+local ready = paused
+if last and gap > 0 then ready = math.max(ready, last + gap + tonumber(ARGV[2])) end
+local left = math.max(0, paused - now)
+if now < ready then return {0, ready - now, errors, left} end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {0, -1, errors, left} end
+redis.call('HSET', KEYS[1], 'last', now, 'next', now + (gap > 0 and gap + tonumber(ARGV[2]) or 0))
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+redis.call('PEXPIRE', KEYS[2], ARGV[7])
+return {1, 0, errors, left}
+"""
+
+#: KEYS: host hash, lease zset. ARGV: token, error delta (1: server error, -1: success, 0: neither).
+#: The gap then counts from this finish too: a start that left its worker late cannot shorten it.
+RELEASE = _NOW + """
+redis.call('ZREM', KEYS[2], ARGV[1])
+if (tonumber(redis.call('HGET', KEYS[1], 'last')) or 0) < now then redis.call('HSET', KEYS[1], 'last', now) end
+local d = tonumber(ARGV[2])
+if d > 0 then redis.call('HINCRBY', KEYS[1], 'errors', 1)
+elseif d < 0 and tonumber(redis.call('HGET', KEYS[1], 'errors') or '0') > 0 then
+  redis.call('HINCRBY', KEYS[1], 'errors', -1) end
+return 1
+"""
+
+#: KEYS: host hash. ARGV: pause ms, reason, ttl ms. A pause never shortens one already running.
+PAUSE = _NOW + """
+local untl = now + tonumber(ARGV[1])
+if untl > (tonumber(redis.call('HGET', KEYS[1], 'paused') or '0')) then
+  redis.call('HSET', KEYS[1], 'paused', untl, 'reason', ARGV[2]) end
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]))
+return 1
+"""
+
+#: KEYS: host hash. Returns {pause ms left, reason}.
+PAUSED_FOR = _NOW + """
+local h = redis.call('HMGET', KEYS[1], 'paused', 'reason')
+return {math.max(0, (tonumber(h[1]) or 0) - now), h[2] or ''}
+"""
+
+#: KEYS: budget counter. ARGV: limit. Returns {taken, used}.
+TAKE = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used >= tonumber(ARGV[1]) then return {0, used} end
+return {1, redis.call('INCR', KEYS[1])}
+"""
+
+BUSY_POLL = 0.02  # all leases out: ask again soon (the holder releases when its answer is back)
+KEY_TTL_MS = 7 * 24 * 3600 * 1000
+
+
+class ClusterPoliteness(Politeness):
+    """Per-host gap, concurrency, pauses and back-off held across every worker of a cluster."""
+
+    def __init__(self, url: str, prefix: str, worker: str, *, stopping: Callable[[], bool] | None = None,
+                 margin: float = GAP_MARGIN, lease_seconds: float = 60.0):
+        super().__init__(stopping=stopping)
+        self.prefix, self.worker = prefix, worker
+        self.margin_ms, self.lease_ms = round(margin * 1000), round(lease_seconds * 1000)
+        self.redis, self.sync = async_client(url), sync_client(url)
+        self.outage = Outage(url)
+        self._acquire = self.redis.register_script(ACQUIRE)
+        self._release = self.redis.register_script(RELEASE)
+        self._pause = self.redis.register_script(PAUSE)
+        self._paused_for = self.sync.register_script(PAUSED_FOR)
+        self._tokens: dict[str, deque[str]] = defaultdict(deque)
+        self._updates: dict[str, asyncio.Task[None]] = {}
+        self._ids = itertools.count()
+        self._origin_gaps: dict[str, dict[str, tuple[float, str]]] = {}
+
+    def set_origin_gap(self, host: str, origin: str, gap: float, source: str, floor: float,
+                       concurrency: int = 1) -> None:
+        """The cluster paces every origin of a host at the largest origin's gap (one Redis hash per host)."""
+        gaps = self._origin_gaps.setdefault(host, {})
+        gaps[origin] = (gap, source)
+        self.set_gap(host, *max(gaps.values()), concurrency)
+
+    def _keys(self, host: str) -> list[str]:
+        return [f"{self.prefix}host:{host}", f"{self.prefix}leases:{host}"]
+
+    async def _wait_turn(self, host: str, st: HostState, origin: str | None = None) -> float:
+        await self._settled(host)  # our own release/pause of this host lands first
+        paced = 0.0
+        while True:
+            self._check_stopping()
+            token = f"{self.worker}:{next(self._ids)}"
+            args = [round(st.gap * 1000), self.margin_ms, st.concurrency, self.lease_ms, token,
+                    round(MAX_BACKOFF * 1000), KEY_TTL_MS]
+            try:
+                granted, wait_ms, errors, pause_ms = await self._acquire(keys=self._keys(host), args=args)
+            except UNAVAILABLE as exc:
+                self.outage.failed(f"asking for a turn at {host}", exc)
+                wait = 0.25
+            else:
+                self.outage.ok()
+                st.errors = int(errors)
+                st.paused_until = max(st.paused_until, time.monotonic() + int(pause_ms) / 1000)
+                if granted:
+                    self._tokens[host].append(token)
+                    return paced
+                wait = int(wait_ms) / 1000 if int(wait_ms) >= 0 else BUSY_POLL
+            await self._wait(wait)
+            paced += wait
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep ``seconds`` without asking Redis meanwhile, but notice a stopping crawl within 0.25 s."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self._check_stopping()
+            await self._sleep(min(left, 0.25))
+
+    def release(self, host: str, *, server_error: bool = False, ok: bool = False, origin: str | None = None) -> None:
+        super().release(host, server_error=server_error, ok=ok, origin=origin)
+        tokens = self._tokens.get(host)
+        token = tokens.popleft() if tokens else ""
+        delta = 1 if server_error else (-1 if ok else 0)
+        self._chain(host, f"releasing a turn at {host}",
+                    lambda: self._release(keys=self._keys(host), args=[token, delta]))
+
+    def pause(self, host: str, seconds: float, reason: str) -> None:
+        super().pause(host, seconds, reason)
+        if math.isfinite(seconds):  # an endless pause (Crawl-delay over our cap) is every worker's own decision
+            self._chain(host, f"pausing {host}",
+                        lambda: self._pause(keys=self._keys(host)[:1], args=[round(seconds * 1000), reason, KEY_TTL_MS]))
+
+    def paused_for(self, host: str) -> float:
+        try:
+            ms, reason = self._paused_for(keys=self._keys(host)[:1])
+        except UNAVAILABLE:
+            return super().paused_for(host)  # acquire() will wait for Redis anyway
+        st = self.state(host)
+        if ms and time.monotonic() + int(ms) / 1000 > st.paused_until:
+            st.paused_until = time.monotonic() + int(ms) / 1000
+            st.pause_reason = reason.decode() if isinstance(reason, bytes) else reason
+        return super().paused_for(host)
+
+    def _chain(self, host: str, what: str, op: Callable[[], Awaitable[Any]]) -> None:
+        """Send an update for ``host`` after the previous one, retrying while Redis is down."""
+        previous = self._updates.get(host)
+
+        async def run() -> None:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            try:
+                await call_async(self.outage, what, op, stopping=lambda: self._closing)
+            except UNAVAILABLE:
+                logger.warning("gave up %s at shutdown: Redis unreachable (its lease expires by itself)", what)
+
+        self._updates[host] = asyncio.get_running_loop().create_task(run())
+
+    async def _settled(self, host: str) -> None:
+        task = self._updates.get(host)
+        if task is not None and not task.done():
+            await asyncio.gather(asyncio.shield(task), return_exceptions=True)
+
+
+class ClusterBudget(PageBudget):
+    """``--max-pages`` for the whole cluster: an atomic take on one Redis counter, never overshooting."""
+
+    REFRESH = 0.25  # seconds between looks at the shared counter from exhausted()
+
+    def __init__(self, limit: int, url: str, key: str):
+        super().__init__(limit)
+        self.key = key
+        self.sync = sync_client(url)
+        self.outage = Outage(url)
+        self._take = self.sync.register_script(TAKE)
+        self._spent = False
+        self._looked = 0.0
+
+    def exhausted(self) -> bool:
+        if not self.limit or self._spent:
+            return self._spent
+        if time.monotonic() - self._looked >= self.REFRESH:
+            self._looked = time.monotonic()
+            try:
+                self._spent = int(self.sync.get(self.key) or 0) >= self.limit
+            except UNAVAILABLE:
+                pass  # take() decides, and waits for Redis
+        return self._spent
+
+    def take(self) -> bool:
+        if not self.limit:
+            self.used += 1
+            return True
+        taken, _ = call_blocking(self.outage, "taking a page from the cluster's budget",
+                                 lambda: self._take(keys=[self.key], args=[self.limit]))
+        if taken:
+            self.used += 1
+        else:
+            self._spent = True
+        return bool(taken)
+
+    def describe(self) -> str:
+        return f"cluster budget of {self.limit} pages used"
+
+
+__all__ = ["ClusterBudget", "ClusterPoliteness", "ShutdownError"]

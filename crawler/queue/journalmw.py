@@ -1,0 +1,115 @@
+"""Two downloader middlewares around the gate that keep the frontier in step with the wire.
+
+:class:`ReplayMiddleware` (before the gate) answers a resumed request from the body stored at the
+kill, so a page whose answer was already in is never fetched again, and drops requests for URLs this
+run has finished. :class:`JournalMiddleware` (after the gate, next to the downloader) commits 'sent'
+as the gate lets a request go and 'received' before the gate writes the audit record.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+
+from crawler.gate.middleware import CivilGate, Refused
+from crawler.queue.journal import DONE, RECEIVED, Frontier
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+REPLAY_META = "civil_replay"  # the stored answer stands in for a fetch
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class AlreadyHandled(Refused):
+    """A request for a URL this run has finished (a duplicate after a resume): dropped without a record."""
+
+
+def _is_page(request: Request) -> bool:
+    """A page of the crawl (images are fetched for their page and settled with it; the gate's own files are not)."""
+    return bool(request.meta.get("civil_admitted")) and "civil_image_of" not in request.meta
+
+
+def _frontier(crawler: Crawler) -> Frontier | None:
+    return getattr(crawler.spider, "frontier", None)
+
+
+class ReplayMiddleware:
+    """Serve stored answers to replayed requests; drop duplicates of finished URLs."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ReplayMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> Response | None:
+        frontier = _frontier(self.crawler)
+        meta = request.meta
+        if frontier is None or not _is_page(request) or meta.get("civil_attempts"):
+            return None
+        if meta.get(REPLAY_META):
+            stored = frontier.stored_response(request.url)
+            if stored is None:
+                raise AlreadyHandled(f"no stored answer for {request.url}")
+            status, headers, body = stored
+            hdrs = Headers(headers)
+            cls = responsetypes.from_args(headers=hdrs, url=request.url, body=body)
+            response = cls(url=request.url, status=status, headers=hdrs, body=body, request=request)
+            gate = self.crawler.get_downloader_middleware(CivilGate)
+            if gate is not None and hasattr(gate, "judge_stored"):
+                response = gate.judge_stored(request, response)  # the same page verdict a fetch would have had
+            return response
+        row = frontier.get(request.url)
+        if row is not None and row.run == frontier.run_id and row.state in (RECEIVED, DONE):
+            raise AlreadyHandled(f"{request.url} is already handled in this run")
+        return None
+
+
+class JournalMiddleware:
+    """Commit 'sent' when the gate releases a request and 'received' before its audit record is written."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES", 20)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> JournalMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        frontier = _frontier(self.crawler)
+        if frontier is not None and self._tracked(request):
+            frontier.sent(request.url, request.meta.get("depth", 0))
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        frontier = _frontier(self.crawler)
+        if frontier is None or not self._tracked(request):
+            return response
+        location = response.headers.get("Location")
+        if response.status in REDIRECTS and location and self._will_redirect(request):
+            target = response.urljoin(location.decode("latin-1"))
+            with frontier.batch():
+                frontier.done(request.url, "redirect")
+                if not frontier.known(target):
+                    frontier.queue(target, request.meta.get("depth", 0), via=request.url)
+            return response
+        headers: dict[str, Any] = {k.decode("latin-1"): [v.decode("latin-1") for v in vs]
+                                   for k, vs in response.headers.items()}
+        frontier.received(request.url, response.status, headers, response.body)
+        return response
+
+    def _will_redirect(self, request: Request) -> bool:
+        meta = request.meta
+        return not meta.get("dont_redirect") and len(meta.get("redirect_urls", ())) < self.max_redirects \
+            and request.method != "HEAD"
+
+    @staticmethod
+    def _tracked(request: Request) -> bool:
+        meta = request.meta
+        return _is_page(request) and not meta.get(REPLAY_META) and "civil_host" in meta

@@ -1,1 +1,0 @@
-"""Job state kept between runs: the kill-safe frontier, the job lock and resume reconciliation."""

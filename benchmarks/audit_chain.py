@@ -15,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from crawler.audit.log import JsonLinesFile, utc_iso
 from crawler.audit.chain import ChainedFile
+from crawler.audit.log import JsonLinesFile, utc_iso
 from crawler.audit.verify import verify_file
 
 

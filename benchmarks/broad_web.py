@@ -7,6 +7,7 @@ host name, so 10,000 hosts cost no more memory than one.  Host ``i`` gets robots
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from crawler.cli.localsite import Hit, Reply, Site, html
 
@@ -100,8 +101,8 @@ def violations(hits: list[Hit], agent: str, delay: float, slack: float = 0.05) -
         out["disallowed"] += sum(1 for h in pages if (kind == 3 and h.path.startswith("/private/"))
                                  or (kind == 6 and h.path.startswith("/p/1")))
         gap = required_gap(i, delay)
-        out["gap"] += sum(1 for a, b in zip(pages, pages[1:]) if b.t - a.t < gap - slack)
-        for a, b in zip(hs, hs[1:]):
+        out["gap"] += sum(1 for a, b in pairwise(pages) if b.t - a.t < gap - slack)
+        for a, b in pairwise(hs):
             if a.status == 503 and a.path != "/robots.txt" and b.t - a.t < 2.0 - slack:
                 out["retry-after"] += 1
     return out

@@ -39,6 +39,7 @@ import tempfile
 import time
 import uuid
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -114,7 +115,7 @@ def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay:
     by_host: dict[str, list[float]] = defaultdict(list)
     for h in every:  # every request counts for the gap: robots.txt and well-known files too
         by_host[h.host].append(h.t)
-    gaps = [b - a for ts in by_host.values() for a, b in zip(ts, ts[1:])]
+    gaps = [b - a for ts in by_host.values() for a, b in pairwise(ts)]
     robots = sum(1 for h in every if h.path == "/robots.txt")
     cost = redis_cost(stats0, stats1, len(pages), len(every), sends)
     return {**cost, "workers": workers, "exit": codes, "pages": len(pages), "dupes": dupes, "wall": wall, "crawl_s": span,

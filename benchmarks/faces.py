@@ -97,7 +97,7 @@ def speed(items: list[Item], detector: FaceDetector, cores: int) -> None:
         t.append(time.thread_time())
         strip_metadata(decoded.image, decoded.format)
         t.append(time.thread_time())
-        for name, a, b in zip(("decode", "metadata", "detector", "strip"), t, t[1:]):
+        for name, a, b in zip(("decode", "metadata", "detector", "strip"), t, t[1:], strict=False):
             stages[name].append((b - a) * 1000)
     print("  ms per image (mean / median): " + ", ".join(
         f"{k} {statistics.fmean(v):.1f} / {statistics.median(v):.1f}" for k, v in stages.items()))

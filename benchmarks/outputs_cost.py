@@ -14,9 +14,9 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 
 from crawler.audit.log import JsonLinesFile
-from crawler.page.extract import parse_html, text_of, title_of
 from crawler.cli.localsite import html
 from crawler.output.warc import WarcMiddleware
+from crawler.page.extract import parse_html, text_of, title_of
 
 
 def per_call(fn, n: int) -> float:

@@ -61,17 +61,17 @@ def main() -> None:
     print(f"{'':24} {'civil':>8} {'protego':>9} {'civil':>10} {'protego':>11}")
     for rules in (50, 2000, 20000):
         text = typical(rules)
-        ours_parse = ms(lambda: RobotsTxt(text).group(TOKEN))
-        prot_parse = ms(lambda: Protego.parse(text).can_fetch("https://example.org/", TOKEN))
+        ours_parse = ms(lambda text=text: RobotsTxt(text).group(TOKEN))
+        prot_parse = ms(lambda text=text: Protego.parse(text).can_fetch("https://example.org/", TOKEN))
         group, prot = RobotsTxt(text).group(OTHER), Protego.parse(text)
-        ours_url = ms(lambda: [group.decide(u) for u in targets], 1) * 1000 / len(targets)
-        prot_url = ms(lambda: [prot.can_fetch(u, OTHER) for u in targets], 1) * 1000 / len(targets)
+        ours_url = ms(lambda group=group: [group.decide(u) for u in targets], 1) * 1000 / len(targets)
+        prot_url = ms(lambda prot=prot: [prot.can_fetch(u, OTHER) for u in targets], 1) * 1000 / len(targets)
         print(f"{rules:6} rules, {len(text) // 1024:5} KiB {ours_parse:8.1f} {prot_parse:9.1f} {ours_url:10.1f} {prot_url:11.1f}")
     print("\nbacktracking pattern '/' + '*a' x k + '*b' against '/' + 40 x 'a' (issue #11 item 1)")
     for k in (6, 7, 8, 9):
         pattern, path = "/" + "*a" * k + "*b", "/" + "a" * 40
-        before = ms(lambda: old_match(pattern, path), 1)
-        after = ms(lambda: matches(pattern, path), 1)
+        before = ms(lambda pattern=pattern, path=path: old_match(pattern, path), 1)
+        after = ms(lambda pattern=pattern, path=path: matches(pattern, path), 1)
         print(f"  {k + 1:2} stars: before {before:9.1f} ms, after {after:.3f} ms")
     pattern = "/" + "*a" * 200 + "*b"
     print(f"  201 stars, 100,000-character path: after {ms(lambda: matches(pattern, '/' + 'a' * 100_000), 1):.2f} ms")
@@ -86,8 +86,8 @@ def main() -> None:
     old = re.compile(rb"<x:xmpmeta\b.*?</x:xmpmeta>", re.DOTALL)
     for n in (1250, 2500, 5000, 40000):
         data = buf.getvalue() + b"<x:xmpmeta " * n
-        before = ms(lambda: old.findall(data), 1) if n <= 5000 else float("nan")
-        after = ms(lambda: read_metadata(Image.open(io.BytesIO(data)), data), 1)
+        before = ms(lambda data=data: old.findall(data), 1) if n <= 5000 else float("nan")
+        after = ms(lambda data=data: read_metadata(Image.open(io.BytesIO(data)), data), 1)
         print(f"  n={n:6} ({len(data) // 1024:4} KiB): before {before:9.1f} ms, after {after:.2f} ms")
 
 

@@ -17,8 +17,8 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue
 from scrapy.squeues import FifoMemoryQueue
 from scrapy.utils.test import get_crawler
 
-from crawler.queue.hosts import HostAwarePriorityQueue
 from crawler.pace.local import Politeness
+from crawler.queue.hosts import HostAwarePriorityQueue
 
 
 def queue(cls: type, hosts: int) -> DownloaderAwarePriorityQueue:

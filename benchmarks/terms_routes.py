@@ -99,7 +99,7 @@ def report_routes() -> None:
             rows.append((route, lang, found == path, out["verdict"] == label, out["verdict"], label,
                          len(server.hits_for(host)), bad))
     print("discovery routes (civilcrawl tos, as a crawl reads terms): page found / verdict right")
-    for route, lang, found, right, verdict, label, hits, bad in rows:
+    for route, lang, found, _right, verdict, label, hits, bad in rows:
         print(f"  {route:<38} {lang}  found {'yes' if found else 'NO ':<4} verdict {verdict:<11} (label {label:<11}) "
               f"requests {hits}" + (f"  ROBOTS VIOLATED {bad}" if bad else ""))
     common = [r for r in rows if r[0] == "common path only"]

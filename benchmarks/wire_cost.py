@@ -14,10 +14,10 @@ from PIL import Image
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from crawler.page.bodies import decode
-from crawler.page.extract import parse_html
 from crawler.cli.localsite import html
 from crawler.net.guard import NetworkGuard
+from crawler.page.bodies import decode
+from crawler.page.extract import parse_html
 from crawler.page.sniff import image_format
 
 

@@ -12,12 +12,12 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from crawler.output import feeds
-from crawler.gate.announce import override_warnings
-from crawler.page.bodies import backstop
-from crawler.net.identity import DEFAULT_TOKEN, user_agent
 from crawler.decide.robots import PARSE_LIMIT
+from crawler.gate.announce import override_warnings
 from crawler.gate.wire import INNER_SETTING
+from crawler.net.identity import DEFAULT_TOKEN, user_agent
+from crawler.output import feeds
+from crawler.page.bodies import backstop
 
 logger = logging.getLogger(__name__)
 

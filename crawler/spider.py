@@ -11,14 +11,14 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
-from crawler.page.extract import images_of, links_of, text_of, title_of
-from crawler.images.store import ImageStore
-from crawler.gate.middleware import CivilGate
-from crawler.page import sitemaps
-from crawler.output.feeds import extra_fields
 from crawler.decide.robots import PARSED
-from crawler.net.urls import BadURL, origin
 from crawler.decide.scope import Scope
+from crawler.gate.middleware import CivilGate
+from crawler.images.store import ImageStore
+from crawler.net.urls import BadURL, origin
+from crawler.output.feeds import extra_fields
+from crawler.page import sitemaps
+from crawler.page.extract import images_of, links_of, text_of, title_of
 
 logger = logging.getLogger(__name__)
 

@@ -181,10 +181,10 @@ SITES.update({
 # -- hostile input -------------------------------------------------------------------------------------------
 SITES["garbage.test"] = Site({
     "/robots.txt": ALLOW_ALL,
-    "/": Reply(body='<html><title>g</title><a href="http://[::1">a</a><a href="http://[zz]/">b</a>'
-                    '<a href="http://a.test:99999/">c</a><a href="//[">d</a><a href="http://exa mple.com/">e</a>'
-                    '<a href="javascript:alert(1)">j</a><a href="/ok">ok</a><a href="/ok#again">again</a>'
-                    '<a href="\x00/nul">n</a></html>'.encode() + b'<a href="/caf\xe9">latin</a>'),
+    "/": Reply(body=b'<html><title>g</title><a href="http://[::1">a</a><a href="http://[zz]/">b</a>'
+                    b'<a href="http://a.test:99999/">c</a><a href="//[">d</a><a href="http://exa mple.com/">e</a>'
+                    b'<a href="javascript:alert(1)">j</a><a href="/ok">ok</a><a href="/ok#again">again</a>'
+                    b'<a href="\x00/nul">n</a></html>' + b'<a href="/caf\xe9">latin</a>'),
     "/ok": Reply(body=html("ok")),
 })
 

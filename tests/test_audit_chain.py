@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 from crawler.audit.log import AuditLog
-from crawler.audit.verify import verify_file
 from crawler.audit.merge import merge
-from crawler.net.keys import KeyStore, thumbprint
 from crawler.audit.report.build import load
+from crawler.audit.verify import verify_file
 from crawler.jobs.resume import read_jsonl
+from crawler.net.keys import KeyStore, thumbprint
 
 
 def _log(path: Path, n: int, run: str = "test run", signer=None, start: int = 0) -> None:
@@ -39,7 +39,7 @@ def test_first_line_names_the_run_and_every_line_chains_to_the_previous(tmp_path
     assert recs[0]["prev"] is None and recs[0]["run"] == "test run" and recs[0]["run_started"]
     import hashlib
 
-    for before, line in zip(_lines(audit), recs[1:]):
+    for before, line in zip(_lines(audit), recs[1:], strict=False):
         assert line["prev"] == hashlib.sha256(before.rstrip("\n").encode()).hexdigest()
     v = verify_file(audit)
     assert v.intact and v.lines == 5 and [c.run for c in v.chains] == ["test run"]

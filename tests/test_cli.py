@@ -9,8 +9,8 @@ import subprocess
 import sys
 import time
 
-from crawler.cli.main import build_parser
 from crawler.cli.localsite import Reply, Site, html
+from crawler.cli.main import build_parser
 from tests.conftest import CONTACT
 
 HOST = "progress.test"

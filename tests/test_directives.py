@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import lxml.html
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from crawler.page.directives import Directives, directives_from_headers, directives_from_html, meta_tags, parse_date
 
 TOKEN = "civilcrawl"
-UTC = timezone.utc
+UTC = UTC
 
 
 def H(*values):

@@ -8,8 +8,8 @@ from scrapy import Request
 from scrapy.squeues import FifoMemoryQueue
 from scrapy.utils.test import get_crawler
 
-from crawler.queue.hosts import HostAwarePriorityQueue
 from crawler.pace.local import Politeness
+from crawler.queue.hosts import HostAwarePriorityQueue
 
 
 def make_queue() -> tuple[HostAwarePriorityQueue, Politeness]:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from crawler.cli.localsite import Reply, Site
 from crawler.gate.images import ImageJudge
 from crawler.images.metadata import MAX_ELEMENTS, MAX_PACKETS, read_metadata
-from crawler.cli.localsite import Reply, Site
 from tests.test_images_support import encode, gradient
 
 TINY = encode(np.full((8, 8, 3), 128, np.uint8), "PNG")

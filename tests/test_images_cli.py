@@ -9,11 +9,11 @@ import sys
 import pytest
 
 from crawler import __version__
-from crawler.cli.main import main
 from crawler.cli import image_check
+from crawler.cli.localsite import LocalServer, Reply, Site
+from crawler.cli.main import main
 from crawler.images import decode
 from crawler.images.faces import THRESHOLD
-from crawler.cli.localsite import LocalServer, Reply, Site
 from tests.test_images_support import astronaut, encode, shapes
 
 CONTACT = "mailto:tests@example.org"

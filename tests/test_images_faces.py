@@ -81,7 +81,7 @@ def test_candidates_carry_landmarks_inside_their_box(detector, at):
     x, y, w, h, score, *marks = faces_found[0]
     assert len(marks) == 10 and score <= 1.0
     assert face_box[0] - 10 <= x and x + w <= face_box[2] + 10 and face_box[1] - 10 <= y and y + h <= face_box[3] + 10
-    for mx, my in zip(marks[::2], marks[1::2]):
+    for mx, my in zip(marks[::2], marks[1::2], strict=True):
         assert x <= mx <= x + w and y <= my <= y + h
 
 

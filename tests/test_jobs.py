@@ -11,12 +11,12 @@ import time
 
 import pytest
 
-from crawler.jobs.config import JobError, load_job
-from crawler.jobs.progress import render
 from crawler.cli.localsite import LocalServer, Reply, Site, html
+from crawler.jobs.config import JobError, load_job
 from crawler.jobs.lock import JobLock
-from tests.sites import meta_page
+from crawler.jobs.progress import render
 from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
+from tests.sites import meta_page
 
 OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, kept in the state folder like robots.txt
 

@@ -13,8 +13,8 @@ import pytest
 
 from crawler.audit import log as A
 from crawler.cli.localsite import LocalServer, Reply, html
-from crawler.queue.journal import Frontier
 from crawler.jobs.resume import reconcile
+from crawler.queue.journal import Frontier
 from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
 
 OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, kept in the state folder like robots.txt
@@ -60,7 +60,7 @@ def test_random_sigkills_lose_nothing_and_fetch_nothing_twice(tmp_path, srv, cap
     for _ in range(5):
         before = max(len(read_jsonl(audit)), 2)  # robots.txt and tdmrep.json are read (and kept) before any page
         p = start_job(job)
-        wait_for(lambda: len(read_jsonl(audit)) > before or p.poll() is not None)
+        wait_for(lambda before=before, p=p: len(read_jsonl(audit)) > before or p.poll() is not None)
         time.sleep(rng.uniform(0.0, 0.8))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
@@ -117,7 +117,7 @@ def test_six_sigkills_with_in_flight_skip_fetch_nothing_twice(tmp_path, srv):
     for kill in range(6):
         before = max(len(read_jsonl(audit)), 2)
         p = start_job(job)
-        wait_for(lambda: len(read_jsonl(audit)) >= before + 5 or p.poll() is not None)
+        wait_for(lambda before=before, p=p: len(read_jsonl(audit)) >= before + 5 or p.poll() is not None)
         assert p.poll() is None, f"kill {kill + 1}: the crawl ended before it (make the site bigger)"
         p.send_signal(signal.SIGKILL)
         stderr.append(p.communicate(timeout=30)[1])

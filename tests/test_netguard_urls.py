@@ -6,10 +6,9 @@ import asyncio
 
 import pytest
 
-from crawler.page.extract import images_of, links_of, parse_html, text_of, title_of
 from crawler.net.guard import GuardRefusal, NetworkGuard, forbidden_reason, parse_host_address
 from crawler.net.urls import BadURL, absolute_link, origin
-
+from crawler.page.extract import images_of, links_of, parse_html, text_of, title_of
 
 PYTHON_TABLES = ("private", "reserved")
 

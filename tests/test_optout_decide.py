@@ -1,12 +1,12 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from crawler.page.directives import directives_from_headers, directives_from_html
 from crawler.decide.optout.content_signal import signal as content_signal
 from crawler.decide.optout.content_usage import header_signal
 from crawler.decide.optout.decide import PURPOSES, Signal, decide, directive_signals
 from crawler.decide.optout.tdmrep import tdm_signal
+from crawler.page.directives import directives_from_headers, directives_from_html
 
 
 def S(name="x", refuses=(), grants=(), images_only=False):
@@ -84,7 +84,7 @@ def test_directive_signal_names_its_source():
 
 def test_unavailable_after_only_once_passed():
     d = directives_from_headers(["unavailable_after: 2020-01-01"], "civilcrawl")
-    before, after = datetime(2019, 1, 1, tzinfo=timezone.utc), datetime(2021, 1, 1, tzinfo=timezone.utc)
+    before, after = datetime(2019, 1, 1, tzinfo=UTC), datetime(2021, 1, 1, tzinfo=UTC)
     assert directive_signals(d, now=before) == []
     sigs = directive_signals(d, now=after)
     assert not decide(sigs, "search").allowed and decide(sigs, "research").allowed

@@ -38,7 +38,7 @@ def test_each_origin_keeps_its_own_crawl_delay_within_the_hosts_turn(tmp_path):
         for s in servers:
             s.stop()
     every = []
-    for s, delay in zip(servers, DELAYS):
+    for s, delay in zip(servers, DELAYS, strict=True):
         hits = s.hits_for(HOST)  # robots.txt, tdmrep.json and pages: the Crawl-delay binds them all
         assert len([h for h in hits if h.path == "/" or h.path.startswith("/p")]) == PAGES
         gaps = LocalServer.gaps(hits)

@@ -24,4 +24,4 @@ def test_bundled_policies_and_schema_are_found():
     assert any(bundled_dir().glob("*.yaml"))
     policies = load_policy_set([])
     assert policies.for_host("www.facebook.com").forbidden
-    assert re.search(r'"\$schema"', (ROOT / "crawler" / "policy" / "schema.json").read_text())
+    assert re.search(r'"\$schema"', (ROOT / "crawler" / "decide" / "policy" / "schema.json").read_text())

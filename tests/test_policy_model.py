@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ import pytest
 
 from crawler.decide.policy import PolicyError, PolicySet, effective_gap, load_dir, load_file, load_policy_set
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def folder(tmp_path: Path, name: str, files: dict[str, str]) -> Path:

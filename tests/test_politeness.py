@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from itertools import pairwise
 
 import pytest
 
@@ -24,7 +25,7 @@ async def crawl(p: Politeness, host: str, n: int, work: float = 0.01, starts: li
 
 
 def gaps(starts: list[float]) -> list[float]:
-    return [b - a for a, b in zip(starts, starts[1:])]
+    return [b - a for a, b in pairwise(starts)]
 
 
 def test_gap_counts_from_the_previous_answer():

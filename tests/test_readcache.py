@@ -10,9 +10,9 @@ import uuid
 import pytest
 
 from crawler.decide.optout.aitxt import aitxt_signal
-from crawler.gate.readcache import FolderStore, ReadCache
-from crawler.gate.reads import AITXT, TDMREP, AITXT_READ, ROBOTS_READ, TDMREP_READ, FileRead, _parsed
 from crawler.decide.robots import PARSED, UNREACHABLE, record_from_response, unreachable
+from crawler.gate.readcache import FolderStore, ReadCache
+from crawler.gate.reads import AITXT, AITXT_READ, ROBOTS_READ, TDMREP, TDMREP_READ, FileRead, _parsed
 from tests.cluster import drop_cluster, redis_or_skip
 
 ORIGIN = "http://a.test:8080"
@@ -165,8 +165,8 @@ def test_kinds_round_trip_through_json(kind, tmp_path):
 
 
 def test_a_terms_verdict_is_kept_in_the_state_folder_while_fresh(tmp_path):
-    from crawler.gate.reads import TERMS_READ
     from crawler.decide.terms.finder import TermsResult
+    from crawler.gate.reads import TERMS_READ
 
     fetch = Fetcher(lambda previous: TermsResult(url=None, tried=[(ORIGIN + "/terms", "link", "HTTP 404")]))
     first = asyncio.run(ReadCache(FolderStore(tmp_path)).read(TERMS_READ, ORIGIN, fetch))

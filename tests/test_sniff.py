@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image, features
+from PIL import features
 
 from crawler.page.sniff import image_format
 from tests.test_images_support import astronaut_face, shapes

@@ -16,8 +16,8 @@ import http_sf
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from http_message_signatures import HTTPMessageVerifier, HTTPSignatureKeyResolver, algorithms
 
-from crawler.net.keys import thumbprint
 from crawler.cli.localsite import LocalServer, Reply, Site, html
+from crawler.net.keys import thumbprint
 from tests.conftest import CONTACT
 
 AGENT = "https://crawler.example/.well-known/http-message-signatures-directory"
@@ -33,7 +33,7 @@ def _b64url(text: str) -> bytes:
 
 def rfc7638(jwk: dict) -> str:
     """The thumbprint computed here, from the RFC's text, not with civilcrawl's code."""
-    members = '{"crv":"%s","kty":"%s","x":"%s"}' % (jwk["crv"], jwk["kty"], jwk["x"])
+    members = f'{{"crv":"{jwk["crv"]}","kty":"{jwk["kty"]}","x":"{jwk["x"]}"}}'
     return base64.urlsafe_b64encode(hashlib.sha256(members.encode()).digest()).rstrip(b"=").decode()
 
 

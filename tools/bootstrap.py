@@ -20,8 +20,8 @@ import sys
 import tempfile
 import urllib.request
 import venv
-from urllib.parse import urljoin
 from pathlib import Path
+from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
@@ -47,7 +47,7 @@ def make_venv() -> None:
     """.venv with pip: ensurepip when the distribution ships it, else a pip wheel from PyPI."""
     if has_pip():
         return
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run by any python3, before pip reads requires-python
         fail(f"civilcrawl needs Python >= 3.11; this is {sys.version.split()[0]} ({sys.executable})")
     say(f"creating {VENV} with {sys.executable} ({sys.version.split()[0]})")
     ensurepip = importlib.util.find_spec("ensurepip") is not None  # Debian leaves it out without python3-venv

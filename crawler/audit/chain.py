@@ -35,7 +35,7 @@ def line_hash(line: bytes) -> str:
 
 
 def signed_message(run: str, digest: str) -> bytes:
-    return f"civilcrawl-audit/1 {run} {digest}".encode("utf-8")
+    return f"civilcrawl-audit/1 {run} {digest}".encode()
 
 
 def default_run_name() -> str:

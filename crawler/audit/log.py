@@ -10,7 +10,7 @@ import logging
 import os
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ audit_closing = object()  # signal sent by the gate just before the audit log cl
 
 def utc_iso(ts: float | None = None) -> str:
     """An ISO 8601 UTC timestamp with milliseconds."""
-    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=timezone.utc)
+    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=UTC)
     return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from crawler.audit.accesslog import Entry
 from crawler.decide.robots import PARSED, RobotsRecord, retry_after_seconds, robots_rule
@@ -41,7 +42,7 @@ def token_matcher(token: str) -> re.Pattern[str]:
 
 
 def _when(t: float) -> str:
-    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _offence(entries: Iterable[Entry], why: str) -> dict[str, Any]:

@@ -17,8 +17,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from crawler.cli.main import UsageError
     from crawler.audit.merge import merge
+    from crawler.cli.main import UsageError
 
     if Path(args.out).exists():
         raise UsageError(f"{args.out} exists: choose a new file (merging appends nothing to old logs)")

@@ -20,8 +20,8 @@ def configure(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     (url,) = check_seeds([args.url])
-    from crawler.gate.explain import explain, render
     from crawler.cli.task import run_task
+    from crawler.gate.explain import explain, render
 
     info = run_task(settings, lambda gate: explain(gate, url))
     print(json.dumps(info, indent=2, default=str) if args.json else render(info))

@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.net.identity import DEFAULT_TOKEN, user_agent
 from crawler.cli.localsite import Hit, LocalServer, Reply, Site, html
+from crawler.net.identity import DEFAULT_TOKEN, user_agent
 
 NAME = "demo"
 HELP = "Crawl a small bundled site on 127.0.0.1 and show what was fetched, refused and why (works offline)."

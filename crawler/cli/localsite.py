@@ -12,10 +12,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
+from typing import Any
 
 
 @dataclass
@@ -110,7 +111,7 @@ class LocalServer:
                 body = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 status, headers = reply.status, dict(reply.headers)
                 if status == 200 and not (reply.stream or reply.chunked):
-                    headers.setdefault("ETag", '"%s"' % hashlib.sha1(body).hexdigest()[:16])
+                    headers.setdefault("ETag", f'"{hashlib.sha1(body).hexdigest()[:16]}"')
                     headers.setdefault("Last-Modified", server.last_modified)
                     if _not_modified(self.headers, headers):
                         status, body = 304, b""
@@ -178,7 +179,7 @@ class LocalServer:
     @staticmethod
     def gaps(hits: list[Hit]) -> list[float]:
         """Start-to-start gaps between consecutive requests, in seconds."""
-        return [b.t - a.t for a, b in zip(hits, hits[1:])]
+        return [b.t - a.t for a, b in pairwise(hits)]
 
 
 _TYPES = {".html": "text/html; charset=utf-8", ".htm": "text/html; charset=utf-8", ".css": "text/css",

@@ -16,9 +16,9 @@ def configure(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from crawler.audit.report.build import NotAnAuditLog, load, write_report
     from crawler.cli.main import UsageError
     from crawler.output.paths import FILE, path_problem
-    from crawler.audit.report.build import NotAnAuditLog, load, write_report
 
     if why := path_problem(args.output, FILE):
         raise UsageError(f"-o {args.output}: {why}; nothing was written — choose another output path")

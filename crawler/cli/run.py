@@ -76,8 +76,8 @@ def say(args: argparse.Namespace, level: str, message: str) -> None:
 
 def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Namespace) -> dict[str, Any]:
     """The crawl command's settings for this job, plus the job components."""
-    from crawler.cli.main import UsageError
     from crawler.cli.crawl import add_crawl_options, settings_from_args
+    from crawler.cli.main import UsageError
 
     parser = argparse.ArgumentParser(add_help=False)
     add_crawl_options(parser, contact_required=False)
@@ -120,11 +120,12 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
 
 
 def _run_locked(job: Any, args: argparse.Namespace) -> int:
-    from crawler.jobs import logs, summary as S
-    from crawler.jobs.spider import JobSpider
     from crawler.cli.runner import run_crawl, unexpected_errors
-    from crawler.queue.journal import Frontier
+    from crawler.jobs import logs
+    from crawler.jobs import summary as S
     from crawler.jobs.resume import ResumePlan, reconcile
+    from crawler.jobs.spider import JobSpider
+    from crawler.queue.journal import Frontier
 
     frontier = Frontier(job.state)
     try:

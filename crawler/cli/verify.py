@@ -36,9 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from crawler.audit.accesslog import read
+    from crawler.audit.logcheck import render, verify
     from crawler.cli.main import UsageError
     from crawler.net.identity import validate_token
-    from crawler.audit.logcheck import render, verify
 
     try:
         validate_token(args.token)
@@ -91,8 +91,8 @@ def _robots(args: argparse.Namespace):
 
 def _fetch_robots(args: argparse.Namespace):
     """Read robots.txt at a URL through the gate: network guard, identity, RFC 9309 status rules."""
-    from crawler.cli.main import UsageError
     from crawler.cli.crawl import add_crawl_options, settings_from_args
+    from crawler.cli.main import UsageError
     from crawler.decide.robots import UNREACHABLE
     from crawler.net.urls import BadURL, origin
 

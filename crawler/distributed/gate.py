@@ -7,15 +7,15 @@ lives changes: the per-host pace and the page budget (:mod:`.politeness`) and th
 
 from __future__ import annotations
 
-from typing import Any, TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crawler.distributed import key_prefix, worker_id
-from crawler.queue.cluster import request_failed
-from crawler.pace.cluster import ClusterBudget, ClusterPoliteness
 from crawler.distributed.reads import RedisStore
 from crawler.gate.middleware import CivilGate
-from crawler.pace.local import GAP_MARGIN
 from crawler.gate.readcache import ReadCache
+from crawler.pace.cluster import ClusterBudget, ClusterPoliteness
+from crawler.pace.local import GAP_MARGIN
+from crawler.queue.cluster import request_failed
 
 if TYPE_CHECKING:
     from scrapy import Request

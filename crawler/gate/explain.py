@@ -8,11 +8,12 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 
-from crawler.gate.middleware import CivilGate, Refused
 from crawler.decide.optout import decide
-from crawler.gate.reads import TERMS_READ
 from crawler.decide.robots import PARSED, robots_rule
+from crawler.gate.middleware import CivilGate, Refused
+from crawler.gate.reads import TERMS_READ
 from crawler.net.urls import origin, split_origin
+
 
 async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
     """Run the gate's checks for ``url`` without fetching it, and say what decided."""
@@ -24,7 +25,7 @@ async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
     out["policy"] = None if policy is None else {
         "file": policy.source, "site": policy.site, "terms": policy.automated_access,
         "terms_url": policy.terms.url if policy.terms else None,
-        "path_rule": dict(zip(("allowed", "rule", "where"), policy.path_rule(urlsplit(url).path or "/")))}
+        "path_rule": dict(zip(("allowed", "rule", "where"), policy.path_rule(urlsplit(url).path or "/"), strict=True))}
     try:
         await gate.decide(request, host, url_origin)
         out["decision"], out["reason"], out["detail"] = "fetch", None, ""

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Callable
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
@@ -22,31 +23,31 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
 from crawler.audit import log as A
-from crawler.gate import dropped
-from crawler.gate import failures
 from crawler.audit.log import AuditLog
-from crawler.net.identity import DEFAULT_TOKEN, user_agent
-from crawler.net.guard import GuardRefusal, NetworkGuard
-from crawler.pace.local import GaveUp, PageBudget, Politeness, ShutdownError
 from crawler.decide.optout import decide
 from crawler.decide.optout.aitxt import aitxt_signal
 from crawler.decide.optout.robots_lines import signals_from_robots
 from crawler.decide.optout.tdmrep import tdm_signal
-from crawler.page.bodies import ACCEPT_ENCODING, BodyCap, TooLarge
-from crawler.page.bodies import decode as decode_body
-from crawler.images.context import personal_context
-from crawler.gate.images import AUDIT_REASONS, DEFAULT_TIMEOUT as DEFAULT_IMAGE_TIMEOUT, ImageJudge, is_image
-from crawler.page.inspect import PageVerdict, inspect
 from crawler.decide.policy import Policy, load_policy_set
-from crawler.gate.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
+from crawler.decide.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, retry_after_seconds, robots_sitemaps
 from crawler.decide.scope import Scope, out_of_scope
 from crawler.decide.terms.check import TermsCheck
-from crawler.decide.robots import PARSE_LIMIT, PARSED, UNREACHABLE, RobotsRecord, retry_after_seconds, robots_sitemaps
-from crawler.net.urls import BadURL, origin, redirect_target, split_origin
-from crawler.net.webbotauth import RequestSigner
+from crawler.gate import dropped, failures
 from crawler.gate.announce import setting_label, start_line
 from crawler.gate.handback import Stopping, stopped
+from crawler.gate.images import AUDIT_REASONS, ImageJudge, is_image
+from crawler.gate.images import DEFAULT_TIMEOUT as DEFAULT_IMAGE_TIMEOUT
+from crawler.gate.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
 from crawler.gate.wire import CLEARED_META
+from crawler.images.context import personal_context
+from crawler.net.guard import GuardRefusal, NetworkGuard
+from crawler.net.identity import DEFAULT_TOKEN, user_agent
+from crawler.net.urls import BadURL, origin, redirect_target, split_origin
+from crawler.net.webbotauth import RequestSigner
+from crawler.pace.local import GaveUp, PageBudget, Politeness, ShutdownError
+from crawler.page.bodies import ACCEPT_ENCODING, BodyCap, TooLarge
+from crawler.page.bodies import decode as decode_body
+from crawler.page.inspect import PageVerdict, inspect
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -418,7 +419,7 @@ class CivilGate(DecisionReads, TermsCheck):
                                                f"{policy.where('terms.automated_access')}){quote}")
         if self.terms_mode == "require-policy" and not (policy.terms and policy.terms.reviewed_on):
             self._refuse(request, host, "policy", f"{policy.source} has no reviewed terms ({self.terms_label})")
-        if not policy.in_window(datetime.now(timezone.utc)):
+        if not policy.in_window(datetime.now(UTC)):
             w = policy.window
             self._refuse(request, host, "policy", f"outside the crawl window {w.hours} {w.tz} "
                                                   f"({policy.where('crawl.window')})", A.SKIPPED)

@@ -20,10 +20,20 @@ from scrapy.http import Response, TextResponse
 from crawler.audit import log as A
 from crawler.decide.optout.aitxt import parse as parse_aitxt
 from crawler.decide.optout.tdmrep import parse_file as parse_tdmrep
-from crawler.gate.readcache import FolderStore, ReadCache, ReadKind
-from crawler.decide.robots import (ALLOW_ALL, CACHE_TTL, LAST_GOOD_MAX_AGE, MAX_REDIRECTS, MIN_RETRY, PARSE_LIMIT,
-                            RobotsRecord, record_from_response, retry_after_seconds, unreachable)
+from crawler.decide.robots import (
+    ALLOW_ALL,
+    CACHE_TTL,
+    LAST_GOOD_MAX_AGE,
+    MAX_REDIRECTS,
+    MIN_RETRY,
+    PARSE_LIMIT,
+    RobotsRecord,
+    record_from_response,
+    retry_after_seconds,
+    unreachable,
+)
 from crawler.decide.terms.finder import MAX_GUESSES, TermsResult, find_terms
+from crawler.gate.readcache import FolderStore, ReadCache, ReadKind
 from crawler.net.urls import BadURL, origin, split_origin
 
 logger = logging.getLogger(__name__)

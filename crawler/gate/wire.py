@@ -18,13 +18,13 @@ from scrapy.utils.defer import ensure_awaitable
 from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.audit import log as A
+from crawler.gate.images import AUDIT_REASONS, is_image
+from crawler.gate.reads import AUX_META, ROBOTS_META, Refused
+from crawler.net.guard import GuardRefusal
+from crawler.net.urls import split_origin
 from crawler.page.bodies import ACCEPT_ENCODING
 from crawler.page.bodies import decode as decode_body
-from crawler.gate.images import AUDIT_REASONS, is_image
-from crawler.net.guard import GuardRefusal
-from crawler.gate.reads import AUX_META, ROBOTS_META, Refused
 from crawler.page.sniff import image_format
-from crawler.net.urls import split_origin
 
 if TYPE_CHECKING:
     from scrapy import Request

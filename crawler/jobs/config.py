@@ -8,15 +8,16 @@ resolve against the job file's folder.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from crawler import safeyaml
-from crawler.net.guard import parse_allowance, parse_resolve_address
 from crawler.decide.policy.errors import PolicyError, Problem
+from crawler.net.guard import parse_allowance, parse_resolve_address
 from crawler.net.urls import BadURL, split_origin
 
 EXAMPLE = """\

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from crawler.audit import log as A
 from crawler.audit.log import AuditLog
-from crawler.queue.journal import QUEUED, RECEIVED, SENT, Frontier, Row
 from crawler.net.urls import BadURL, host_of
+from crawler.queue.journal import QUEUED, RECEIVED, SENT, Frontier, Row
 
 logger = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
-from crawler.spider import CivilSpider, SeenSet
 from crawler.queue.journal import DONE, Frontier, Row
 from crawler.queue.journalmw import REPLAY_META, AlreadyHandled
+from crawler.spider import CivilSpider, SeenSet
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
 

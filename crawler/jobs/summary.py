@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from crawler.audit import log as A
+from crawler.jobs.resume import OWN_FILES, read_jsonl
 from crawler.net.redact import redact
 from crawler.queue.journal import Frontier
-from crawler.jobs.resume import OWN_FILES, read_jsonl
 
 COMPLETE, PARTIAL, INTERRUPTED = "complete", "partial", "interrupted"
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 #: Server-side gaps can be a little shorter than dispatch gaps (connection set-up varies);
 #: this margin is added to every non-zero gap so the gap holds as the server sees it.

@@ -21,10 +21,10 @@ Decisions where the sources leave room (signals.md 1.1, "guess"):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Iterable, Iterator
 
 RULES = frozenset(
     "all index follow noindex nofollow none nosnippet indexifembedded max-snippet"
@@ -77,9 +77,9 @@ def parse_date(text: str) -> datetime | None:
         except (ValueError, TypeError, IndexError, OverflowError):
             return None
     try:
-        return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:59:59-05:00 is past datetime.max in UTC, 0001-01-01T00:00+05:00 before min
-        return (datetime.max if dt.year > 1 else datetime.min).replace(tzinfo=timezone.utc)
+        return (datetime.max if dt.year > 1 else datetime.min).replace(tzinfo=UTC)
 
 
 def _rules(value: str) -> Iterator[tuple[str | None, str, str]]:

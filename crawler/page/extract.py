@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import islice
 
 from lxml import etree
 
@@ -91,7 +92,7 @@ def images_of(root: etree._Element, page_url: str) -> list[tuple[str, dict[str, 
         candidates = []
         parent = img.getparent()
         # libxml2's HTML 4 model nests <img> inside <source>, so look a few levels up for the <picture>
-        picture = next((a for _, a in zip(range(3), img.iterancestors()) if a.tag == "picture"), None)
+        picture = next((a for a in islice(img.iterancestors(), 3) if a.tag == "picture"), None)
         if picture is not None:
             candidates += [s.get("srcset", "") for s in picture.iter("source")]
         candidates.append(img.get("srcset", ""))

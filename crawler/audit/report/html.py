@@ -6,7 +6,7 @@ read the rendered page back and compare it with the audit log.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 
 from crawler.audit.report.model import IMAGE_REASONS, HostReport, Report
@@ -89,7 +89,7 @@ def render(rep: Report, *, title: str = "", source: str = "", chain: str = "") -
 def _span(rep: Report) -> str:
     if rep.first is None:
         return "no timestamps"
-    fmt = lambda t: datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")  # noqa: E731
+    fmt = lambda t: datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")  # noqa: E731
     return f"{fmt(rep.first)} to {fmt(rep.last)}"
 
 
@@ -143,7 +143,7 @@ def _hosts(rep: Report) -> str:
             '<th class="n">allowed gap</th><th class="n">shortest gap</th><th class="n">too short</th></tr>']
     for name in contacted:
         h = rep.hosts[name]
-        n = lambda d: _num(h.decisions.get(d, 0), f"host:{name}:{d}")  # noqa: E731
+        n = lambda d, h=h, name=name: _num(h.decisions.get(d, 0), f"host:{name}:{d}")  # noqa: E731
         allowed = f"{h.allowed_gap:.3f} s" if h.allowed_gap is not None else "–"
         shortest = f"{h.min_gap:.3f} s" if h.min_gap is not None else "–"
         bad = h.too_short
@@ -222,7 +222,7 @@ def _story(h: HostReport) -> str:
     html = ['<div class="story"><table><tr><th>time (UTC)</th><th>decision</th><th>reason</th>'
             '<th>rule / detail</th><th class="n">status</th><th>URL</th></tr>']
     for d in rows:
-        when = datetime.fromtimestamp(d.ts, tz=timezone.utc).strftime("%H:%M:%S.%f")[:-3] if d.ts else "–"
+        when = datetime.fromtimestamp(d.ts, tz=UTC).strftime("%H:%M:%S.%f")[:-3] if d.ts else "–"
         cls = ' class="bad"' if d.decision == "refused" else ""
         sent = "" if d.sent or d.decision != "fetched" else " (stored answer)"
         html.append(f"<tr{cls}><td>{when}</td><td>{escape(d.decision)}{sent}</td><td><code>{escape(d.reason)}</code>"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from itertools import pairwise
+from typing import Any
 
 #: A gap may be this much shorter than allowed before it counts as too short (clock and rounding noise).
 TOLERANCE = 0.005
@@ -178,7 +180,7 @@ def analyse(records: Iterable[dict[str, Any]], bad_lines: int = 0) -> Report:
                     h.requests.append(Request(rec.get("url", ""), t, None, "retried", None, "an earlier attempt"))
     for h in rep.hosts.values():
         h.requests.sort(key=lambda r: r.started)
-        for a, b in zip(h.requests, h.requests[1:]):
+        for a, b in pairwise(h.requests):
             b.gap = b.started - a.started
     return rep
 

@@ -1,7 +1,7 @@
 """Path-scoped opt-out rules (robots.txt Content-Usage / Content-Signal): which rules apply to a path."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from crawler.decide.pathpattern import compile_pattern, matches, normalize_path
 

@@ -10,7 +10,7 @@ use=immediate refuses archive/research/ai-train, use=reference archive, use=full
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ._pattern import lines_source, select
 from .decide import Signal, combine

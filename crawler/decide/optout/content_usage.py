@@ -9,7 +9,7 @@ Vocabulary and legacy keys per purpose: see `crawler.decide.optout.decide`.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import http_sf
 from http_sf import StructuredFieldError, Token

@@ -46,7 +46,7 @@ Decisions on the notes' guesses:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from crawler.page.directives import Directives
 
@@ -130,7 +130,7 @@ def directive_signals(d: Directives, now: datetime | None = None) -> list[Signal
             hits = [(r, w) for r, w in d.sources if r in rules]
             out.append(Signal(name, ", ".join(sorted({r for r, _ in hits})), ", ".join(sorted({w for _, w in hits})),
                               frozenset(refuses), images_only=images_only))
-    if d.unavailable_after and d.unavailable_after <= (now or datetime.now(timezone.utc)):
+    if d.unavailable_after and d.unavailable_after <= (now or datetime.now(UTC)):
         out.append(Signal("unavailable_after", d.unavailable_after.isoformat(),
                           ", ".join(w for r, w in d.sources if r.startswith("unavailable_after")),
                           frozenset({"search", "archive"})))

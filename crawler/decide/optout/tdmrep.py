@@ -9,10 +9,11 @@ never resets one already found. The policy URL is recorded, not fetched.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from crawler.decide.pathpattern import matches, normalize_path, path_of
+
 from .decide import Signal
 
 TDM_PURPOSES = frozenset({"research", "ai-train"})

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from importlib import resources
 from os import PathLike
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -145,7 +146,7 @@ def _located(node: yaml.Node, value: Any, path: str, lines: dict[str, int]) -> A
     """Re-key mappings with key text as written (YAML 1.1 reads ``on:`` as True) and record lines."""
     if isinstance(node, yaml.MappingNode) and isinstance(value, dict) and len(node.value) == len(value):
         out = {}
-        for (k, v), (key, item) in zip(node.value, value.items()):
+        for (k, v), (key, item) in zip(node.value, value.items(), strict=True):
             key = key if isinstance(key, str) else str(k.value)
             field = f"{path}.{key}" if path else key
             lines[field] = k.start_mark.line + 1
@@ -154,7 +155,7 @@ def _located(node: yaml.Node, value: Any, path: str, lines: dict[str, int]) -> A
     if isinstance(node, yaml.SequenceNode) and isinstance(value, list):
         for i, item in enumerate(node.value):
             lines[f"{path}[{i}]"] = item.start_mark.line + 1
-        return [_located(n, item, f"{path}[{i}]", lines) for i, (n, item) in enumerate(zip(node.value, value))]
+        return [_located(n, item, f"{path}[{i}]", lines) for i, (n, item) in enumerate(zip(node.value, value, strict=False))]
     if isinstance(value, datetime):
         return value.isoformat()  # fails the date pattern, with a readable "got"
     if isinstance(value, date):

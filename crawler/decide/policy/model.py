@@ -10,10 +10,11 @@ carry its own reviewed ``terms``); otherwise loading fails.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from crawler.decide.pathpattern import PathPattern, compile_pattern, normalize_path
@@ -90,7 +91,7 @@ class Window:
     tz: str
 
     @classmethod
-    def parse(cls, hours: str, tz: str) -> "Window":
+    def parse(cls, hours: str, tz: str) -> Window:
         a, b = hours.split("-")
         end = None if b == "24:00" else time.fromisoformat(b)
         return cls(time.fromisoformat(a), end, tz)
@@ -155,7 +156,7 @@ class Policy:
     data: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False, repr=False)
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any], source: str, lines: Mapping[str, int] | None = None) -> "Policy":
+    def from_data(cls, data: Mapping[str, Any], source: str, lines: Mapping[str, int] | None = None) -> Policy:
         """Build from a document already validated against schema.json (dates as ISO strings)."""
         lines = dict(lines or {})
         where = lambda key: f"{source}:{lines.get(key, 1)}"  # noqa: E731

@@ -35,8 +35,27 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from crawler.decide.terms.conditions import KINDS, Condition, api_where, names_rate, rate_of
-from crawler.decide.terms.vocab import (ABBR, API_ROUTE, COMMERCIAL, COMPLY, DENIED, EXCEPT, GRANT, LANGS, LICENCE, LIST_ITEM,
-                                 OR, OWN_BOTS, PERMISSION, PURPOSES, RATE, RESEARCH, ROBOTS_TXT, SEARCH, TDM, VOCAB)
+from crawler.decide.terms.vocab import (
+    ABBR,
+    API_ROUTE,
+    COMMERCIAL,
+    COMPLY,
+    DENIED,
+    EXCEPT,
+    GRANT,
+    LANGS,
+    LICENCE,
+    LIST_ITEM,
+    OR,
+    OWN_BOTS,
+    PERMISSION,
+    RATE,
+    RESEARCH,
+    ROBOTS_TXT,
+    SEARCH,
+    TDM,
+    VOCAB,
+)
 
 VERDICTS = ("forbidden", "conditional", "none", "unknown")
 
@@ -154,7 +173,7 @@ def _sentences(line: str) -> list[str]:
 @lru_cache(maxsize=16)
 def _compiled(langs: tuple[str, ...]) -> dict[str, re.Pattern[str]]:
     keys = VOCAB["en"].keys()
-    rx = {k: re.compile("|".join(f"(?:{VOCAB[l][k]})" for l in langs), re.I) for k in keys}
+    rx = {k: re.compile("|".join(f"(?:{VOCAB[lang][k]})" for lang in langs), re.I) for k in keys}
     rx["negation"] = re.compile(f"{rx['we_neg'].pattern}|{rx['neg_more'].pattern}", re.I)
     rx["ban"] = re.compile(f"{rx['prohibit'].pattern}|{rx['prohibit_more'].pattern}", re.I)
     for name, pattern in (("search", SEARCH), ("except", EXCEPT), ("grant", GRANT), ("robots_txt", ROBOTS_TXT),

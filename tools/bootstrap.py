@@ -2,7 +2,7 @@
 """Set civilcrawl up in ./.venv on a fresh machine, then optionally run the tests or the demo.
 
     python3 tools/bootstrap.py          # .venv with civilcrawl installed (editable): .venv/bin/civilcrawl
-    python3 tools/bootstrap.py test     # ... with the test extras, then python -m pytest (extra args go to pytest)
+    python3 tools/bootstrap.py test     # ... with the test extras, then ruff, mypy, python -m pytest (args to pytest)
     python3 tools/bootstrap.py demo     # ... then civilcrawl demo
 
 Works with a stock python3 (>= 3.11) that has no pip and refuses system installs (PEP 668, e.g. Debian 12):
@@ -85,6 +85,17 @@ def install(extras: str) -> None:
                    cwd=ROOT, check=True)
 
 
+def check() -> int:
+    """ruff and mypy as configured in pyproject.toml; the exit status of the first that fails, else 0."""
+    for name, command in (("ruff", ["ruff", "check", "--quiet", "."]), ("mypy", ["mypy"])):
+        say(f"{name}: checking")
+        status = subprocess.run([PY, "-m", *command], cwd=ROOT).returncode
+        if status:
+            say(f"{name} found problems (above); fix them before the tests run")
+            return status
+    return 0
+
+
 def main(argv: list[str]) -> int:
     what = argv[0] if argv else "install"
     if what not in ("install", "test", "demo"):
@@ -96,7 +107,7 @@ def main(argv: list[str]) -> int:
     except subprocess.CalledProcessError as exc:
         fail(f"pip install failed (exit {exc.returncode}); see its messages above")
     if what == "test":
-        return subprocess.run([PY, "-m", "pytest", *argv[1:]], cwd=ROOT).returncode
+        return check() or subprocess.run([PY, "-m", "pytest", *argv[1:]], cwd=ROOT).returncode
     if what == "demo":
         return subprocess.run([BIN / "civilcrawl", "demo", *argv[1:]], cwd=ROOT).returncode
     say(f"done: run {BIN / 'civilcrawl'} (or `. {BIN / 'activate'}` first, then civilcrawl)")

@@ -11,7 +11,7 @@ import hashlib
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -71,7 +71,7 @@ def html(title: str, body: str = "", links: list[str] | tuple[str, ...] = ()) ->
 class Site:
     """Routes of one host: exact paths first, then an optional fallback, else 404."""
 
-    def __init__(self, routes: dict[str, Route] | None = None, fallback: Callable[[Hit], Reply | None] | None = None):
+    def __init__(self, routes: Mapping[str, Route] | None = None, fallback: Callable[[Hit], Reply | None] | None = None):
         self.routes = dict(routes or {})
         self.fallback = fallback
 
@@ -147,7 +147,7 @@ class LocalServer:
             daemon_threads = True
             request_queue_size = 128  # the default backlog of 5 drops SYNs under a crawl's bursts
 
-            def handle_error(self, request: object, client_address: object) -> None:
+            def handle_error(self, request: Any, client_address: Any) -> None:
                 if not isinstance(sys.exc_info()[1], ConnectionError):  # a killed client is not the server's fault
                     super().handle_error(request, client_address)
 

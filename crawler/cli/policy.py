@@ -33,9 +33,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _validate(paths: list[str]) -> int:
-    from crawler.decide.policy import PolicyError, PolicySet, load_dir, load_file
+    from crawler.decide.policy import PolicyError, PolicySet, Problem, load_dir, load_file
 
-    layers, problems = [], []
+    layers = []
+    problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():

@@ -163,7 +163,7 @@ class NetworkGuard:
         infos = await asyncio.get_running_loop().run_in_executor(
             None, lambda: socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
         )
-        addrs = list(dict.fromkeys(str(ipaddress.ip_address(i[4][0].split("%")[0])) for i in infos))
+        addrs = list(dict.fromkeys(str(ipaddress.ip_address(str(i[4][0]).split("%")[0])) for i in infos))
         if not addrs:
             raise OSError(f"DNS lookup for {host} returned no address")
         return addrs
@@ -186,21 +186,22 @@ class NetworkGuard:
             reactor.installNameResolver(GuardedNameResolver(self, current))
 
 
+# Twisted's resolver and receiver are zope interfaces, which mypy reads as types only with the mypy-zope plugin: Any here.
 @implementer(IHostnameResolver)
 class GuardedNameResolver:
     """A Twisted name resolver that answers with the guard's pinned addresses and drops forbidden ones."""
 
-    def __init__(self, guard: NetworkGuard, original: IHostnameResolver):
+    def __init__(self, guard: NetworkGuard, original: Any):
         self.guard, self.original = guard, original
 
     def resolveHostName(
         self,
-        resolutionReceiver: IResolutionReceiver,
+        resolutionReceiver: Any,
         hostName: str,
         portNumber: int = 0,
         addressTypes: Sequence[type] | None = None,
         transportSemantics: str = "TCP",
-    ) -> IResolutionReceiver:
+    ) -> Any:
         pinned = self.guard.pinned(hostName, portNumber or None)
         if pinned is None:
             receiver = _FilteringReceiver(resolutionReceiver, self.guard)
@@ -224,7 +225,7 @@ class _Resolution:
 
 @implementer(IResolutionReceiver)
 class _FilteringReceiver:
-    def __init__(self, receiver: IResolutionReceiver, guard: NetworkGuard):
+    def __init__(self, receiver: Any, guard: NetworkGuard):
         self.receiver, self.guard = receiver, guard
 
     def resolutionBegan(self, resolution: Any) -> None:

@@ -15,6 +15,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -92,6 +93,11 @@ class KeyStore:
                 raise ValueError(f"{path}: not an Ed25519 key; move it out of {self.dir}")
             out.append(Key(private, path, path.stat().st_mtime))
         return out
+
+    @overload
+    def current(self, create: Literal[True] = True) -> Key: ...
+    @overload
+    def current(self, create: bool) -> Key | None: ...
 
     def current(self, create: bool = True) -> Key | None:
         """The signing key (the newest); made on first use when ``create``."""

@@ -74,7 +74,7 @@ def extra_fields(response: Response, fields: list[str]) -> dict[str, Any]:
             value = response.headers.get("Content-Type")
             out["content_type"] = value.decode("latin-1") if value else None
         elif name == "encoding":
-            out["encoding"] = response.encoding if text else None
+            out["encoding"] = response.encoding if isinstance(response, TextResponse) else None
         elif name == "depth":
             out["depth"] = response.meta.get("depth", 0)
         elif name == "referer":

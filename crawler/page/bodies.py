@@ -46,7 +46,8 @@ class BodyCap:
         if CAP_META not in meta:
             asked = meta.get("download_maxsize")
             meta[CAP_META] = min(self.max_bytes, asked) if isinstance(asked, int) and asked > 0 else self.max_bytes
-        return meta[CAP_META]
+        cap: int = meta[CAP_META]
+        return cap
 
     def on_headers(self, headers: Any, body_length: Any, request: Request, spider: Any = None) -> None:
         """Refuse a body announced larger than the cap (an unknown length is a Twisted placeholder, not a number)."""

@@ -25,6 +25,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 RULES = frozenset(
     "all index follow noindex nofollow none nosnippet indexifembedded max-snippet"
@@ -62,7 +66,10 @@ class Directives:
                           sources=self.sources + other.sources)
 
 
-def _least(a, b):
+_T = TypeVar("_T", int, datetime)
+
+
+def _least(a: _T | None, b: _T | None) -> _T | None:
     return b if a is None else a if b is None else min(a, b)
 
 
@@ -100,8 +107,8 @@ def _rules(value: str) -> Iterator[tuple[str | None, str, str]]:
 
 def _build(items: Iterable[tuple[str, str, str]]) -> Directives:
     """Directives from (rule, argument, where) triples that already apply to us."""
-    d: dict = {}
-    sources = []
+    d: dict[str, Any] = {}
+    sources: list[tuple[str, str]] = []
     for name, arg, where in items:
         rule = name
         if name in _FLAGS:
@@ -134,7 +141,7 @@ def directives_from_headers(headers: Iterable[bytes | str], token: str) -> Direc
     """Directives from X-Robots-Tag values: generic rules and those scoped to `token`."""
     token = token.lower()
 
-    def items():
+    def items() -> Iterator[tuple[str, str, str]]:
         for raw in headers:
             value = raw.decode("latin-1") if isinstance(raw, bytes) else raw
             for scope, name, arg in _rules(value):
@@ -147,7 +154,7 @@ def directives_from_html(meta: Iterable[tuple[str, str]], token: str) -> Directi
     """Directives from (name, content) meta pairs named `robots` or `token`."""
     names = {"robots", token.lower()}
 
-    def items():
+    def items() -> Iterator[tuple[str, str, str]]:
         for name, content in meta:
             if (name := name.strip().lower()) in names:
                 for scope, rule, arg in _rules(content):
@@ -159,13 +166,13 @@ def directives_from_html(meta: Iterable[tuple[str, str]], token: str) -> Directi
 _ROBOTS_META = frozenset({"robots", "tdm-reservation", "tdm-policy"})
 
 
-def meta_tags(doc, token: str | None = None) -> list[tuple[str, str]]:
+def meta_tags(doc: etree._Element, token: str | None = None) -> list[tuple[str, str]]:
     """(lowercased name, content) of the page's `<meta name>` tags, in `<head>` or `<body>`.
 
     With `token`, only robots-relevant names: robots, the token, tdm-reservation, tdm-policy.
     """
     keep = _ROBOTS_META | {token.lower()} if token else None
-    out = []
+    out: list[tuple[str, str]] = []
     for el in doc.iter("meta"):
         name, content = el.get("name"), el.get("content")
         if name is None or content is None:

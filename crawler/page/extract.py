@@ -57,8 +57,7 @@ def links_of(root: etree._Element, page_url: str) -> list[tuple[str, bool]]:
     for el in root.iter("a", "area"):
         href = el.get("href")
         if href and (url := absolute_link(base, href)):
-            rel = el.get("rel")
-            out.append((url, bool(rel) and "nofollow" in rel.lower().split()))
+            out.append((url, "nofollow" in (el.get("rel") or "").lower().split()))
     return out
 
 
@@ -98,7 +97,7 @@ def images_of(root: etree._Element, page_url: str) -> list[tuple[str, dict[str, 
         candidates.append(img.get("srcset", ""))
         href = next((c for c in (_largest(x) for x in candidates if x) if c), None) or img.get("src")
         if href and (url := absolute_link(base, href)) and url not in out:
-            attrs = {k: img.get(k) for k in _CONTEXT_ATTRS if img.get(k)}
+            attrs = {k: v for k in _CONTEXT_ATTRS if (v := img.get(k))}
             if parent is not None:
                 attrs["parent-class"] = parent.get("class", "")
             out[url] = attrs

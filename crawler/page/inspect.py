@@ -5,6 +5,7 @@ Directives are read only from pages robots.txt allowed us to fetch; nothing is f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,11 +72,11 @@ class PageVerdict:
 
 
 def content_type(response: Response) -> str:
-    return response.headers.get("Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    return (response.headers.get("Content-Type") or b"").decode("latin-1").split(";")[0].strip().lower()
 
 
 def inspect(response: Response, *, token: str, purpose: str, art3: bool = False,
-            robots_signals: list[Signal] = (), tdm_rules: list[TdmRule] = ()) -> PageVerdict:
+            robots_signals: Sequence[Signal] = (), tdm_rules: Sequence[TdmRule] = ()) -> PageVerdict:
     """Parse an HTML page once and weigh its directives and signals (with robots.txt's and tdmrep.json's)."""
     ctype = content_type(response)
     verdict = PageVerdict(content_type=ctype)

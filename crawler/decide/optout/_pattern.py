@@ -16,7 +16,8 @@ def select(rules: Sequence[tuple[int, str]], path: str) -> list[tuple[int, str]]
     A rule value is `[pattern WS] expression`; without a leading `/` or `*` pattern it applies to `/`.
     Rules tied on length all apply (AIPREF attach: identical paths combine, unlike Allow/Disallow).
     """
-    path, best, out = normalize_path(path), -1, []
+    out: list[tuple[int, str]] = []
+    path, best = normalize_path(path), -1
     for line, value in rules:
         pattern, expr = (value.split(None, 1) + [""])[:2] if value.startswith(("/", "*")) else ("/", value)
         compiled = compile_pattern(pattern)

@@ -33,12 +33,16 @@ def parse(value: bytes | str) -> dict[str, str] | None:
         parsed = http_sf.parse(data.strip(), tltype="dictionary")
     except (StructuredFieldError, ValueError, TypeError):
         return None
-    return {k: str(v[0]) for k, v in parsed.items() if isinstance(v[0], Token) and str(v[0]) in ("y", "n")}
+    if not isinstance(parsed, dict):
+        return None
+    items = ((k, v[0] if isinstance(v, tuple) else None) for k, v in parsed.items())  # member: (value, params)
+    return {k: str(t) for k, t in items if isinstance(t, Token) and str(t) in ("y", "n")}
 
 
 def purposes(prefs: dict[str, str]) -> tuple[frozenset[str], frozenset[str]]:
     """(refused, granted) purposes of one parsed expression."""
-    refuses, grants = set(), set()
+    refuses: set[str] = set()
+    grants: set[str] = set()
     for purpose, tiers in _TIERS.items():
         for tier in tiers:
             said = {prefs[k] for k in tier if k in prefs}

@@ -71,7 +71,8 @@ def _load_all(paths: Iterable[Path]) -> list[Policy]:
 
 def _gather(load: Any, items: Iterable[Path]) -> list[Any]:
     """``load`` every item, reporting the problems of all of them at once rather than the first only."""
-    out, problems = [], []
+    out: list[Any] = []
+    problems: list[Problem] = []
     for item in items:
         try:
             out.append(load(item))
@@ -189,7 +190,10 @@ def check(data: Any, lines: dict[str, int], name: str) -> list[Problem]:
 
 def _explain(err: Any, lines: dict[str, int], name: str) -> list[Problem]:
     path = _dotted(err.absolute_path)
-    at = lambda field: lines.get(field) or lines.get(field.rpartition(".")[0], 1)  # noqa: E731
+
+    def at(field: str) -> int:
+        return lines.get(field) or lines.get(field.rpartition(".")[0], 1)
+
     if err.validator == "additionalProperties":
         known = sorted(err.schema.get("properties", {}))
         out = []
@@ -241,7 +245,7 @@ def _deref(schema: dict[str, Any]) -> dict[str, Any]:
 def _expect(schema: dict[str, Any]) -> str:
     schema = _deref(schema)
     if "x-expect" in schema:
-        return schema["x-expect"]
+        return str(schema["x-expect"])
     if "enum" in schema:
         return "one of " + ", ".join(map(str, schema["enum"]))
     text = _NAMES.get(schema.get("type", ""), "a valid value")

@@ -159,7 +159,10 @@ class Policy:
     def from_data(cls, data: Mapping[str, Any], source: str, lines: Mapping[str, int] | None = None) -> Policy:
         """Build from a document already validated against schema.json (dates as ISO strings)."""
         lines = dict(lines or {})
-        where = lambda key: f"{source}:{lines.get(key, 1)}"  # noqa: E731
+
+        def where(key: str) -> str:
+            return f"{source}:{lines.get(key, 1)}"
+
         t, c = data.get("terms"), data.get("crawl", {})
         terms = None
         if t:

@@ -51,7 +51,9 @@ def decide_terms(result: TermsResult, purpose: str, policy: Any = None) -> Terms
         return TermsDecision(False, result.describe())
     if verdict.verdict != "conditional":
         return TermsDecision(True, result.describe())
-    unmet, notes, gap = [], [], None
+    unmet: list[str] = []
+    notes: list[str] = []
+    gap = None
     for condition in verdict.conditions:
         ok, how = met(condition, purpose, policy)
         (notes if ok else unmet).append(f"{condition.describe()}: {how}")

@@ -22,7 +22,10 @@ def site_of(url: str) -> str:
 
 def draft_policy(verdict: TermsVerdict, terms_url: str, *, today: date | None = None) -> str:
     """YAML text of a draft policy; ``terms.reviewed`` is left for the reviewer to fill in."""
-    q = lambda s: json.dumps(s, ensure_ascii=False)  # noqa: E731 - a JSON string is a valid YAML scalar
+
+    def q(s: str) -> str:
+        return json.dumps(s, ensure_ascii=False)  # a JSON string is a valid YAML scalar
+
     today = today or date.today()
     lines = [
         f"# DRAFT written by civilcrawl on {today.isoformat()} from {terms_url}",

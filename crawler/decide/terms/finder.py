@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,7 @@ from crawler.decide.terms.discover import Candidate, common_paths, discover
 from crawler.decide.terms.text import html_to_text
 
 #: fetch(url) -> (status, headers, text[, final url after redirects]) or None when refused or unreachable.
-Fetch = Callable[[str], Awaitable["tuple[int, object, str] | tuple[int, object, str, str] | None"]]
+Fetch = Callable[[str], Awaitable["tuple[int, Mapping[Any, Any], str] | tuple[int, Mapping[Any, Any], str, str] | None"]]
 #: Terms pages read at most (candidates that answer), and common paths tried at most, during a crawl.
 MAX_PAGES, MAX_GUESSES = 2, 4
 #: How long a verdict is reused (state folder, cluster): a week; a verdict from no page read, an hour.

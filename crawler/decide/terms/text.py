@@ -19,7 +19,7 @@ def html_to_text(html: str) -> tuple[str, str | None]:
         doc = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
         return html, None
-    for el in doc.xpath("|".join(f"//{t}" for t in _DROP)):
+    for el in list(doc.iter(*_DROP)):
         el.drop_tree()
     for el in doc.iter():
         if not isinstance(el.tag, str):
@@ -31,5 +31,6 @@ def html_to_text(html: str) -> tuple[str, str | None]:
             el.tail = "\n" + (el.tail or "")
     text = doc.text_content()
     text = "\n".join(" ".join(line.split()) for line in text.splitlines())
-    lang = (doc.get("lang") or next(iter(doc.xpath("//meta[@http-equiv='content-language']/@content")), None) or "").strip()
+    declared = (m.get("content") for m in doc.iter("meta") if m.get("http-equiv") == "content-language")
+    lang = (doc.get("lang") or next((c for c in declared if c is not None), None) or "").strip()
     return re.sub(r"\n{3,}", "\n\n", text).strip(), (lang.split("-")[0].lower() or None)

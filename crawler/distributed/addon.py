@@ -9,7 +9,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from crawler.distributed import worker_id
+from crawler.net.rediskeys import worker_id
 
 GATE, CLUSTER_GATE = "crawler.gate.middleware.CivilGate", "crawler.distributed.gate.ClusterGate"
 

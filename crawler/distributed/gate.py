@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crawler.distributed import key_prefix, worker_id
 from crawler.distributed.reads import RedisStore
 from crawler.gate.middleware import CivilGate
 from crawler.gate.readcache import ReadCache
+from crawler.net.rediskeys import key_prefix, worker_id
 from crawler.pace.cluster import ClusterBudget, ClusterPoliteness
 from crawler.pace.local import GAP_MARGIN
 from crawler.queue.cluster import request_failed

@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from crawler.distributed.connection import UNAVAILABLE, Outage, async_client, call_async
 from crawler.gate.handback import Stopping
 from crawler.gate.readcache import Fetch, ReadKind
+from crawler.net.redisclient import UNAVAILABLE, Outage, async_client, call_async
 from crawler.pace.local import ShutdownError
 
 LOCK_TTL = 15.0  # seconds; renewed every LOCK_TTL / 3 while the holder fetches, so a dead holder frees it soon

@@ -18,7 +18,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from crawler.distributed.connection import UNAVAILABLE, Outage, async_client, call_async, call_blocking, sync_client
+from crawler.net.redisclient import UNAVAILABLE, Outage, async_client, call_async, call_blocking, sync_client
 from crawler.pace.local import GAP_MARGIN, MAX_BACKOFF, HostState, PageBudget, Politeness, ShutdownError
 
 logger = logging.getLogger(__name__)

@@ -1,18 +1,15 @@
-"""The cluster's frontier: scrapy-redis's scheduler and queue, adapted to Scrapy 2.19, with leases.
+"""The cluster's scheduler: scrapy-redis's, adapted to Scrapy 2.19, with leases and reclaim of dead workers.
 
 scrapy-redis 0.9.1 pops destructively, so a killed worker loses what it had taken. Here a pop moves the
 request into the worker's lease hash (``<prefix>leases-of:<worker>``) in one Lua script; the lease ends
 when Scrapy has finished with the request (callback run, new requests pushed), and a worker whose
-heartbeat stops is reclaimed by a survivor: its leased requests go back to the queue. The seen-set is
-shared too (:class:`SharedSeen`): the first worker to see a URL is the only one to decide on it.
+heartbeat stops is reclaimed by a survivor: its leased requests go back to the queue.
 """
 
 from __future__ import annotations
 
 import gc
-import itertools
 import logging
-import os
 import time
 import weakref
 from collections import Counter
@@ -20,14 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.utils.defer import deferred_from_coro
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
-from crawler.distributed import key_prefix, worker_id
-from crawler.distributed.connection import UNAVAILABLE, Outage, call_async, call_blocking, sync_client
-from crawler.net.urls import BadURL, host_of
+from crawler.net.redisclient import UNAVAILABLE, Outage, call_async, sync_client
+from crawler.net.rediskeys import Keys, worker_id
+from crawler.queue.cluster.leases import LeasedQueue, SharedDupeFilter
+from crawler.queue.cluster.scripts import ACK, BEAT, RECLAIM
+from crawler.queue.cluster.seen import SharedSeen
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -35,195 +32,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-
-#: KEYS: dupefilter set, queue zset, this worker's pending set. ARGV: fingerprint ('' = don't filter), score,
-#: member, url. Filter and push in one step, so a kill cannot leave a request "seen" but never queued.
-PUSH = """
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[4]) return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-redis.call('SREM', KEYS[3], ARGV[4])
-return 1
-"""
-
-#: KEYS: queue zset, lease hash, in-flight counter. ARGV: lease id, window, key prefix, number of acks n, n lease
-#: ids to end first, then this worker's hosts as "host count" with the host prefetch last. One round trip per pop:
-#: end the finished leases, then look at the first ``window`` queued requests and move the best one into this
-#: worker's lease hash: first a host whose turn has come (per-host gate: gap passed, no pause, nothing out) and
-#: that this worker holds nothing of, then one whose turn has come, then any host it holds nothing of, then any
-#: host it holds fewer than the prefetch of. Only a preference: the gate still decides when a request leaves.
-CLAIM_NEXT = _NOW + """
-local n = tonumber(ARGV[4])
-local done = 0
-for i = 5, 4 + n do done = done + redis.call('HDEL', KEYS[2], ARGV[i]) end
-if done > 0 then redis.call('DECRBY', KEYS[3], done) end
-local held, prefetch = {}, tonumber(ARGV[#ARGV])
-for i = 5 + n, #ARGV - 1 do
-  local sp = string.find(ARGV[i], ' ', 1, true)
-  held[string.sub(ARGV[i], 1, sp - 1)] = tonumber(string.sub(ARGV[i], sp + 1))
-end
-local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
-local best, best_rank, ready = nil, 99, {}
-for i = 1, #members, 2 do
-  local m = members[i]
-  local head = string.sub(m, 1, (string.find(m, '\\n', 1, true) or (#m + 1)) - 1)
-  local sp = string.find(head, ' ', 1, true)
-  local host = sp and string.sub(head, sp + 1) or ''
-  local h = held[host] or 0
-  if h < prefetch then
-    if ready[host] == nil then
-      local st = redis.call('HMGET', ARGV[3] .. 'host:' .. host, 'next', 'paused')
-      ready[host] = (tonumber(st[1]) or 0) <= now and (tonumber(st[2]) or 0) <= now
-        and redis.call('ZCOUNT', ARGV[3] .. 'leases:' .. host, now, '+inf') == 0
-    end
-    local rank = (ready[host] and 0 or 2) + (h > 0 and 1 or 0)
-    if rank < best_rank then best, best_rank = i, rank end
-    if rank == 0 then break end
-  end
-end
-if not best then return false end
-local m = members[best]
-redis.call('ZREM', KEYS[1], m)
-redis.call('HSET', KEYS[2], ARGV[1], members[best + 1] .. '\\n' .. m)
-redis.call('INCR', KEYS[3])
-return m
-"""
-
-#: KEYS: lease hash, in-flight counter. ARGV: lease ids.
-ACK = """
-local n = 0
-for i = 1, #ARGV do n = n + redis.call('HDEL', KEYS[1], ARGV[i]) end
-if n > 0 then redis.call('DECRBY', KEYS[2], n) end
-return n
-"""
-
-#: KEYS: workers zset. ARGV: worker, stale ms. Beat, and list the workers whose heartbeat is stale.
-BEAT = _NOW + """
-redis.call('ZADD', KEYS[1], now, ARGV[1])
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
-"""
-
-#: KEYS: workers zset, lease hash, queue zset, in-flight counter, pending set, seen set.
-#: ARGV: worker, stale ms (-1: reclaim unconditionally, for a worker closing itself).
-RECLAIM = _NOW + """
-local hb = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if tonumber(ARGV[2]) >= 0 and hb and tonumber(hb) > now - tonumber(ARGV[2]) then return -1 end
-local items = redis.call('HVALS', KEYS[2])
-for _, v in ipairs(items) do
-  local i = string.find(v, '\\n', 1, true)
-  redis.call('ZADD', KEYS[3], tonumber(string.sub(v, 1, i - 1)), string.sub(v, i + 1))
-end
-if #items > 0 then redis.call('DECRBY', KEYS[4], #items) end
-for _, u in ipairs(redis.call('SMEMBERS', KEYS[5])) do redis.call('SREM', KEYS[6], u) end
-redis.call('DEL', KEYS[2], KEYS[5])
-redis.call('ZREM', KEYS[1], ARGV[1])
-return #items
-"""
-
-#: KEYS: seen set, this worker's pending set. ARGV: url. First sight marks the URL pending until decided.
-MARK = """
-if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('SADD', KEYS[2], ARGV[1])
-return 1
-"""
-
-
 #: Sent (with ``request=``) when Scrapy is done with a request that failed for good (no callback will run).
 request_failed = object()
-
-
-class Keys:
-    """The Redis keys of one cluster, as seen by one worker."""
-
-    def __init__(self, cluster: str, worker: str):
-        p = self._p = self.prefix = key_prefix(cluster)
-        self.queue, self.dupefilter, self.seen = p + "requests", p + "dupefilter", p + "seen"
-        self.workers, self.in_flight = p + "workers", p + "in-flight"
-        self.worker = worker
-        self.leases, self.pending = self.leases_of(worker), self.pending_of(worker)
-
-    def leases_of(self, worker: str) -> str:
-        return f"{self._p}leases-of:{worker}"
-
-    def pending_of(self, worker: str) -> str:
-        return f"{self._p}pending-of:{worker}"
-
-
-class SharedSeen(set):
-    """The spider's seen-set, shared by the cluster: ``add_new`` is true for exactly one worker per URL."""
-
-    def __init__(self, client: Any, keys: Keys, outage: Outage):
-        super().__init__()
-        self.client, self.keys, self.outage = client, keys, outage
-        self._mark = client.register_script(MARK)
-
-    def add_new(self, url: str) -> bool:
-        if url in self:
-            return False
-        self.add(url)
-        # Blocking on an outage is the fail-closed choice here: the spider's link loop is synchronous.
-        return bool(call_blocking(self.outage, "checking the shared seen-set",
-                                  lambda: self._mark(keys=[self.keys.seen, self.keys.pending], args=[url])))
-
-    def decided(self, url: str) -> None:
-        """``url`` has its final audit record (a refusal): no survivor needs to decide on it again."""
-        try:
-            self.client.srem(self.keys.pending, url)
-        except UNAVAILABLE:
-            pass  # only matters if this worker dies before Redis is back; then a refusal may be logged twice
-
-
-class LeasedQueue(PriorityQueue):
-    """scrapy-redis's priority queue; members carry a shuffle tag and the host, pops take a lease."""
-
-    WINDOW = 64  # queued requests looked at per pop, to skip hosts this worker already has enough of
-
-    def __init__(self, server: Any, spider: Spider, key: str, serializer: Any = None, *, keys: Keys):
-        super().__init__(server, spider, key, serializer)
-        self.keys = keys
-        self._push, self._claim = server.register_script(PUSH), server.register_script(CLAIM_NEXT)
-        self._ids = itertools.count()
-
-    def encode(self, request: Request) -> bytes:
-        try:
-            host = host_of(request.url)
-        except BadURL:
-            host = ""
-        # random tag first: equal priorities then pop in shuffled order, spreading work across hosts
-        return b"%s %s\n%s" % (os.urandom(4).hex().encode(), host.encode(), self._encode_request(request))
-
-    def push_new(self, request: Request, fingerprint: str) -> bool:
-        """Push unless the fingerprint was seen; atomic with the duplicate check."""
-        return bool(self._push(keys=[self.keys.dupefilter, self.key, self.keys.pending],
-                               args=[fingerprint, -request.priority, self.encode(request), request.url]))
-
-    def pop_leased(self, held: dict[str, int], prefetch: int, acks: list[str]) -> tuple[Request, str, str] | None:
-        """End the leases ``acks``, then take the best queued request (see CLAIM_NEXT) under a new lease, skipping
-        hosts of which this worker ``held`` ``prefetch`` already: one round trip, the window is scanned inside
-        Redis and only the chosen request comes back."""
-        lease = f"{next(self._ids)}"
-        member = self._claim(keys=[self.key, self.keys.leases, self.keys.in_flight],
-                             args=[lease, self.WINDOW, self.keys.prefix, len(acks), *acks,
-                                   *(f"{h} {n}" for h, n in held.items() if n > 0), prefetch])
-        if not member:
-            return None
-        head, _, data = member.partition(b"\n")
-        host = head.split(b" ", 1)[1].decode() if b" " in head else ""
-        return self._decode_request(data), lease, host
-
-
-class SharedDupeFilter(RFPDupeFilter):
-    """scrapy-redis's dupefilter keyed by Scrapy's own request fingerprinter (not a SHA-1 of its own)."""
-
-    def __init__(self, server: Any, key: str, crawler: Crawler):
-        super().__init__(server, key)
-        self.fingerprinter = crawler.request_fingerprinter
-
-    def request_fingerprint(self, request: Request) -> str:
-        return self.fingerprinter.fingerprint(request).hex()
-
-    def close(self, reason: str = "") -> None:
-        pass  # the cluster's fingerprints outlive any one worker
 
 
 class ClusterScheduler(Scheduler):

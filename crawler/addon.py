@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_SCOPE": "origin",  # origin | host | subdomains | domain: which links CivilSpider follows (crawler.decide.scope)
     "CIVIL_INCLUDE": [],  # follow only URLs one of these regular expressions matches (seeds excepted)
     "CIVIL_EXCLUDE": [],  # never follow URLs these regular expressions match
+    "CIVIL_SEEN_SET": "crawler.queue.seen.MemorySeen",  # the seen-set's backend (crawler.queue.seen)
     "CIVIL_SITEMAPS": False,  # CivilSpider: also fetch what robots.txt's Sitemap lines and /sitemap.xml list
     "CIVIL_MAX_BYTES": 10 * 1024 * 1024,  # larger responses are refused, never buffered whole
     "CIVIL_MAX_RETRY_AFTER": 600.0,  # longer pauses (Retry-After) refuse the host's pages instead of waiting

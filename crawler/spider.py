@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from functools import cached_property
 from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.http import Response
+from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
@@ -19,19 +21,10 @@ from crawler.net.urls import BadURL, origin
 from crawler.output.feeds import extra_fields
 from crawler.page import sitemaps
 from crawler.page.extract import images_of, links_of, text_of, title_of
+from crawler.queue.seen import SETTING as SEEN_SET
+from crawler.queue.seen import MemorySeen, SeenSet
 
 logger = logging.getLogger(__name__)
-
-
-class SeenSet(set):
-    """URLs already decided on; a cluster swaps in a shared one (crawler.queue.cluster.SharedSeen)."""
-
-    def add_new(self, url: str) -> bool:
-        """Add ``url``; true if it was not there yet."""
-        if url in self:
-            return False
-        self.add(url)
-        return True
 
 
 class CivilSpider(Spider):
@@ -46,7 +39,6 @@ class CivilSpider(Spider):
         self.item_fields: list[str] = []  # crawler.output.feeds.EXTRA_FIELDS asked for (--item-fields)
         self.sitemaps = False  # follow sitemaps (--sitemaps)
         self.sitemap_sites: dict[str, int] = {}  # origin -> sitemap files requested
-        self.seen: SeenSet = SeenSet()
         self.nofollow_only: dict[str, str] = {}  # url -> the page that linked it with nofollow
         self.image_store: ImageStore | None = None
         self.image_results: dict[str, dict[str, str] | None] = {}  # image url -> stored record, None if refused
@@ -60,6 +52,12 @@ class CivilSpider(Spider):
         self.sitemaps = crawler.settings.getbool("CIVIL_SITEMAPS")
         if crawler.settings.getbool("CIVIL_IMAGES"):
             self.image_store = ImageStore(crawler.settings.get("CIVIL_IMAGES_DIR") or "images")
+
+    @cached_property
+    def seen(self) -> SeenSet:
+        """URLs already decided on, in the backend the setting CIVIL_SEEN_SET names (crawler.queue.seen)."""
+        backend = load_object(self.crawler.settings.get(SEEN_SET) or MemorySeen)
+        return build_from_crawler(backend, self.crawler)
 
     @property
     def gate(self) -> CivilGate:

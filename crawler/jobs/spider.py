@@ -19,26 +19,16 @@ from twisted.python.failure import Failure
 from crawler.audit import log as A
 from crawler.queue.journal import DONE, Frontier, Row
 from crawler.queue.journalmw import REPLAY_META, AlreadyHandled
-from crawler.spider import CivilSpider, SeenSet
+from crawler.spider import CivilSpider
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
-
-
-class FrontierSeen(SeenSet):
-    """URLs decided on by this process or, per the frontier, earlier in the run."""
-
-    def __init__(self, frontier: Frontier):
-        super().__init__()
-        self.frontier = frontier
-
-    def __contains__(self, url: object) -> bool:  # SeenSet.add_new asks this, so the frontier counts too
-        return super().__contains__(url) or (isinstance(url, str) and self.frontier.known(url))
 
 
 class JobSpider(CivilSpider):
     """Crawl like CivilSpider, remembering every URL in ``frontier`` (see crawler/queue/journal.py)."""
 
     name = "civilcrawl-job"
+    custom_settings = {"CIVIL_SEEN_SET": "crawler.queue.seen.JournalSeen"}  # seen: what the journal knows too
 
     def __init__(self, seeds: list[str], frontier: Frontier, resume: list[tuple[Row, bool]] | None = None,
                  written: set[str] | None = None, **kwargs: Any):
@@ -46,7 +36,6 @@ class JobSpider(CivilSpider):
         self.frontier = frontier
         self.resume_rows = list(resume or ())  # (row, replay the stored answer)
         self.items_written = written if written is not None else set()  # item URLs already in this run's file
-        self.seen = FrontierSeen(frontier)
         self._found: list[str] | None = None
         self._not_found: list[str] | None = None  # nofollow links of the page being parsed
         self._awaiting_item: dict[str, tuple[str, str, str | None, list[str], list[str], dict[str, str]]] = {}

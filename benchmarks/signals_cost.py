@@ -16,9 +16,9 @@ import lxml.html
 
 from crawler.decide.optout.content_usage import header_signal
 from crawler.decide.optout.decide import decide, directive_signals
+from crawler.decide.optout.directives import directives_from_headers, directives_from_html, meta_tags
 from crawler.decide.optout.robots_lines import signals_from_robots
 from crawler.decide.optout.tdmrep import parse_file, tdm_signal
-from crawler.page.directives import directives_from_headers, directives_from_html, meta_tags
 
 TOKEN = "civilcrawl"
 

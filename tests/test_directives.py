@@ -3,7 +3,13 @@ from datetime import UTC, datetime
 import lxml.html
 import pytest
 
-from crawler.page.directives import Directives, directives_from_headers, directives_from_html, meta_tags, parse_date
+from crawler.decide.optout.directives import (
+    Directives,
+    directives_from_headers,
+    directives_from_html,
+    meta_tags,
+    parse_date,
+)
 
 TOKEN = "civilcrawl"
 UTC = UTC

@@ -5,8 +5,8 @@ import pytest
 from crawler.decide.optout.content_signal import signal as content_signal
 from crawler.decide.optout.content_usage import header_signal
 from crawler.decide.optout.decide import PURPOSES, Signal, decide, directive_signals
+from crawler.decide.optout.directives import directives_from_headers, directives_from_html
 from crawler.decide.optout.tdmrep import tdm_signal
-from crawler.page.directives import directives_from_headers, directives_from_html
 
 
 def S(name="x", refuses=(), grants=(), images_only=False):

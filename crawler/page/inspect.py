@@ -13,8 +13,8 @@ from scrapy.http import Response, TextResponse
 
 from crawler.decide.optout import Decision, Signal, decide, directive_signals
 from crawler.decide.optout.content_usage import header_signal
+from crawler.decide.optout.directives import Directives, directives_from_headers, directives_from_html, meta_tags
 from crawler.decide.optout.tdmrep import TdmRule, tdm_signal
-from crawler.page.directives import Directives, directives_from_headers, directives_from_html, meta_tags
 from crawler.page.extract import parse_html
 
 HTML_TYPES = ("", "text/html", "application/xhtml+xml")

@@ -48,7 +48,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from crawler.page.directives import Directives
+from crawler.decide.optout.directives import Directives
 
 PURPOSES = ("search", "archive", "research", "ai-train")
 DEFAULT_PURPOSE = "research"

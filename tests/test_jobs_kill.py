@@ -14,7 +14,7 @@ import pytest
 from crawler.audit import log as A
 from crawler.cli.localsite import LocalServer, Reply, html
 from crawler.jobs.resume import reconcile
-from crawler.queue.journal import Frontier
+from crawler.queue.journal import Journal
 from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
 
 OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, kept in the state folder like robots.txt
@@ -100,13 +100,13 @@ def test_random_sigkills_lose_nothing_and_fetch_nothing_twice(tmp_path, srv, cap
 
 
 def resent_counts(state, port: int) -> Counter:
-    """Per path: how often the frontier re-sent it after a kill."""
-    frontier = Frontier(state)
+    """Per path: how often the journal re-sent it after a kill."""
+    journal = Journal(state)
     try:
         return Counter({url.split(str(port), 1)[1]: n for url, n in
-                        frontier.db.execute("SELECT url, resent FROM urls WHERE resent > 0")})
+                        journal.db.execute("SELECT url, resent FROM urls WHERE resent > 0")})
     finally:
-        frontier.close()
+        journal.close()
 
 
 def test_six_sigkills_with_in_flight_skip_fetch_nothing_twice(tmp_path, srv):
@@ -174,28 +174,28 @@ def test_in_flight_at_the_kill_can_be_left_to_the_next_run(tmp_path, srv):
 
 def test_answer_stored_but_not_recorded_is_recorded_and_replayed_not_refetched(tmp_path):
     """The narrow window between 'received' and the audit write, and between the item write and 'done'."""
-    frontier = Frontier(tmp_path)
-    frontier.open_run()
+    journal = Journal(tmp_path)
+    journal.open_run()
     for url in ("http://a.test/1", "http://a.test/2", "http://a.test/3"):
-        frontier.queue(url, 1)
-        frontier.sent(url, 1)
-    frontier.received("http://a.test/1", 200, {"Content-Type": ["text/html"]}, b"<title>one</title>")
-    frontier.received("http://a.test/2", 200, {}, b"two")
+        journal.queue(url, 1)
+        journal.sent(url, 1)
+    journal.received("http://a.test/1", 200, {"Content-Type": ["text/html"]}, b"<title>one</title>")
+    journal.received("http://a.test/2", 200, {}, b"two")
     audit, items = tmp_path / "audit.jsonl", tmp_path / "items.jsonl"
     log = A.AuditLog(audit)
     log.record("http://a.test/2", "a.test", A.FETCHED, "ok", status=200)
     log.close()
     items.write_text('{"url":"http://a.test/2"}\n')
-    frontier.close()
-    frontier = Frontier(tmp_path)
-    _, resumed = frontier.open_run()
-    plan = reconcile(frontier, str(audit), str(items))
+    journal.close()
+    journal = Journal(tmp_path)
+    _, resumed = journal.open_run()
+    plan = reconcile(journal, str(audit), str(items))
     assert resumed and [r.url for r in plan.replay] == ["http://a.test/1", "http://a.test/2"]
     assert plan.resent == ["http://a.test/3"] and plan.recovered_records == 1
     assert plan.items_written == {"http://a.test/2"}
     recs = read_jsonl(audit)
     assert [r["url"] for r in recs] == ["http://a.test/2", "http://a.test/1"] and recs[1]["status"] == 200
-    assert frontier.stored_response("http://a.test/1")[2] == b"<title>one</title>"
+    assert journal.stored_response("http://a.test/1")[2] == b"<title>one</title>"
 
 
 def test_page_received_before_the_kill_is_replayed_from_the_store(tmp_path, srv):
@@ -208,13 +208,13 @@ def test_page_received_before_the_kill_is_replayed_from_the_store(tmp_path, srv)
     hits_before = page_hits(srv, "replay.test")
     # rewind the state to the moment of such a kill
     page = srv.sites["replay.test"].routes["/s2"].body.encode()
-    frontier = Frontier(tmp_path / "state")
-    frontier.db.execute("UPDATE runs SET finished = NULL, status = NULL")
-    frontier.db.execute("DELETE FROM urls WHERE url LIKE ?", (f"{base}/s2/p%",))
-    frontier.db.execute("UPDATE urls SET state = 'received', status = 200, headers = ?, body = ?, digest = NULL, "
+    journal = Journal(tmp_path / "state")
+    journal.db.execute("UPDATE runs SET finished = NULL, status = NULL")
+    journal.db.execute("DELETE FROM urls WHERE url LIKE ?", (f"{base}/s2/p%",))
+    journal.db.execute("UPDATE urls SET state = 'received', status = 200, headers = ?, body = ?, digest = NULL, "
                         "links = NULL, etag = NULL, last_modified = NULL WHERE url = ?",
                         ('{"Content-Type": ["text/html; charset=utf-8"]}', page, f"{base}/s2"))
-    frontier.close()
+    journal.close()
     for name, keep in (("audit.jsonl", lambda r: r["url"] not in children),
                        ("items.jsonl", lambda r: r["url"] not in children | {f"{base}/s2"})):
         kept = [line for line in (run_dir / name).read_text().splitlines() if keep(json.loads(line))]

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.queue.journal import Frontier
+from crawler.queue.journal import Journal
 from crawler.queue.seen import JournalSeen, MemorySeen, SeenSet
 from crawler.spider import CivilSpider
 
@@ -21,11 +21,11 @@ def test_memory_seen_says_new_once():
 
 
 def test_journal_seen_counts_what_earlier_processes_of_the_run_took_in(tmp_path):
-    first = Frontier(tmp_path)
+    first = Journal(tmp_path)
     first.open_run()
     first.queue("http://a.test/1", 0)
     first.close()
-    journal = Frontier(tmp_path)
+    journal = Journal(tmp_path)
     journal.open_run()  # the same run, resumed
     seen = JournalSeen(journal)
     assert "http://a.test/1" in seen and not seen.add_new("http://a.test/1")
@@ -49,9 +49,9 @@ def test_a_backend_that_claims_nothing_makes_every_url_old():
 def test_the_spider_builds_the_backend_the_setting_names(tmp_path, setting, backend):
     crawler = get_crawler(CivilSpider, {"CIVIL_SEEN_SET": setting} if setting else {})
     spider = CivilSpider.from_crawler(crawler, seeds=["http://a.test/"])
-    journal = Frontier(tmp_path)
+    journal = Journal(tmp_path)
     journal.open_run()
-    crawler.spider = SimpleNamespace(frontier=journal) if backend is JournalSeen else spider
+    crawler.spider = SimpleNamespace(journal=journal) if backend is JournalSeen else spider
     assert type(spider.seen) is backend and spider.seen is spider.seen
     journal.close()
 

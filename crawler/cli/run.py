@@ -111,7 +111,7 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
         "EXTENSIONS": {"crawler.jobs.extension.JobExtension": 0,
                        **({"crawler.jobs.progress.Progress": 0} if progress != "off" else {})},
     })
-    if job.redis_url:  # a cluster worker: the shared frontier in Redis persists and resumes the crawl
+    if job.redis_url:  # a cluster worker: the shared journal in Redis persists and resumes the crawl
         settings.update(CIVIL_REDIS_URL=job.redis_url, CIVIL_CLUSTER=job.cluster or "civilcrawl")
     else:
         settings["DOWNLOADER_MIDDLEWARES"] = {"crawler.queue.journalmw.ReplayMiddleware": 940,
@@ -125,11 +125,11 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
     from crawler.jobs import summary as S
     from crawler.jobs.resume import ResumePlan, reconcile
     from crawler.jobs.spider import JobSpider
-    from crawler.queue.journal import Frontier
+    from crawler.queue.journal import Journal
 
-    frontier = Frontier(job.state)
+    journal = Journal(job.state)
     try:
-        run, resumed = frontier.open_run()
+        run, resumed = journal.open_run()
         run_dir = job.outputs / f"run-{run.id:04d}"
         run_dir.mkdir(parents=True, exist_ok=True)
         _point_latest(job.outputs, run_dir.name)
@@ -142,7 +142,7 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
             files["audit_signature"] = str(audit) + ".sig"  # civilcrawl audit verify checks both
         if job.report:
             files["report"] = str(run_dir / "report.html")
-        plan = (reconcile(frontier, str(audit), str(items) if items else None, job.in_flight,
+        plan = (reconcile(journal, str(audit), str(items) if items else None, job.in_flight,
                           run=f"{job.path.stem} run-{run.id:04d}") if resumed else ResumePlan())
         level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
         logs.install(level, args.log_format)
@@ -156,16 +156,16 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         if job.redis_url:
             status, stats = run_crawl(settings, seeds=job.seeds)
         else:
-            status, stats = run_crawl(settings, JobSpider, seeds=job.seeds, frontier=frontier, resume=resume_rows,
+            status, stats = run_crawl(settings, JobSpider, seeds=job.seeds, journal=journal, resume=resume_rows,
                                       written=plan.items_written)
         reason = stats.get("finish_reason")
-        pending = frontier.counts().get("pending", 0)
+        pending = journal.counts().get("pending", 0)
         if not stats.get("start_time"):
             exit_status, state = EXIT_FAILED, S.INTERRUPTED
         elif reason == "finished" and not pending:
-            limited = frontier_limited(audit)
+            limited = limited_by_budget(audit)
             exit_status, state = (EXIT_PARTIAL, S.PARTIAL) if limited else (EXIT_OK, S.COMPLETE)
-            frontier.finish_run(state)
+            journal.finish_run(state)
             if unexpected_errors(stats):
                 exit_status = EXIT_FAILED  # finished, but something raised that should not have: say so
         else:
@@ -174,7 +174,7 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
             "resumed": resumed, "resent": len(plan.resent), "replayed": len(plan.replay),
             "interrupted": len(plan.interrupted), "recovered_records": plan.recovered_records,
             "seconds": round(time.time() - started, 3)}}
-        result = S.build(frontier, str(audit), status=state, exit_status=exit_status, files=files, extra=extra)
+        result = S.build(journal, str(audit), status=state, exit_status=exit_status, files=files, extra=extra)
         S.write(result, run_dir / "summary.json")
         if job.report:
             from crawler.audit.report import build_report
@@ -190,10 +190,10 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         print(f"summary: {run_dir / 'summary.json'}", file=sys.stdout)
         return exit_status
     finally:
-        frontier.close()
+        journal.close()
 
 
-def frontier_limited(audit: Path) -> bool:
+def limited_by_budget(audit: Path) -> bool:
     """Did a limit (the page budget) cut this run short?"""
     from crawler.jobs.resume import read_jsonl
 

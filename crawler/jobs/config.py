@@ -23,7 +23,7 @@ from crawler.net.urls import BadURL, split_origin
 EXAMPLE = """\
 seeds: [https://example.org/]
 contact: mailto:ops@example.org
-state: state/            # frontier, robots.txt cache, lock (relative to this file)
+state: state/            # job journal, robots.txt cache, lock (relative to this file)
 """
 
 

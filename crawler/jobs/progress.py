@@ -103,11 +103,10 @@ class Progress:
             self.stream.flush()
 
     def _pending(self) -> int | None:
-        """URLs not done yet: the job's frontier, else the scheduler's queue."""
-        frontier = getattr(self.crawler.spider, "frontier", None)
-        if frontier is not None and getattr(frontier, "run", None) is not None:
-            return frontier.db.execute("SELECT COUNT(*) FROM urls WHERE run = ? AND state != 'done'",
-                                       (frontier.run_id,)).fetchone()[0]
+        """URLs not done yet: the job's journal, else the scheduler's queue."""
+        journal = getattr(self.crawler.spider, "journal", None)
+        if journal is not None and getattr(journal, "run", None) is not None:
+            return journal.pending()
         try:
             return len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr]
         except (AttributeError, TypeError):

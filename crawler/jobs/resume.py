@@ -22,7 +22,7 @@ from pathlib import Path
 from crawler.audit import log as A
 from crawler.audit.log import AuditLog
 from crawler.net.urls import BadURL, host_of
-from crawler.queue.journal import QUEUED, RECEIVED, SENT, Frontier, Row
+from crawler.queue.journal import QUEUED, RECEIVED, SENT, Journal, Row
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def read_jsonl(path: str | os.PathLike[str] | None) -> list[dict]:
     return out
 
 
-def reconcile(frontier: Frontier, audit_path: str | None, items_path: str | None,
+def reconcile(journal: Journal, audit_path: str | None, items_path: str | None,
               in_flight: str = RESEND, run: str | None = None) -> ResumePlan:
     """Settle this run's unfinished rows against its audit and items files; return what is left to do."""
     plan = ResumePlan()
@@ -70,23 +70,23 @@ def reconcile(frontier: Frontier, audit_path: str | None, items_path: str | None
         if rec.get("decision") == A.FETCHED:
             plan.pages_fetched += 1
     plan.items_written = {i["url"] for i in read_jsonl(items_path) if "url" in i}
-    frontier.remember(decisions)
+    journal.remember(decisions)
     log = AuditLog(audit_path, run=run) if audit_path else None  # appends go on with the file's hash chain
     try:
-        with frontier.batch():
-            for row in frontier.rows(QUEUED, SENT, RECEIVED):
-                _settle(row, decisions.get(row.url), frontier, plan, log, in_flight)
+        with journal.batch():
+            for row in journal.rows(QUEUED, SENT, RECEIVED):
+                _settle(row, decisions.get(row.url), journal, plan, log, in_flight)
     finally:
         if log:
             log.close()
     return plan
 
 
-def _settle(row: Row, rec: dict | None, frontier: Frontier, plan: ResumePlan, log: AuditLog | None,
+def _settle(row: Row, rec: dict | None, journal: Journal, plan: ResumePlan, log: AuditLog | None,
             in_flight: str) -> None:
     if row.state == RECEIVED:
         if rec is None and log is not None:
-            stored = frontier.stored_response(row.url)
+            stored = journal.stored_response(row.url)
             log.record(row.url, _host(row.url), A.FETCHED, "ok", "record written on resume: the answer was stored "
                        "before the previous process stopped", status=stored[0] if stored else None)
             plan.recovered_records += 1
@@ -94,7 +94,7 @@ def _settle(row: Row, rec: dict | None, frontier: Frontier, plan: ResumePlan, lo
         return
     if rec is not None:  # decided before the kill, the row just had not caught up
         outcome = "error" if rec.get("decision") == A.FETCHED else "refused"
-        frontier.done(row.url, outcome)
+        journal.done(row.url, outcome)
         plan.settled += 1
         return
     if row.state == QUEUED:
@@ -104,10 +104,10 @@ def _settle(row: Row, rec: dict | None, frontier: Frontier, plan: ResumePlan, lo
             log.record(row.url, _host(row.url), A.SKIPPED, "interrupted",
                        "in flight when the previous process stopped; not sent again (resume: skip), "
                        "the next run fetches it")
-        frontier.done(row.url, "interrupted")
+        journal.done(row.url, "interrupted")
         plan.interrupted.append(row.url)
     else:
-        frontier.mark_resent(row.url)
+        journal.mark_resent(row.url)
         plan.resent.append(row.url)
         plan.send.append(row)
         logger.warning("re-sending %s: it was in flight when the previous process stopped", row.url)

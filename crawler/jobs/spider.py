@@ -1,6 +1,6 @@
-"""The spider behind ``civilcrawl run``: CivilSpider with a persistent frontier.
+"""The spider behind ``civilcrawl run``: CivilSpider that keeps the job journal.
 
-It takes its pending work from the frontier on resume, asks again with conditional requests what an
+It takes its pending work from the journal on resume, asks again with conditional requests what an
 earlier run fetched, and writes items only for pages that are new or changed.
 """
 
@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
-from crawler.queue.journal import DONE, Frontier, Row
+from crawler.queue.journal import DONE, Journal, Row
 from crawler.queue.journalmw import REPLAY_META, AlreadyHandled
 from crawler.spider import CivilSpider
 
@@ -25,15 +25,15 @@ NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refuse
 
 
 class JobSpider(CivilSpider):
-    """Crawl like CivilSpider, remembering every URL in ``frontier`` (see crawler/queue/journal.py)."""
+    """Crawl like CivilSpider, remembering every URL in ``journal`` (see crawler/queue/journal.py)."""
 
     name = "civilcrawl-job"
     custom_settings = {"CIVIL_SEEN_SET": "crawler.queue.seen.JournalSeen"}  # seen: what the journal knows too
 
-    def __init__(self, seeds: list[str], frontier: Frontier, resume: list[tuple[Row, bool]] | None = None,
+    def __init__(self, seeds: list[str], journal: Journal, resume: list[tuple[Row, bool]] | None = None,
                  written: set[str] | None = None, **kwargs: Any):
         super().__init__(seeds, **kwargs)
-        self.frontier = frontier
+        self.journal = journal
         self.resume_rows = list(resume or ())  # (row, replay the stored answer)
         self.items_written = written if written is not None else set()  # item URLs already in this run's file
         self._found: list[str] | None = None
@@ -53,14 +53,14 @@ class JobSpider(CivilSpider):
     def _follow(self, url: str, depth: int, via: str | None = None) -> Request | None:
         if self._found is not None:
             self._found.append(url)
-        if self.frontier.known(url):
+        if self.journal.known(url):
             return None
         request = super()._follow(url, depth, via)
         if request is not None:
-            self.frontier.queue(url, depth)
-            self._conditional(request, self.frontier.get(url))
+            self.journal.queue(url, depth)
+            self._conditional(request, self.journal.get(url))
         else:
-            self.frontier.remember([url])  # its decision is in the audit log
+            self.journal.remember([url])  # its decision is in the audit log
         return request
 
     def _not_followed(self, url: str, page: str) -> None:
@@ -94,23 +94,23 @@ class JobSpider(CivilSpider):
 
     def _parse(self, response: Response) -> Iterator[Any]:
         url = response.request.url if response.request is not None else response.url
-        previous = self.frontier.get(url)
+        previous = self.journal.get(url)
         if response.meta.get(REPLAY_META) and response.status >= 400 and response.status != 304:
-            self.frontier.done(url, ERROR)  # a stored error answer: nothing to parse
+            self.journal.done(url, ERROR)  # a stored error answer: nothing to parse
             return
         depth = response.meta.get("depth", 0) + 1
         digest = hashlib.sha256(response.body).hexdigest() if response.status != 304 else None
         if response.status == 304 or (previous and previous.digest and digest == previous.digest and previous.links is not None):
             links = previous.links if previous and previous.links is not None else []
-            with self.frontier.batch():
+            with self.journal.batch():
                 out = [r for link in links if (r := self._follow(link, depth))]
-                self.frontier.done(url, UNCHANGED, **self._validators(response))
+                self.journal.done(url, UNCHANGED, **self._validators(response))
             yield from out
             return
         outcome = CHANGED if previous is not None and previous.digest else NEW
         self._found, self._not_found = [], []
         try:
-            with self.frontier.batch():
+            with self.journal.batch():
                 out = list(super()._parse(response))
                 found, self._found = self._found, None
                 nofollow, self._not_found = self._not_found, None
@@ -119,10 +119,10 @@ class JobSpider(CivilSpider):
                 if page in self.items_written:  # written before the kill: replayed for its links only
                     dropped = self._forget_images(page)
                     out = [x for x in out if isinstance(x, Request) and x.url not in dropped]
-                    self.frontier.done(url, outcome, digest=digest, links=found, nofollow=nofollow,
+                    self.journal.done(url, outcome, digest=digest, links=found, nofollow=nofollow,
                                        **self._validators(response))
                 elif not items and page not in self.waiting:  # no item (noindex), none awaiting its images
-                    self.frontier.done(url, outcome, digest=digest, links=found, nofollow=nofollow,
+                    self.journal.done(url, outcome, digest=digest, links=found, nofollow=nofollow,
                                        **self._validators(response))
                 else:
                     for item in items + ([self.waiting[page][0]] if page in self.waiting else []):
@@ -137,9 +137,9 @@ class JobSpider(CivilSpider):
 
     def parse_sitemap(self, response: Response) -> list[Request]:
         """A sitemap file is done once its URLs are queued (it is no page: no item, no links of its own)."""
-        with self.frontier.batch():
+        with self.journal.batch():
             out = super().parse_sitemap(response)
-            self.frontier.done(response.request.url if response.request is not None else response.url, NEW)
+            self.journal.done(response.request.url if response.request is not None else response.url, NEW)
         return out
 
     def _forget_images(self, page: str) -> set[str]:
@@ -161,12 +161,12 @@ class JobSpider(CivilSpider):
 
     def _record_nofollow(self) -> None:
         """Links that only nofollow led to, on every page of the run (fetched by any of its processes, or
-        unchanged since the last run: their nofollow links are kept in the frontier), get a ``nofollow`` record."""
-        for row in self.frontier.rows(DONE):
+        unchanged since the last run: their nofollow links are kept in the journal), get a ``nofollow`` record."""
+        for row in self.journal.rows(DONE):
             for link in row.nofollow or ():
-                if not self.frontier.known(link):
+                if not self.journal.known(link):
                     self.gate.refuse_unfetched(link, "nofollow", f"only linked with nofollow (from {row.url})", A.SKIPPED)
-                    self.frontier.remember([link])
+                    self.journal.remember([link])
 
     @staticmethod
     def _validators(response: Response) -> dict[str, str]:
@@ -183,7 +183,7 @@ class JobSpider(CivilSpider):
         pending = self._awaiting_item.pop(url, None)
         if pending is not None:
             req_url, outcome, digest, links, nofollow, validators = pending
-            self.frontier.done(req_url, outcome, digest=digest, links=links, nofollow=nofollow, **validators)
+            self.journal.done(req_url, outcome, digest=digest, links=links, nofollow=nofollow, **validators)
 
     def failed(self, failure: Failure) -> None:
         """Refused or failed: done for this run, unless the crawl is stopping (then the next run sends it)."""
@@ -191,8 +191,8 @@ class JobSpider(CivilSpider):
         if failure.check(AlreadyHandled):
             return
         if request.meta.get("civil_refused") == "shutdown":
-            self.frontier.requeue(request.url)
+            self.journal.requeue(request.url)
             return
         refused = failure.check(IgnoreRequest) and not failure.check(HttpError)
-        self.frontier.done(request.url, REFUSED if refused else ERROR)
+        self.journal.done(request.url, REFUSED if refused else ERROR)
 

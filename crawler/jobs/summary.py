@@ -1,4 +1,4 @@
-"""The per-run summary: counted from the run's audit log (decisions) and the frontier (what changed)."""
+"""The per-run summary: counted from the run's audit log (decisions) and the journal (what changed)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ from typing import Any
 from crawler.audit import log as A
 from crawler.jobs.resume import OWN_FILES, read_jsonl
 from crawler.net.redact import redact
-from crawler.queue.journal import Frontier
+from crawler.queue.journal import Journal
 
 COMPLETE, PARTIAL, INTERRUPTED = "complete", "partial", "interrupted"
 
 
-def build(frontier: Frontier, audit_path: str | None, *, status: str, exit_status: int,
+def build(journal: Journal, audit_path: str | None, *, status: str, exit_status: int,
           files: dict[str, str], extra: dict[str, Any]) -> dict[str, Any]:
     """The machine-readable summary of this run so far (see README, "Scheduled jobs")."""
-    run = frontier.run
+    run = journal.run
     assert run is not None
-    outcomes = frontier.counts()
+    outcomes = journal.counts()
     refused: Counter[str] = Counter()
     skipped: Counter[str] = Counter()
     requests: Counter[str] = Counter()
@@ -60,7 +60,7 @@ def build(frontier: Frontier, audit_path: str | None, *, status: str, exit_statu
                      "other_files": requests["other_files"],
                      "not_modified": requests["not_modified"], "resent_after_kill": outcomes.get("resent", 0)},
         "bytes_received": received,
-        "resent_urls": frontier.resent_urls(),
+        "resent_urls": journal.resent_urls(),
         "files": files,
         **extra,
     }

@@ -1,4 +1,4 @@
-"""The persistent frontier: every URL of a job in SQLite (WAL), so a kill at any moment loses nothing.
+"""The job journal: every URL of a job and its runs in SQLite (WAL), so a kill at any moment loses nothing.
 
 A URL of the current run moves ``queued -> sent -> received -> done``. Each step is committed before
 the action it announces: ``sent`` before the request leaves the gate, ``received`` (with the body)
@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-DB_NAME = "frontier.sqlite3"
+DB_NAME = "frontier.sqlite3"  # the file's name from before the journal had its own: state folders keep working
 QUEUED, SENT, RECEIVED, DONE = "queued", "sent", "received", "done"
 
 _SCHEMA = """
@@ -52,7 +52,7 @@ CREATE INDEX IF NOT EXISTS urls_by_run ON urls (run, state);
 
 @dataclass
 class Row:
-    """One URL as the frontier knows it."""
+    """One URL as the journal knows it."""
 
     url: str
     run: int
@@ -76,7 +76,7 @@ class Row:
 
 @dataclass
 class Run:
-    """One run of the job: begun, maybe resumed after a kill or a stop, finished once its frontier is done."""
+    """One run of the job: begun, maybe resumed after a kill or a stop, finished once all its URLs are done."""
 
     id: int
     started: float
@@ -85,7 +85,7 @@ class Run:
     resumes: int
 
 
-class Frontier:
+class Journal:
     """The job's URLs and runs in ``STATE/frontier.sqlite3``."""
 
     def __init__(self, state_dir: str | os.PathLike[str]):
@@ -208,6 +208,11 @@ class Frontier:
             out["resent"] = out.get("resent", 0) + (r["resent"] or 0)
         return out
 
+    def pending(self) -> int:
+        """This run's URLs not done yet."""
+        return int(self.db.execute("SELECT COUNT(*) FROM urls WHERE run = ? AND state != 'done'",
+                                   (self.run_id,)).fetchone()[0])
+
     def resent_urls(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT url FROM urls WHERE run = ? AND resent > 0", (self.run_id,))]
 
@@ -229,8 +234,8 @@ class Frontier:
 
 
 class _Batch:
-    def __init__(self, frontier: Frontier):
-        self.db = frontier.db
+    def __init__(self, journal: Journal):
+        self.db = journal.db
 
     def __enter__(self) -> None:
         self.db.execute("BEGIN")

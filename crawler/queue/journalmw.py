@@ -1,4 +1,4 @@
-"""Two downloader middlewares around the gate that keep the frontier in step with the wire.
+"""Two downloader middlewares around the gate that keep the journal in step with the wire.
 
 :class:`ReplayMiddleware` (before the gate) answers a resumed request from the body stored at the
 kill, so a page whose answer was already in is never fetched again, and drops requests for URLs this
@@ -15,7 +15,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from crawler.gate.middleware import CivilGate, Refused
-from crawler.queue.journal import DONE, RECEIVED, Frontier
+from crawler.queue.journal import DONE, RECEIVED, Journal
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -33,8 +33,8 @@ def _is_page(request: Request) -> bool:
     return bool(request.meta.get("civil_admitted")) and "civil_image_of" not in request.meta
 
 
-def _frontier(crawler: Crawler) -> Frontier | None:
-    return getattr(crawler.spider, "frontier", None)
+def _journal(crawler: Crawler) -> Journal | None:
+    return getattr(crawler.spider, "journal", None)
 
 
 class ReplayMiddleware:
@@ -48,12 +48,12 @@ class ReplayMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> Response | None:
-        frontier = _frontier(self.crawler)
+        journal = _journal(self.crawler)
         meta = request.meta
-        if frontier is None or not _is_page(request) or meta.get("civil_attempts"):
+        if journal is None or not _is_page(request) or meta.get("civil_attempts"):
             return None
         if meta.get(REPLAY_META):
-            stored = frontier.stored_response(request.url)
+            stored = journal.stored_response(request.url)
             if stored is None:
                 raise AlreadyHandled(f"no stored answer for {request.url}")
             status, headers, body = stored
@@ -64,8 +64,8 @@ class ReplayMiddleware:
             if gate is not None and hasattr(gate, "judge_stored"):
                 response = gate.judge_stored(request, response)  # the same page verdict a fetch would have had
             return response
-        row = frontier.get(request.url)
-        if row is not None and row.run == frontier.run_id and row.state in (RECEIVED, DONE):
+        row = journal.get(request.url)
+        if row is not None and row.run == journal.run_id and row.state in (RECEIVED, DONE):
             raise AlreadyHandled(f"{request.url} is already handled in this run")
         return None
 
@@ -82,26 +82,26 @@ class JournalMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        frontier = _frontier(self.crawler)
-        if frontier is not None and self._tracked(request):
-            frontier.sent(request.url, request.meta.get("depth", 0))
+        journal = _journal(self.crawler)
+        if journal is not None and self._tracked(request):
+            journal.sent(request.url, request.meta.get("depth", 0))
         return None
 
     def process_response(self, request: Request, response: Response) -> Response:
-        frontier = _frontier(self.crawler)
-        if frontier is None or not self._tracked(request):
+        journal = _journal(self.crawler)
+        if journal is None or not self._tracked(request):
             return response
         location = response.headers.get("Location")
         if response.status in REDIRECTS and location and self._will_redirect(request):
             target = response.urljoin(location.decode("latin-1"))
-            with frontier.batch():
-                frontier.done(request.url, "redirect")
-                if not frontier.known(target):
-                    frontier.queue(target, request.meta.get("depth", 0), via=request.url)
+            with journal.batch():
+                journal.done(request.url, "redirect")
+                if not journal.known(target):
+                    journal.queue(target, request.meta.get("depth", 0), via=request.url)
             return response
         headers: dict[str, Any] = {k.decode("latin-1"): [v.decode("latin-1") for v in vs]
                                    for k, vs in response.headers.items()}
-        frontier.received(request.url, response.status, headers, response.body)
+        journal.received(request.url, response.status, headers, response.body)
         return response
 
     def _will_redirect(self, request: Request) -> bool:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Self
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from crawler.queue.journal import Frontier
+    from crawler.queue.journal import Journal
 
 SETTING = "CIVIL_SEEN_SET"
 
@@ -61,13 +61,13 @@ class MemorySeen(SeenSet):
 class JournalSeen(SeenSet):
     """This process's URLs and those the job journal counts as taken in by the run (earlier processes too)."""
 
-    def __init__(self, journal: Frontier):
+    def __init__(self, journal: Journal):
         super().__init__()
         self.journal = journal
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        journal = getattr(crawler.spider, "frontier", None)
+        journal = getattr(crawler.spider, "journal", None)
         if journal is None:
             raise ValueError(f"{SETTING} = {cls.__module__}.{cls.__name__} needs a spider with a job journal "
                              "(crawler.jobs.spider.JobSpider, as `civilcrawl run` uses); use "

@@ -55,22 +55,39 @@ def test_concurrency_cap():
     assert asyncio.run(run()) == 3
 
 
-def test_pause_and_back_off():
+def test_a_shorter_pause_never_shortens_a_running_one():
+    p = Politeness()
+    p.set_gap("a", 0.01, "test")  # no server error: nothing but the pause holds the next turn back
+
+    async def run() -> float:
+        await p.acquire("a")
+        p.release("a", ok=True)
+        t = time.monotonic()
+        p.pause("a", 0.3, "HTTP 429")
+        p.pause("a", 0.05, "a shorter pause")
+        await p.acquire("a")
+        p.release("a", ok=True)
+        return time.monotonic() - t
+
+    assert asyncio.run(run()) >= 0.3
+    assert p.state("a").pause_reason == "HTTP 429"
+
+
+def test_server_errors_back_off_and_answers_bring_it_down():
     p = Politeness()
     p.set_gap("a", 0.01, "test")
 
     async def run() -> float:
         await p.acquire("a")
-        p.release("a", server_error=True)
-        p.pause("a", 0.2, "HTTP 429")
-        p.pause("a", 0.05, "shorter pauses never shorten a running one")
         t = time.monotonic()
+        p.release("a", server_error=True)
         await p.acquire("a")
+        waited = time.monotonic() - t
         p.release("a", ok=True)
-        return time.monotonic() - t
+        return waited
 
-    assert asyncio.run(run()) >= 0.2
-    assert p.state("a").errors == 0
+    assert asyncio.run(run()) >= 1.0, "a server error raises a 0.01 s gap to the 1 s floor"
+    assert p.state("a").errors == 0, "a good answer takes one error back"
     p.release("a", server_error=True)
     p.release("a", server_error=True)
     assert p.state("a").effective_gap == 2.0, "two server errors in a row double a 1 s floor"

@@ -89,18 +89,15 @@ class CivilAddon:
         mws = settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
         for path in ("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
                      "scrapy.downloadermiddlewares.retry.RetryMiddleware"):
-            if path in mws:
-                settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", path, None)
+            settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", path, None)
         settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", GATE, 950)
         own = settings.getdict("DOWNLOADER_MIDDLEWARES")
         for scrapy_path, ours in REDIRECTS.items():  # the same middlewares, recording the redirects they refuse
             if (priority := own.get(scrapy_path, mws.get(scrapy_path))) is not None:
                 settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", scrapy_path, None)
                 settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", ours, priority)
-        exts = settings.getdict("EXTENSIONS_BASE")
         for ext in ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl"):
-            if ext in exts:  # the telnet console and remote control run code sent to them: never on
-                settings.set_in_component_priority_dict("EXTENSIONS", ext, None)
+            settings.set_in_component_priority_dict("EXTENSIONS", ext, None)  # they run code sent to them: never on
         if settings.get("CIVIL_WARC"):  # just inside the gate: it archives only what the gate let through
             settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", "crawler.output.warc.WarcMiddleware", 949)
         feeds.configure(settings)  # CIVIL_OUT: JSON Lines appended as it goes, or a Scrapy feed (JSON, CSV, XML)

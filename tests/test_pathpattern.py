@@ -59,13 +59,14 @@ def test_length_is_normalised_octets():
     assert compile_pattern("/a$").length == 3
 
 
-def test_policy_and_optout_agree_on_encoded_slash():
+@pytest.mark.parametrize("path,expected", [("/a%2Fb", True), ("/a%2fb/c", True), ("/a/b", False), ("/a%2Fc", False)])
+def test_policy_and_optout_agree_on_encoded_slash(path, expected):
     # Policy files and robots.txt Content-Usage used to compile patterns two ways (%2f vs %2F).
-    rule = Rule("/a%2fb", allow=False, source="p.yaml:3")
-    for path in ("/a%2Fb", "/a%2fb/c", "/a/b"):
-        signals = signals_from_robots("User-agent: *\nContent-Usage: /a%2fb train-ai=n\n", "civilcrawl", path)
-        assert rule.matches(normalize_path(path)) is bool(signals) is matches("/a%2fb", path)
-    assert match_file([TdmRule("/a%2fb", 1)], "/a%2Fb") is not None
+    robots = "User-agent: *\nContent-Usage: /a%2fb train-ai=n\n"
+    assert matches("/a%2fb", path) is expected
+    assert Rule("/a%2fb", allow=False, source="p.yaml:3").matches(normalize_path(path)) is expected
+    assert bool(signals_from_robots(robots, "civilcrawl", path)) is expected
+    assert (match_file([TdmRule("/a%2fb", 1)], path) is not None) is expected
 
 
 PATHOLOGICAL = "/" + "*a" * 14 + "*b"

@@ -93,7 +93,7 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
     optional = {"purpose": job.purpose, "policies": [str(p) for p in job.policies], "terms": job.terms,
                 "art3": job.art3, "images": job.images, "images_dir": str(job.images_dir) if job.images_dir else None}
     for name, value in optional.items():
-        if hasattr(ns, name) and value is not None:  # options other commands may not have (yet)
+        if value is not None:
             setattr(ns, name, value)
     try:
         settings = settings_from_args(ns)

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from crawler.decide.pathpattern import compile_pattern, matches, normalize_path
+from crawler.decide.pathpattern import compile_pattern, normalize_path
 
-__all__ = ["lines_source", "matches", "normalize", "select"]
-
-normalize = normalize_path
+__all__ = ["lines_source", "select"]
 
 
 def select(rules: Sequence[tuple[int, str]], path: str) -> list[tuple[int, str]]:

@@ -9,11 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from crawler.audit import read
 from crawler.audit.log import AuditLog
 from crawler.audit.merge import merge
 from crawler.audit.report.build import load
 from crawler.audit.verify import verify_file
-from crawler.jobs.resume import read_jsonl
 from crawler.net.keys import KeyStore, thumbprint
 
 
@@ -102,7 +102,7 @@ def test_a_resumed_run_goes_on_with_the_chain_even_after_a_cut_line(tmp_path):
     with open(audit, "ab") as f:  # a process killed mid-write (in the middle of the prev hash)
         f.write(f'{{"prev":"{tip}","ts":"2026-'.encode()[:60])
     _log(audit, 3, run="ignored: the file names its run", signer=key, start=3)
-    recs = read_jsonl(audit)  # the resume reader skips the cut line
+    recs = list(read.records(audit))  # the reader skips the cut line
     assert len(recs) == 6 and recs[3]["run"] == "job run-0001" and recs[3]["resumed"]
     v = verify_file(audit)
     assert v.intact, v.problems
@@ -169,7 +169,7 @@ def test_crawl_with_sign_audit_verifies_and_usage_errors(tmp_path):
     assert r.returncode == 0, r.stderr
     v = _verify(str(audit))
     assert v.returncode == 0 and "1 valid signature" in v.stdout, v.stdout
-    recs = read_jsonl(audit)
+    recs = list(read.records(audit))
     assert recs[0]["prev"] is None and all(x["prev"] for x in recs[1:])
     bad = subprocess.run([sys.executable, "-m", "crawler", "crawl", "http://ok.test/", "--contact", "mailto:a@b.org",
                           "--sign-audit"], capture_output=True, text=True)

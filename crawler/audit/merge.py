@@ -10,33 +10,29 @@ Lines are copied byte for byte and each file keeps its own order, so every worke
 from __future__ import annotations
 
 import heapq
-import json
 import os
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from crawler.audit import read
 from crawler.audit.chain import SIG_SUFFIX
 
 
 def _records(path: Path, index: int) -> Iterator[tuple[str, int, int, bytes, dict | None]]:
     ts, cut = "", None
-    with open(path, "rb") as f:
-        for n, line in enumerate(f):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                rec = None
-            if cut is not None:  # a line cut by a kill, followed by more: kept, the chain runs through it
-                yield cut
-                cut = None
-            if not isinstance(rec, dict):
-                cut = (ts, index, n, line if line.endswith(b"\n") else line + b"\n", None)
-                continue
-            ts = rec.get("ts", "") or ts
-            yield ts, index, n, line if line.endswith(b"\n") else line + b"\n", rec
+    for line in read.lines(path):
+        if line.blank:
+            continue
+        if cut is not None:  # a line cut by a kill, followed by more: kept, the chain runs through it
+            yield cut
+            cut = None
+        rec = line.record
+        if rec is None:
+            cut = (ts, index, line.number, line.raw + b"\n", None)
+            continue
+        ts = rec.get("ts", "") or ts
+        yield ts, index, line.number, line.raw + b"\n", rec
     # a cut last line is dropped: nothing else of it exists anywhere, and no line chains onto it
 
 

@@ -9,11 +9,11 @@ signed chain show too; lines after the last signature (a killed process) are rep
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawler.audit import read
 from crawler.audit.chain import SIG_SUFFIX, line_hash, prev_of_cut_line, signed_message
 
 
@@ -59,22 +59,20 @@ def verify_file(path: str | Path, trusted: set[str] | None = None) -> Verdict:
     v = Verdict(str(path))
     tips: dict[str, Chain] = {}  # hash of a chain's last line -> chain
     where: dict[str, tuple[int, Chain]] = {}  # hash of every line -> (line number, chain)
-    with open(path, "rb") as f:
-        later = {line_hash(raw): n for n, raw in enumerate(f, 1)}  # to tell a moved line from an edited one
-        f.seek(0)
-        for n, raw in enumerate(f, 1):
-            v.lines = n
-            line = raw.rstrip(b"\n")
-            digest = line_hash(line)
-            problem = _follow(n, line, digest, tips, where, v)
-            if problem and problem.startswith("its 'prev'") and later.get(_prev(line), 0) > n:
-                problem = (f"its 'prev' is the hash of line {later[_prev(line)]}, which comes after it: "
-                           "lines were reordered")
-            if problem:
-                v.problems.append(f"line {n}: {problem}")
-                break  # what follows a break cannot be placed in a chain
-            if line.strip() and not raw.endswith(b"\n"):
-                v.notes.append(f"line {n}: the last line has no newline (the writer was stopped mid-line)")
+    with open(path, "rb") as f:  # every line's hash first, to tell a moved line from an edited one
+        later = {line_hash(raw): n for n, raw in enumerate(f, 1)}
+    for line in read.lines(path):
+        n = v.lines = line.number
+        digest = line_hash(line.raw)
+        problem = _follow(line, digest, tips, where, v)
+        if problem and problem.startswith("its 'prev'") and later.get(_prev(line.raw), 0) > n:
+            problem = (f"its 'prev' is the hash of line {later[_prev(line.raw)]}, which comes after it: "
+                       "lines were reordered")
+        if problem:
+            v.problems.append(f"line {n}: {problem}")
+            break  # what follows a break cannot be placed in a chain
+        if not line.blank and not line.ended:
+            v.notes.append(f"line {n}: the last line has no newline (the writer was stopped mid-line)")
     if not v.lines:
         v.problems.append("the file is empty: an audit log has at least one line")
     if not v.problems:  # signatures are checked against an intact chain only
@@ -82,15 +80,14 @@ def verify_file(path: str | Path, trusted: set[str] | None = None) -> Verdict:
     return v
 
 
-def _follow(n: int, line: bytes, digest: str, tips: dict[str, Chain], where: dict[str, tuple[int, Chain]],
+def _follow(line: read.Line, digest: str, tips: dict[str, Chain], where: dict[str, tuple[int, Chain]],
             v: Verdict) -> str:
-    """Place line ``n`` in a chain; return what is wrong with it, or ''."""
-    if not line.strip():
+    """Place ``line`` in a chain; return what is wrong with it, or ''."""
+    n = line.number
+    if line.blank:
         return "an empty line: civilcrawl never writes one (a line was blanked or an edit added it)"
-    try:
-        rec = json.loads(line)
-    except ValueError:
-        chain = _cut_follows(line, tips)
+    if not line.is_json:
+        chain = _cut_follows(line.raw, tips)
         if chain is not None:
             tips.pop(chain.tip)
             _extend(chain, n, digest, tips, where)
@@ -98,7 +95,8 @@ def _follow(n: int, line: bytes, digest: str, tips: dict[str, Chain], where: dic
             v.notes.append(f"line {n}: cut short (a process killed mid-write); the chain goes on through it")
             return ""
         return "not a JSON object, and not the start of a cut chained line: it was edited or added"
-    if not isinstance(rec, dict) or "prev" not in rec:
+    rec = line.record
+    if rec is None or "prev" not in rec:
         return "no 'prev' field: not a chained audit record (written before civilcrawl chained its logs, or added)"
     prev = rec["prev"]
     if prev is None:
@@ -159,12 +157,14 @@ def _check_signatures(path: Path, v: Verdict, where: dict[str, tuple[int, Chain]
         v.notes.append(f"no signature file ({sig_path.name}): the chain shows a removed or edited line, but not "
                        "lines cut from the end, nor a file rewritten whole")
         return
-    for n, raw in enumerate(sig_path.read_bytes().splitlines(), 1):
-        if not raw.strip():
+    for line in read.lines(sig_path):
+        if line.blank:
             continue
-        label = f"{sig_path.name} line {n}"
+        label = f"{sig_path.name} line {line.number}"
         try:
-            entry = json.loads(raw)
+            if line.error:
+                raise line.error
+            entry = line.value
             run, digest, jwk, keyid = entry["run"], entry["hash"], entry["jwk"], entry["keyid"]
             if thumbprint(jwk) != keyid:
                 v.problems.append(f"{label}: keyid {keyid} is not the thumbprint of the key it carries")

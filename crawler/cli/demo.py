@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from crawler.audit import read
 from crawler.cli.localsite import Hit, LocalServer, Reply, Site, html
 from crawler.net.identity import DEFAULT_TOKEN, user_agent
 
@@ -72,14 +72,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"Crawling a bundled demo site on 127.0.0.1:{server.port} as the real crawler would...\n")
         status, stats = run_crawl(settings, seeds=seeds)
     print(f"{'decision':<9} {'reason':<19} url / why")
-    for line in audit.read_text("utf-8").splitlines():
-        r = json.loads(line)
+    for r in read.records(audit):
         why = f"  ({r['detail']})" if r["detail"] else ""
         print(f"{r['decision']:<9} {r['reason']:<19} {r['url']}{why}")
     print()
     summarise(stats, settings)
     agent = user_agent(DEFAULT_TOKEN, args.contact)
-    problems = compare_logs(server.hits, [json.loads(x) for x in audit.read_text("utf-8").splitlines() if x], agent)
+    problems = compare_logs(server.hits, list(read.records(audit)), agent)
     if problems:
         print("\nThe demo site's own request log does NOT agree with the audit log:\n  " + "\n  ".join(problems))
         return status or 1

@@ -195,9 +195,9 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
 
 def limited_by_budget(audit: Path) -> bool:
     """Did a limit (the page budget) cut this run short?"""
-    from crawler.jobs.resume import read_jsonl
+    from crawler.audit import read
 
-    return any(r.get("reason") == "max-pages" for r in read_jsonl(audit))
+    return any(r.get("reason") == "max-pages" for r in read.records(audit, missing_ok=True))
 
 
 def _point_latest(outputs: Path, name: str) -> None:

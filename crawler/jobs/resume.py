@@ -13,13 +13,11 @@ their final decision and which items were written. Rows not yet 'done' are settl
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from crawler.audit import log as A
+from crawler.audit import read
 from crawler.audit.log import AuditLog
 from crawler.net.urls import BadURL, host_of
 from crawler.queue.journal import QUEUED, RECEIVED, SENT, Journal, Row
@@ -44,32 +42,18 @@ class ResumePlan:
     pages_fetched: int = 0  # for the page budget
 
 
-def read_jsonl(path: str | os.PathLike[str] | None) -> list[dict]:
-    """Whole JSON lines of a file (a torn last line, possible after a kill, is ignored)."""
-    if not path or not Path(path).exists():
-        return []
-    out = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                continue
-    return out
-
-
 def reconcile(journal: Journal, audit_path: str | None, items_path: str | None,
               in_flight: str = RESEND, run: str | None = None) -> ResumePlan:
     """Settle this run's unfinished rows against its audit and items files; return what is left to do."""
     plan = ResumePlan()
     decisions: dict[str, dict] = {}
-    for rec in read_jsonl(audit_path):
+    for rec in read.records(audit_path, missing_ok=True):
         if rec.get("reason") in OWN_FILES:
             continue
         decisions[rec["url"]] = rec
         if rec.get("decision") == A.FETCHED:
             plan.pages_fetched += 1
-    plan.items_written = {i["url"] for i in read_jsonl(items_path) if "url" in i}
+    plan.items_written = {i["url"] for i in read.records(items_path, missing_ok=True) if "url" in i}
     journal.remember(decisions)
     log = AuditLog(audit_path, run=run) if audit_path else None  # appends go on with the file's hash chain
     try:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from crawler.audit import log as A
-from crawler.jobs.resume import OWN_FILES, read_jsonl
+from crawler.audit import read
+from crawler.jobs.resume import OWN_FILES
 from crawler.net.redact import redact
 from crawler.queue.journal import Journal
 
@@ -26,7 +27,7 @@ def build(journal: Journal, audit_path: str | None, *, status: str, exit_status:
     skipped: Counter[str] = Counter()
     requests: Counter[str] = Counter()
     received = 0
-    for rec in read_jsonl(audit_path):
+    for rec in read.records(audit_path, missing_ok=True):
         decision, reason = rec.get("decision"), rec.get("reason")
         if decision == A.REFUSED:
             refused[reason] += 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+from crawler.audit import read
 from crawler.audit.report.html import render
 from crawler.audit.report.model import Report, analyse
 
@@ -25,19 +25,15 @@ def load(audit: str | os.PathLike[str]) -> Report:
     Raises NotAnAuditLog when no line is an audit record, saying what the file looks like instead.
     """
     records, bad, first_bad = [], 0, None
-    with open(audit, encoding="utf-8", errors="replace") as f:
-        for number, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                rec = None
-            if is_record(rec):
-                records.append(rec)
-            else:
-                bad += 1
-                first_bad = first_bad or (number, line.strip()[:60])
+    for line in read.lines(audit):
+        if line.blank:
+            continue
+        rec = line.record
+        if rec is not None and is_record(rec):
+            records.append(rec)
+        else:
+            bad += 1
+            first_bad = first_bad or (line.number, line.text.strip()[:60])
     if not records:
         if first_bad is None:
             raise NotAnAuditLog("is empty: no audit records to report on")

@@ -1,7 +1,9 @@
 """Robots-syntax path patterns (`*` any run, trailing `$` end): one normalisation, one linear matcher.
 
 Every pattern written in robots.txt syntax (robots.txt Allow/Disallow, Content-Usage and Content-Signal
-paths, tdmrep.json locations, policy files) is compiled and matched here, so they all agree.
+paths, tdmrep.json locations, policy files) is normalised here, so they all agree; all but robots.txt's
+Allow/Disallow are matched here too (those go to Protego, crawler/decide/robotsmatch.py, which answers as
+:meth:`PathPattern.matches` does: tests/test_robotsmatch.py).
 
 Normalisation (RFC 9309 §2.2.2), the same for patterns and paths: an escape of an unreserved character
 is decoded (``%62`` = ``b``), other escapes are upper-cased and kept (``%2f`` = ``%2F``, never ``/``),

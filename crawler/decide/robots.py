@@ -1,6 +1,7 @@
 """robots.txt as RFC 9309 says, failing closed.
 
-One :class:`RobotsRecord` per origin (scheme + host + port). 2xx: the first 500 KiB are read by crawler/decide/robotstxt.py, as Google reads them.
+One :class:`RobotsRecord` per origin (scheme + host + port). 2xx: the first 500 KiB are read by crawler/decide/robotstxt.py, as Google reads them
+(Protego matches the rules).
 3xx: up to five hops are followed, across hosts too; the rules apply to the original origin.
 4xx other than 429: allow all. 429, 5xx and network errors: disallow all, retry after a bounded back-off,
 or keep using the last good copy (up to 30 days), as RFC 9309 §2.3.1.4 and §2.4 allow.
@@ -13,7 +14,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from crawler.decide.robotstxt import RequestRate, RobotsTxt, parse
+from crawler.decide.robotsmatch import RequestRate
+from crawler.decide.robotstxt import RobotsTxt, parse
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ class RobotsRecord:
     final_url: str = ""
     retry_at: float = 0.0  # wall clock; for UNREACHABLE
     failures: int = 0
-    last_good: dict | None = None  # the previous PARSED/ALLOW_ALL record, as a dict
+    last_good: dict[str, Any] | None = None  # the previous PARSED/ALLOW_ALL record, as a dict
     _parsed: RobotsTxt | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -85,7 +87,7 @@ class RobotsRecord:
             return True
         if self.kind == UNREACHABLE:
             return False
-        return self.parsed.group(token).decide(url)[0]
+        return self.parsed.group(token).allows(url)
 
     def delays(self, token: str) -> tuple[float | None, float | None]:
         """(Crawl-delay, seconds per request from Request-rate) for our group, when given."""
@@ -112,7 +114,7 @@ class RobotsRecord:
         where = f" via {self.final_url}" if self.final_url and not self.final_url.startswith(self.origin + "/") else ""
         return f"robots.txt {self.kind} ({self.detail}){where}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("_parsed", None)
         return d

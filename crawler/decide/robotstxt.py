@@ -1,39 +1,41 @@
-"""A robots.txt body read one way, as Google's reference parser reads it (google/robotstxt robots.cc).
+"""A robots.txt body read one way, as Google's reference parser reads it (google/robotstxt robots.cc); Protego matches.
 
 Every reader uses this: the gate's allow/deny, Crawl-delay and Request-rate, the Content-Usage and
-Content-Signal lines (crawler/optout), `civilcrawl check` explanations, logcheck and the sitemap list.
+Content-Signal lines (crawler/decide/optout), `civilcrawl check` explanations, logcheck and the sitemap list.
 
 - Lines end at CR, LF or CRLF only (not at the other characters ``str.splitlines`` splits on); a NUL ends
   a line, ``#`` starts a comment, a line is cut at 16,663 bytes, a leading BOM is skipped.
 - ``key: value``; the colon may be a run of blanks when the line has exactly two words. Keys are read
   by prefix, typos included: ``user-agent``/``useragent``/``user agent``, ``allow``, ``disallow`` (and
-  ``dissallow``, ``dissalow``, ``disalow``, ``diasllow``, ``disallaw``), ``sitemap``/``site-map``.
+  ``dissallow``, ``dissalow``, ``disalow``, ``diasllow``, ``disallaw``), ``sitemap``/``site-map``
+  (``Sitemaps:`` too, which Protego also reads as a sitemap).
 - A group is a run of user-agent lines and the lines after it. Only Allow/Disallow end the run: a
   Crawl-delay, Sitemap, Content-Usage or unknown line between two user-agent lines does not split them.
 - A user-agent value names the run of ``[A-Za-z_-]`` at its start (``civilcrawl/1.0`` is ``civilcrawl``),
   compared with our whole token, case-insensitively (``civil`` is not us). ``*`` (alone or before a
   blank) is the global group. All groups naming us are merged; else all ``*`` groups; else none.
-- Allow/Disallow: the longest matching pattern wins, a tie goes to Allow; an Allow of ``/dir/index.htm*``
-  that does not match also allows ``/dir/`` exactly (Google). Empty values are no rule.
+- Allow/Disallow: the group's rules, normalised (crawler/decide/pathpattern.py), are ranked and matched by
+  Protego (crawler/decide/robotsmatch.py): the longest matching pattern wins, a tie goes to Allow; an Allow
+  of ``/dir/index.htm*`` also allows ``/dir/`` exactly (Google). Empty values are no rule.
 
 Deliberate differences from Google's matcher (tests/test_robots_differential.py pins them):
-- Paths and patterns are normalised alike (crawler/decide/pathpattern.py, RFC 9309 §2.2.2): escapes of unreserved
-  characters equal the characters, escapes compare case-insensitively, a literal ``*``/``$`` in a URL is
-  ``%2A``/``%24``. Google compares the URL as given and only escapes the pattern.
+- Paths and patterns are normalised alike (RFC 9309 §2.2.2): escapes of unreserved characters equal the
+  characters, escapes compare case-insensitively, a literal ``*``/``$`` in a URL is ``%2A``/``%24``.
+  Google compares the URL as given and only escapes the pattern.
 - ``/robots.txt`` is always allowed (RFC 9309 §2.2.2).
-- Crawl-delay and Request-rate (Google ignores them) are read from our group; when several are given the
-  slowest applies.
+- Crawl-delay and Request-rate (Google ignores them) are read from our group, each value by Protego; when
+  several are given the slowest applies.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
-from crawler.decide.pathpattern import PathPattern, compile_pattern, normalize_path, path_of
+from crawler.decide.pathpattern import compile_pattern, normalize_path, path_of
+from crawler.decide.robotsmatch import RequestRate, RuleMatcher, crawl_delay, request_rate
 
 USER_AGENT, ALLOW, DISALLOW, SITEMAP = "user-agent", "allow", "disallow", "sitemap"
 MAX_LINE_BYTES = 2083 * 8 - 1
@@ -50,11 +52,6 @@ class Line(NamedTuple):
     number: int
     key: str
     value: str
-
-
-class RequestRate(NamedTuple):
-    requests: int
-    seconds: float
 
 
 def _key(raw: str) -> str:
@@ -101,7 +98,8 @@ def is_global(agent: str) -> bool:
 
 def product_token(agent: str) -> str:
     """The product token a user-agent value names: its leading run of ``[A-Za-z_-]``."""
-    return _TOKEN.match(agent).group()
+    m = _TOKEN.match(agent)  # always matches (the run may be empty)
+    return m.group() if m else ""
 
 
 @dataclass(frozen=True)
@@ -110,49 +108,49 @@ class Group:
 
     whose: str | None  # "ours", "*" or None (no group applies: everything is allowed)
     lines: tuple[Line, ...] = ()
-    _rules: tuple[tuple[PathPattern, bool, Line], ...] = field(default=(), repr=False, compare=False)
 
     def values(self, key: str) -> list[tuple[int, str]]:
         """(line number, value) of this group's lines with ``key`` (lower-case), in file order."""
         return [(ln.number, ln.value) for ln in self.lines if ln.key == key and ln.value]
 
+    @cached_property
+    def _rules(self) -> tuple[list[Line], RuleMatcher]:
+        """The Allow/Disallow lines, one per rule (an Allow of ``index.htm*`` is two), and their matcher."""
+        lines, rules = [], []
+        for ln in self.lines:
+            if ln.key in (ALLOW, DISALLOW) and ln.value:
+                lines.append(ln)
+                rules.append((compile_pattern(ln.value).text, ln.key == ALLOW))
+                slash = ln.value.rfind("/")
+                if ln.key == ALLOW and ln.value[slash:].startswith("/index.htm"):  # Google: index.html is its folder
+                    lines.append(ln)
+                    rules.append((compile_pattern(ln.value[:slash + 1] + "$").text, True))
+        return lines, RuleMatcher(rules)
+
+    def allows(self, url: str) -> bool:
+        """Whether a URL or path may be fetched."""
+        if path_of(url).partition("?")[0] == "/robots.txt":
+            return True
+        return self._rules[1].allows(normalize_path(url))
+
     def decide(self, url: str) -> tuple[bool, Line | None]:
         """(allowed, the Allow/Disallow line that decided or None) for a URL or path."""
         if path_of(url).partition("?")[0] == "/robots.txt":
             return True, None
+        lines, matcher = self._rules
         path = normalize_path(url)
-        for compiled, allow, line in self._rules:  # longest first, Allow first on a tie: the first match decides
-            if compiled.matches(path):
-                return allow, line
-        return True, None
+        which = matcher.deciding(path)
+        return matcher.allows(path), None if which is None else lines[which]
 
     def crawl_delay(self) -> float | None:
         """The longest valid Crawl-delay in seconds, or None."""
-        delays = [_seconds(v) for _, v in self.values("crawl-delay") + self.values("crawl delay")]
+        delays = [crawl_delay(v) for _, v in self.values("crawl-delay") + self.values("crawl delay")]
         return max((d for d in delays if d is not None), default=None)
 
     def request_rate(self) -> RequestRate | None:
         """The slowest valid Request-rate (``n/T`` with T in s, m, h or d), or None."""
-        rates = [_rate(v) for _, v in self.values("request-rate") + self.values("request rate")]
+        rates = [request_rate(v) for _, v in self.values("request-rate") + self.values("request rate")]
         return max((r for r in rates if r is not None), key=lambda r: r.seconds / r.requests, default=None)
-
-
-def _seconds(value: str) -> float | None:
-    try:
-        x = float(value)
-    except ValueError:
-        return None
-    return x if math.isfinite(x) and x >= 0 else None
-
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _rate(value: str) -> RequestRate | None:
-    m = re.fullmatch(r"\s*(\d{1,9})\s*/\s*(\d{1,9})\s*([smhd]?)(?:\s+\d{3,4}-\d{3,4})?\s*", value, re.IGNORECASE)
-    if not m or int(m[1]) <= 0 or int(m[2]) <= 0:
-        return None
-    return RequestRate(int(m[1]), float(int(m[2]) * _UNITS[(m[3] or "s").lower()]))
 
 
 class RobotsTxt:
@@ -187,22 +185,8 @@ class RobotsTxt:
             if not ours:
                 ours = [lines for agents, lines in self._groups if any(is_global(a) for a in agents)]
                 whose = "*" if ours else None
-            merged = tuple(sorted(ln for lines in ours for ln in lines))
-            self._for[token] = Group(whose, merged, _ranked(merged))
+            self._for[token] = Group(whose, tuple(sorted(ln for lines in ours for ln in lines)))
         return self._for[token]
-
-
-def _ranked(lines: tuple[Line, ...]) -> tuple[tuple[PathPattern, bool, Line], ...]:
-    """Allow/Disallow patterns compiled, longest first, Allow before Disallow of the same length, then file order."""
-    rules = []
-    for ln in lines:
-        if ln.key in (ALLOW, DISALLOW) and ln.value:
-            rules.append((compile_pattern(ln.value), ln.key == ALLOW, ln))
-            slash = ln.value.rfind("/")
-            if ln.key == ALLOW and ln.value[slash:].startswith("/index.htm"):  # Google: index.html is its folder
-                rules.append((compile_pattern(ln.value[:slash + 1] + "$"), True, ln))
-    rules.sort(key=lambda r: (-r[0].length, not r[1], r[2].number))
-    return tuple(r for r in rules if r[0].length > 0)
 
 
 @lru_cache(maxsize=64)

@@ -19,6 +19,6 @@ def parse(text: str) -> RobotsTxt:
 def aitxt_signal(aitxt: RobotsTxt | str, token: str, url: str) -> Signal | None:
     """A refusal of ai-train if ai.txt disallows `url` for `token`, else None."""
     rules = RobotsTxt(aitxt) if isinstance(aitxt, str) else aitxt
-    if rules.group(token).decide(url)[0]:
+    if rules.group(token).allows(url):
         return None
     return Signal("ai.txt", "Disallow", "ai.txt", frozenset({"ai-train"}))

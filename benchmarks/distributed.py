@@ -33,12 +33,13 @@ resolved to 127.0.0.1 with ``--resolve`` and served by one crawler.cli.localsite
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import pairwise
 from pathlib import Path
 
@@ -72,21 +73,32 @@ def commandstats(redis_url: str) -> dict[str, tuple[int, int]]:
     return stats
 
 
-def redis_cost(before: dict, after: dict, pages: int, requests: int, sends: int) -> dict:
-    """Commands (those run inside Lua scripts too), Redis CPU time and round trips per page, from two snapshots
-    and the workers' count of writes to Redis."""
+def idle_cpu(redis_url: str, seconds: float = 2.0) -> float:
+    """Redis's CPU microseconds per second while nobody asks it anything (its timers: expiry, rehashing)."""
+    before = commandstats(redis_url)["(cpu)"][1]
+    time.sleep(seconds)
+    return (commandstats(redis_url)["(cpu)"][1] - before) / seconds
+
+
+def redis_cost(before: dict, after: dict, pages: int, requests: int, sends: Counter[str], idle: float) -> dict:
+    """Commands (those run inside Lua scripts too), Redis CPU time (less its idle timers' share) and round trips
+    per page, from two snapshots and the workers' count of writes to Redis."""
     delta = {k: (c - before.get(k, (0, 0))[0], u - before.get(k, (0, 0))[1]) for k, (c, u) in after.items()}
-    usec = delta.pop("(cpu)")[1]  # commandstats' usec counts a script and the commands inside it twice
+    # the server's CPU time: commandstats' usec counts a script and the commands inside it twice, and leaves out
+    # reading and writing the sockets
+    usec = delta.pop("(cpu)")[1] - idle
     delta = {k: v for k, v in delta.items() if v[0] > 0 and k not in ("info", "commandstats")}
     calls = sum(c for c, _ in delta.values())
     top = sorted(delta.items(), key=lambda kv: -kv[1][0])[:8]
     return {"commands_per_page": calls / max(1, pages), "usec_per_page": usec / max(1, pages),
-            "round_trips_per_request": sends / max(1, requests), "top": top}
+            "round_trips_per_request": sum(sends.values()) / max(1, requests), "top": top,
+            "sends": {k: v / max(1, requests) for k, v in sends.most_common()}}
 
 
 def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay: float, concurrency: int) -> dict:
     cluster = f"bench-{uuid.uuid4().hex[:8]}"
     before = len(srv.hits)
+    idle = idle_cpu(redis_url)
     stats0 = commandstats(redis_url)
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, __file__, "--as-worker", str(concurrency), "--", *[srv.url(h) for h in hosts],
@@ -100,7 +112,9 @@ def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay:
                  for _ in range(workers)]
         codes = [p.wait(900) for p in procs]
         wall = time.monotonic() - t0
-        sends = sum(int(x) for x in Path(f"{tmp}/sends").read_text().split()) if Path(f"{tmp}/sends").exists() else 0
+        sends: Counter[str] = Counter()
+        for line in (Path(f"{tmp}/sends").read_text().splitlines() if Path(f"{tmp}/sends").exists() else []):
+            sends.update(json.loads(line))
     stats1 = commandstats(redis_url)
     import redis
 
@@ -117,7 +131,7 @@ def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay:
         by_host[h.host].append(h.t)
     gaps = [b - a for ts in by_host.values() for a, b in pairwise(ts)]
     robots = sum(1 for h in every if h.path == "/robots.txt")
-    cost = redis_cost(stats0, stats1, len(pages), len(every), sends)
+    cost = redis_cost(stats0, stats1, len(pages), len(every), sends, idle * wall)
     return {**cost, "workers": workers, "exit": codes, "pages": len(pages), "dupes": dupes, "wall": wall, "crawl_s": span,
             "pages_per_s": len(pages) / span, "min_gap": min(gaps) if gaps else float("nan"), "robots": robots}
 
@@ -136,33 +150,78 @@ def table(title: str, srv: LocalServer, hosts: list[str], a: argparse.Namespace,
               f"{res['min_gap']:>7.3f}s {res['dupes']:>5} {res['robots']:>6} {res['crawl_s']:>7.1f} "
               f"{res['wall']:>6.1f}  {res['exit']} (gap {ok})", flush=True)
         print(f"          Redis per page: {res['commands_per_page']:.1f} commands (inside scripts too), "
-              f"{res['usec_per_page']:.0f} us of Redis CPU (the whole server, use --own-redis); "
-              f"{res['round_trips_per_request']:.1f} round trips per request sent (heartbeats too); calls per page: "
+              f"{res['usec_per_page']:.0f} us of Redis CPU (the whole server less its idle timers; exact with "
+              f"--own-redis); calls per page: "
               + ", ".join(f"{k} {c / max(1, res['pages']):.2f}" for k, (c, _) in res["top"]), flush=True)
+        print(f"          round trips per request sent: {res['round_trips_per_request']:.2f} (heartbeats and polls "
+              "too): " + ", ".join(f"{k} {v:.2f}" for k, v in res["sends"].items() if v >= 0.005), flush=True)
         rows.append(res)
     return rows
 
 
+def script_names() -> dict[bytes, str]:
+    """The SHA-1 of every Lua script of the cluster code -> its name (EVALSHA names a script by its SHA-1)."""
+    import hashlib
+    import importlib
+    import pkgutil
+
+    import crawler
+
+    names = {}
+    for mod in pkgutil.walk_packages(crawler.__path__, "crawler."):
+        if not any(part in mod.name for part in ("cluster", "distributed", "redis")):
+            continue
+        for name, value in vars(importlib.import_module(mod.name)).items():
+            if isinstance(value, str) and "redis.call" in value:
+                names[hashlib.sha1(value.encode()).hexdigest().encode()] = name.lower()
+    return names
+
+
+def commands_in(packed: bytes) -> list[str]:
+    """The commands in one write to Redis (a pipeline holds several): the name, a script's name for EVALSHA."""
+    out, i = [], 0
+    while i < len(packed) and packed[i:i + 1] == b"*":
+        j = packed.index(b"\r\n", i)
+        args = []
+        i = j + 2
+        for _ in range(int(packed[1 + packed.rindex(b"*", 0, j + 1):j])):
+            j = packed.index(b"\r\n", i)
+            n = int(packed[i + 1:j])
+            args.append(packed[j + 2:j + 2 + n] if len(args) < 2 else b"")
+            i = j + 4 + n
+        name = args[0].lower()
+        out.append(SCRIPTS.get(args[1], "script?") if name in (b"evalsha", b"eval") else name.decode())
+    return out
+
+
+SCRIPTS: dict[bytes, str] = {}
+
+
 def count_sends() -> None:
-    """Count this worker's writes to Redis (one per command, one per pipeline: the round trips), for the table."""
+    """Count this worker's writes to Redis (one per command, one per pipeline: the round trips) by what they
+    carry (a pipeline counts as ``a+b``), for the table."""
     import atexit
+    import json
     import os
+    from collections import Counter
 
     import redis.asyncio.connection as aconn
     import redis.connection as conn
 
-    sent = [0]
+    SCRIPTS.update(script_names())
+    sent: Counter[str] = Counter()
     for cls in (conn.AbstractConnection, aconn.AbstractConnection):
         original = cls.send_packed_command
 
-        def counted(self, *a, _orig=original, **kw):
-            sent[0] += 1
-            return _orig(self, *a, **kw)
+        def counted(self, command, *a, _orig=original, **kw):
+            packed = command if isinstance(command, bytes | bytearray) else b"".join(command)
+            sent["+".join(sorted(set(commands_in(bytes(packed)))))] += 1
+            return _orig(self, command, *a, **kw)
 
         cls.send_packed_command = counted  # type: ignore[method-assign]
     path = os.environ.get("BENCH_SENDS")
     if path:
-        atexit.register(lambda: open(path, "a").write(f"{sent[0]}\n"))
+        atexit.register(lambda: open(path, "a").write(json.dumps(sent) + "\n"))
 
 
 def own_redis(tmp: str) -> tuple[str, subprocess.Popen]:

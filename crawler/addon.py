@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "CIVIL_INCLUDE": [],  # follow only URLs one of these regular expressions matches (seeds excepted)
     "CIVIL_EXCLUDE": [],  # never follow URLs these regular expressions match
     "CIVIL_SEEN_SET": "crawler.queue.seen.MemorySeen",  # the seen-set's backend (crawler.queue.seen)
+    "CIVIL_PACE": "crawler.pace.local.Politeness",  # the per-host pacer (a cluster's: crawler.pace.cluster)
+    "CIVIL_PAGE_BUDGET": "crawler.pace.local.PageBudget",  # where --max-pages is counted
+    "CIVIL_READ_STORE": None,  # where decision reads are shared (None: the state folder if any, else memory)
     "CIVIL_SITEMAPS": False,  # CivilSpider: also fetch what robots.txt's Sitemap lines and /sitemap.xml list
     "CIVIL_MAX_BYTES": 10 * 1024 * 1024,  # larger responses are refused, never buffered whole
     "CIVIL_MAX_RETRY_AFTER": 600.0,  # longer pauses (Retry-After) refuse the host's pages instead of waiting

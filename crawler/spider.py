@@ -75,10 +75,17 @@ class CivilSpider(Spider):
         if not self.seen.add_new(url):  # in a cluster the seen-set is shared: one worker decides on a URL
             return None
         self.nofollow_only.pop(url, None)
-        if not self.gate.admit(url, depth=depth, scope=self.civil_scope, via=via):
+        if not self._admit(url, depth, via):
             return None
         meta = {"civil_admitted": True, "depth": depth, **({"civil_via": via} if via else {})}
         return Request(url, callback=self.parse, errback=self.failed, meta=meta)
+
+    def _admit(self, url: str, depth: int, via: str | None) -> bool:
+        """The gate's decision on a URL new to the crawl; a refusal is final (the seen-set of a cluster notes it)."""
+        if self.gate.admit(url, depth=depth, scope=self.civil_scope, via=via):
+            return True
+        self.seen.decided(url)
+        return False
 
     # -- sitemaps (crawler.page.sitemaps): robots.txt's Sitemap lines and /sitemap.xml, once per origin ----------
 
@@ -102,7 +109,7 @@ class CivilSpider(Spider):
                 self.gate.refuse_unfetched(url, "max-sitemaps", f"more than {sitemaps.MAX_FILES} sitemap files "
                                                                 f"for {site}", A.SKIPPED)
             return None
-        if not self.seen.add_new(url) or not self.gate.admit(url, depth=0, scope=self.civil_scope, via=sitemaps.VIA):
+        if not self.seen.add_new(url) or not self._admit(url, 0, sitemaps.VIA):
             return None
         self.sitemap_sites[site] += 1
         return Request(url, callback=self.parse_sitemap, errback=self.failed,

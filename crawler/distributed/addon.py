@@ -7,11 +7,20 @@ import re
 from pathlib import Path
 from typing import Any
 
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from crawler.net.rediskeys import worker_id
 
-GATE, CLUSTER_GATE = "crawler.gate.middleware.CivilGate", "crawler.distributed.gate.ClusterGate"
+#: The shared (Redis) backends a cluster worker uses in place of the local ones: the same gate, spider and
+#: engine, with their state in Redis. Set above any project or spider setting: a worker pacing hosts on its own
+#: would break the cluster's politeness, and one with its own seen-set would decide on URLs twice.
+BACKENDS = {
+    "CIVIL_PACE": "crawler.pace.cluster.ClusterPoliteness",
+    "CIVIL_PAGE_BUDGET": "crawler.pace.cluster.ClusterBudget",
+    "CIVIL_READ_STORE": "crawler.distributed.reads.RedisStore",
+    "CIVIL_SEEN_SET": "crawler.queue.cluster.SharedSeen",
+    "SCHEDULER": "crawler.queue.cluster.ClusterScheduler",
+}
 
 #: Cluster settings and their defaults (CIVIL_REDIS_URL itself defaults to None: no cluster).
 DEFAULTS: dict[str, Any] = {
@@ -34,7 +43,7 @@ def per_worker(path: str, worker: str) -> str:
 
 
 def configure(settings: BaseSettings) -> None:
-    """Point the add-on's settings at the cluster versions of the gate and scheduler."""
+    """Point the add-on's settings at the cluster's backends."""
     for name, value in DEFAULTS.items():
         settings.setdefault(name, value, "addon")
     cluster = settings.get("CIVIL_CLUSTER")
@@ -42,9 +51,8 @@ def configure(settings: BaseSettings) -> None:
         raise ValueError(f"CIVIL_CLUSTER {cluster!r}: use 1-100 letters, digits, '_', '.' or '-'")
     worker = settings.get("CIVIL_WORKER") or worker_id()
     settings.set("CIVIL_WORKER", worker, "addon")
-    settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", GATE, None)
-    settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", CLUSTER_GATE, 950)
-    settings.set("SCHEDULER", "crawler.queue.cluster.ClusterScheduler", "addon")
+    for name, path in BACKENDS.items():
+        settings.set(name, path, max(settings.getpriority(name) or 0, SETTINGS_PRIORITIES["addon"]))
     for name in ("CIVIL_AUDIT", "CIVIL_OUT"):  # one file per worker; `civilcrawl audit-merge` joins audits
         if settings.get(name):
-            settings.set(name, per_worker(settings.get(name), worker), settings.getpriority(name))
+            settings.set(name, per_worker(settings.get(name), worker), settings.getpriority(name) or "addon")

@@ -13,12 +13,16 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from crawler.gate.handback import Stopping
 from crawler.gate.readcache import Fetch, ReadKind
-from crawler.net.redisclient import UNAVAILABLE, Outage, async_client, call_async
+from crawler.net.redisclient import UNAVAILABLE, Outage, async_client, call_async, redis_url
+from crawler.net.rediskeys import key_prefix
 from crawler.pace.local import ShutdownError
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 LOCK_TTL = 15.0  # seconds; renewed every LOCK_TTL / 3 while the holder fetches, so a dead holder frees it soon
 POLL = 0.1
@@ -29,6 +33,11 @@ _RENEW = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPI
 
 class RedisStore:
     """Decision reads shared by the workers of a cluster under ``prefix``."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, stopping: Callable[[], bool]) -> Self:
+        s = crawler.settings
+        return cls(redis_url(s, cls), key_prefix(s.get("CIVIL_CLUSTER") or "civilcrawl"), stopping)
 
     def __init__(self, url: str, prefix: str, stopping: Callable[[], bool]):
         self.prefix = prefix

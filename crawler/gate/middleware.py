@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.audit import log as A
 from crawler.audit.log import AuditLog
@@ -37,6 +38,7 @@ from crawler.gate.announce import setting_label, start_line
 from crawler.gate.handback import Stopping, stopped
 from crawler.gate.images import AUDIT_REASONS, ImageJudge, is_image
 from crawler.gate.images import DEFAULT_TIMEOUT as DEFAULT_IMAGE_TIMEOUT
+from crawler.gate.readcache import ReadCache
 from crawler.gate.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
 from crawler.gate.wire import CLEARED_META
 from crawler.images.context import personal_context
@@ -88,10 +90,15 @@ class CivilGate(DecisionReads, TermsCheck):
                                   allowed_networks=s.getlist("CIVIL_ALLOW_NETWORKS"),
                                   overrides=s.getdict("CIVIL_RESOLVE"))
         # the engine, not crawler.crawling: `scrapy shell` runs an engine without "crawling"
-        self.politeness = Politeness(stopping=lambda: not self._engine_running())
+        # the backends are settings (a cluster worker's are in Redis: crawler.distributed.addon)
+        self.politeness: Politeness = build_from_crawler(load_object(s.get("CIVIL_PACE") or Politeness), crawler,
+                                                         stopping=lambda: not self._engine_running())
         self.delay_label = setting_label(s, "CIVIL_DELAY")
         self.reads = read_cache(s.get("CIVIL_STATE_DIR"))  # robots.txt, tdmrep.json, ai.txt, terms
-        self.budget = PageBudget(s.getint("CIVIL_MAX_PAGES", 0))
+        if s.get("CIVIL_READ_STORE"):
+            self.reads = ReadCache(build_from_crawler(load_object(s.get("CIVIL_READ_STORE")), crawler,
+                                                      stopping=lambda: not self._engine_running()))
+        self.budget: PageBudget = build_from_crawler(load_object(s.get("CIVIL_PAGE_BUDGET") or PageBudget), crawler)
         self.purpose = s.get("CIVIL_PURPOSE") or "research"
         self.art3 = s.getbool("CIVIL_ART3")
         self.terms_mode = s.get("CIVIL_TERMS") or "discover"

@@ -24,6 +24,15 @@ UNAVAILABLE = (redis.ConnectionError, redis.TimeoutError)
 CLIENT_OPTIONS: dict[str, Any] = {"socket_connect_timeout": 2, "socket_timeout": 5, "retry_on_timeout": False}
 
 
+def redis_url(settings: Any, component: type) -> str:
+    """``CIVIL_REDIS_URL`` from ``settings``, which ``component`` (a cluster backend) cannot do without."""
+    url = settings.get("CIVIL_REDIS_URL")
+    if not url:
+        raise ValueError(f"{component.__module__}.{component.__name__} needs the setting CIVIL_REDIS_URL "
+                         "(e.g. redis://127.0.0.1:6379/0; on the command line: --redis URL)")
+    return str(url)
+
+
 def sync_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), **CLIENT_OPTIONS)
 

@@ -10,39 +10,52 @@ Back-off (consecutive 5xx/429) and Retry-After pauses live in the same Redis has
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import math
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
-from crawler.net.redisclient import UNAVAILABLE, Outage, async_client, call_async, call_blocking, sync_client
-from crawler.pace.local import GAP_MARGIN, MAX_BACKOFF, HostState, PageBudget, Politeness, ShutdownError
+from crawler.net.redisclient import (
+    UNAVAILABLE,
+    Outage,
+    async_client,
+    call_async,
+    call_blocking,
+    redis_url,
+    sync_client,
+)
+from crawler.net.rediskeys import key_prefix, worker_id
+from crawler.pace.local import GAP_MARGIN, HostState, PageBudget, Politeness, ShutdownError, backoff_steps
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
-#: KEYS: host hash, lease zset. ARGV: gap ms, margin ms, concurrency, lease ms, token, max back-off ms, ttl ms.
+#: KEYS: host hash, lease zset. ARGV: margin ms, concurrency, lease ms, token, ttl ms, then the gap in ms for 0, 1,
+#: 2, ... consecutive errors (crawler.pace.local.backoff_steps: the back-off formula is Python's, not repeated here).
 #: Returns {granted, wait ms (-1: all leases out), errors, pause ms left}. 'next' (when the gap will have passed) is
-#: only a hint for the shared queue, which prefers requests of hosts whose turn has come (frontier.CLAIM_NEXT).
+#: only a hint for the shared queue, which prefers requests of hosts whose turn has come (CLAIM_NEXT).
 ACQUIRE = _NOW + """
 local h = redis.call('HMGET', KEYS[1], 'last', 'paused', 'errors')
 local last, paused, errors = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
-local gap = tonumber(ARGV[1])
-if errors > 0 then gap = math.max(gap, math.min(tonumber(ARGV[6]), math.max(gap, 1000) * 2 ^ (errors - 1))) end
+local gap = tonumber(ARGV[6 + math.min(errors, #ARGV - 6)])
 local ready = paused
-if last and gap > 0 then ready = math.max(ready, last + gap + tonumber(ARGV[2])) end
+if last and gap > 0 then ready = math.max(ready, last + gap + tonumber(ARGV[1])) end
 local left = math.max(0, paused - now)
 if now < ready then return {0, ready - now, errors, left} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {0, -1, errors, left} end
-redis.call('HSET', KEYS[1], 'last', now, 'next', now + (gap > 0 and gap + tonumber(ARGV[2]) or 0))
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[4]), ARGV[5])
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-redis.call('PEXPIRE', KEYS[2], ARGV[7])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return {0, -1, errors, left} end
+redis.call('HSET', KEYS[1], 'last', now, 'next', now + (gap > 0 and gap + tonumber(ARGV[1]) or 0))
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return {1, 0, errors, left}
 """
 
@@ -80,6 +93,11 @@ if used >= tonumber(ARGV[1]) then return {0, used} end
 return {1, redis.call('INCR', KEYS[1])}
 """
 
+@functools.lru_cache(maxsize=256)
+def _steps_ms(gap: float) -> tuple[int, ...]:
+    return tuple(round(step * 1000) for step in backoff_steps(gap))
+
+
 BUSY_POLL = 0.02  # all leases out: ask again soon (the holder releases when its answer is back)
 KEY_TTL_MS = 7 * 24 * 3600 * 1000
 
@@ -103,6 +121,14 @@ class ClusterPoliteness(Politeness):
         self._ids = itertools.count()
         self._origin_gaps: dict[str, dict[str, tuple[float, str]]] = {}
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, stopping: Callable[[], bool] | None = None) -> Self:
+        s = crawler.settings
+        lease = s.getfloat("DOWNLOAD_TIMEOUT", 30.0) + 30.0  # a dead worker's turn frees itself after this
+        return cls(redis_url(s, cls), key_prefix(s.get("CIVIL_CLUSTER") or "civilcrawl"),
+                   s.get("CIVIL_WORKER") or worker_id(), stopping=stopping,
+                   margin=s.getfloat("CIVIL_CLUSTER_GAP_MARGIN", 2 * GAP_MARGIN), lease_seconds=lease)
+
     def set_origin_gap(self, host: str, origin: str, gap: float, source: str, floor: float,
                        concurrency: int = 1) -> None:
         """The cluster paces every origin of a host at the largest origin's gap (one Redis hash per host)."""
@@ -119,8 +145,8 @@ class ClusterPoliteness(Politeness):
         while True:
             self._check_stopping()
             token = f"{self.worker}:{next(self._ids)}"
-            args = [round(st.gap * 1000), self.margin_ms, st.concurrency, self.lease_ms, token,
-                    round(MAX_BACKOFF * 1000), KEY_TTL_MS]
+            args: list[int | str] = [self.margin_ms, st.concurrency, self.lease_ms, token, KEY_TTL_MS,
+                                     *_steps_ms(st.gap)]
             try:
                 granted, wait_ms, errors, pause_ms = await self._acquire(keys=self._keys(host), args=args)
             except UNAVAILABLE as exc:
@@ -202,6 +228,12 @@ class ClusterBudget(PageBudget):
         self._take = self.sync.register_script(TAKE)
         self._spent = False
         self._looked = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        return cls(s.getint("CIVIL_MAX_PAGES", 0), redis_url(s, cls),
+                   key_prefix(s.get("CIVIL_CLUSTER") or "civilcrawl") + "budget")
 
     def exhausted(self) -> bool:
         if not self.limit or self._spent:

@@ -11,7 +11,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 #: Server-side gaps can be a little shorter than dispatch gaps (connection set-up varies);
 #: this margin is added to every non-zero gap so the gap holds as the server sees it.
@@ -20,10 +23,21 @@ MAX_BACKOFF = 300.0
 
 
 def backed_off(gap: float, errors: int) -> float:
-    """``gap`` with back-off applied: doubles for every consecutive server error, up to MAX_BACKOFF."""
+    """``gap`` with back-off applied: doubles for every consecutive server error, up to MAX_BACKOFF.
+
+    The one home of the formula: the cluster's Lua script reads :func:`backoff_steps`, not a copy of it.
+    """
     if not errors:
         return gap
     return max(gap, min(MAX_BACKOFF, max(gap, 1.0) * 2 ** (errors - 1)))
+
+
+def backoff_steps(gap: float) -> list[float]:
+    """``backed_off(gap, errors)`` for errors = 0, 1, 2, ... up to its ceiling (more errors: the last step)."""
+    steps = [backed_off(gap, 0)]
+    while steps[-1] < max(gap, MAX_BACKOFF):
+        steps.append(backed_off(gap, len(steps)))
+    return steps
 
 
 @dataclass
@@ -87,6 +101,10 @@ class Politeness:
         self.hosts: dict[str, HostState] = {}
         self._closing = False
         self._closed: asyncio.Event | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, stopping: Callable[[], bool] | None = None) -> Self:
+        return cls(stopping=stopping)
 
     def state(self, host: str) -> HostState:
         st = self.hosts.get(host)
@@ -261,6 +279,10 @@ class PageBudget:
 
     def __init__(self, limit: int = 0):
         self.limit, self.used = limit, 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler.settings.getint("CIVIL_MAX_PAGES", 0))
 
     def exhausted(self) -> bool:
         return bool(self.limit) and self.used >= self.limit

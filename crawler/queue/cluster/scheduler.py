@@ -24,17 +24,12 @@ from crawler.net.redisclient import UNAVAILABLE, Outage, call_async, sync_client
 from crawler.net.rediskeys import Keys, worker_id
 from crawler.queue.cluster.leases import LeasedQueue, SharedDupeFilter
 from crawler.queue.cluster.scripts import ACK, BEAT, RECLAIM
-from crawler.queue.cluster.seen import SharedSeen
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.spiders import Spider
 
 logger = logging.getLogger(__name__)
-
-#: Sent (with ``request=``) when Scrapy is done with a request that failed for good (no callback will run).
-request_failed = object()
-
 
 class ClusterScheduler(Scheduler):
     """scrapy-redis's scheduler for Scrapy 2.19: no deprecated calls, leases, reclaim of dead workers."""
@@ -76,8 +71,6 @@ class ClusterScheduler(Scheduler):
     def open(self, spider: Spider) -> Any:
         self.spider = spider
         self.queue = LeasedQueue(self.server, spider, self.queue_key, self.serializer, keys=self.keys)
-        if hasattr(spider, "seen"):
-            spider.seen = SharedSeen(self.server, self.keys, self.outage)
         return deferred_from_coro(self._open())
 
     async def _open(self) -> None:
@@ -93,13 +86,6 @@ class ClusterScheduler(Scheduler):
         self._heart.start(1.0, now=False)
         if self.idle_poll > 0:
             self._poll.start(self.idle_poll, now=False)
-        self.crawler.signals.connect(self._failed, signal=request_failed)
-
-    def _failed(self, request: Request) -> None:
-        """A final failure runs no callback, so nothing it yields can be lost: end its lease now."""
-        finalizer = self._live.get(request.meta.pop("cluster_lease", None))
-        if finalizer is not None:
-            finalizer()  # runs _finished once; the garbage collector will not run it again
 
     def close(self, reason: str) -> None:
         for loop in (self._heart, self._poll):

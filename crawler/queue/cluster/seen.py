@@ -1,32 +1,41 @@
-"""The spider's seen-set, shared by a cluster: the first worker to see a URL is the only one to decide on it."""
+"""The seen-set of a cluster (``CIVIL_SEEN_SET`` backend): the first worker to see a URL decides on it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Self
 
-from crawler.net.redisclient import UNAVAILABLE, Outage, call_blocking
-from crawler.net.rediskeys import Keys
+from crawler.net.redisclient import UNAVAILABLE, Outage, call_blocking, redis_url, sync_client
+from crawler.net.rediskeys import Keys, worker_id
 from crawler.queue.cluster.scripts import MARK
+from crawler.queue.seen import SeenSet
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from scrapy.crawler import Crawler
 
 
-class SharedSeen(set):
-    """The spider's seen-set, shared by the cluster: ``add_new`` is true for exactly one worker per URL."""
+class SharedSeen(SeenSet):
+    """URLs seen by any worker of the cluster. A URL claimed here stays in this worker's pending set until it is
+    queued or refused, so that a survivor of this worker decides on it again if it dies first."""
 
-    def __init__(self, client: Any, keys: Keys, outage: Outage):
+    def __init__(self, client: Redis, keys: Keys, outage: Outage):
         super().__init__()
         self.client, self.keys, self.outage = client, keys, outage
         self._mark = client.register_script(MARK)
 
-    def add_new(self, url: str) -> bool:
-        if url in self:
-            return False
-        self.add(url)
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        url = redis_url(s, cls)
+        return cls(sync_client(url), Keys(s.get("CIVIL_CLUSTER") or "civilcrawl", s.get("CIVIL_WORKER") or worker_id()),
+                   Outage(url))
+
+    def claim(self, url: str) -> bool:
         # Blocking on an outage is the fail-closed choice here: the spider's link loop is synchronous.
         return bool(call_blocking(self.outage, "checking the shared seen-set",
                                   lambda: self._mark(keys=[self.keys.seen, self.keys.pending], args=[url])))
 
     def decided(self, url: str) -> None:
-        """``url`` has its final audit record (a refusal): no survivor needs to decide on it again."""
         try:
             self.client.srem(self.keys.pending, url)
         except UNAVAILABLE:

@@ -195,16 +195,25 @@ def test_job_file_redis_key_makes_a_cluster_worker(tmp_path):
     """``redis: {url, cluster}`` in a job file reaches the crawl as CIVIL_REDIS_URL / CIVIL_CLUSTER."""
     import argparse
 
-    from crawler.cli.run import job_settings
+    from crawler.cli.run import job_settings, job_spider
     from crawler.jobs.config import load_job
+    from crawler.jobs.resume import ResumePlan
+    from crawler.jobs.spider import JobSpider
+    from crawler.queue.journal import Journal
 
     path = tmp_path / "job.yaml"
     path.write_text("seeds: https://example.org/\ncontact: mailto:a@example.org\nstate: state\n"
                     "redis: {url: 'redis://127.0.0.1:6379/3', cluster: nightly-1}\n", "utf-8")
     args = argparse.Namespace(verbose=0, progress="off", log_format="text")
-    settings = job_settings(load_job(path), tmp_path / "audit.jsonl", None, args)
+    job = load_job(path)
+    settings = job_settings(job, tmp_path / "audit.jsonl", None, args)
     assert (settings["CIVIL_REDIS_URL"], settings["CIVIL_CLUSTER"]) == ("redis://127.0.0.1:6379/3", "nightly-1")
-    assert "DOWNLOADER_MIDDLEWARES" not in settings, "a cluster worker keeps its frontier in Redis, not SQLite"
+    journal = Journal(tmp_path / "state")
+    assert job_spider(job, journal, ResumePlan()) == (None, {"seeds": job.seeds}), \
+        "a cluster worker's URLs are in Redis: the plain spider, not the one that keeps the SQLite journal"
+    job.redis_url = None
+    assert job_spider(job, journal, ResumePlan())[0] is JobSpider
+    journal.close()
     path.write_text("seeds: https://example.org/\ncontact: mailto:a@example.org\nstate: state\n"
                     "redis: redis://127.0.0.1:6379/0\n", "utf-8")
     settings = job_settings(load_job(path), tmp_path / "audit.jsonl", None, args)

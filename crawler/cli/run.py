@@ -12,7 +12,12 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crawler.jobs.config import Job
+    from crawler.jobs.resume import ResumePlan
+    from crawler.queue.journal import Journal
 
 NAME = "run"
 HELP = "Run a job file: one at a time, resumable after a kill, incremental on later runs."
@@ -111,12 +116,20 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
         "EXTENSIONS": {"crawler.jobs.extension.JobExtension": 0,
                        **({"crawler.jobs.progress.Progress": 0} if progress != "off" else {})},
     })
-    if job.redis_url:  # a cluster worker: the shared journal in Redis persists and resumes the crawl
+    if job.redis_url:
         settings.update(CIVIL_REDIS_URL=job.redis_url, CIVIL_CLUSTER=job.cluster or "civilcrawl")
-    else:
-        settings["DOWNLOADER_MIDDLEWARES"] = {"crawler.queue.journalmw.ReplayMiddleware": 940,
-                                              "crawler.queue.journalmw.JournalMiddleware": 960}
     return settings
+
+
+def job_spider(job: Job, journal: Journal, plan: ResumePlan) -> tuple[type | None, dict[str, Any]]:
+    """The spider and its arguments. A job resumes from its journal: the run, and the plan reconcile() made of
+    its unfinished URLs. A cluster worker's URLs are in the cluster's queue (Redis), not in its journal, which
+    keeps its runs only: its plan has no rows, and the plain spider runs."""
+    from crawler.jobs.spider import JobSpider
+
+    if job.redis_url:
+        return None, {"seeds": job.seeds}
+    return JobSpider, {"seeds": job.seeds, "journal": journal, "plan": plan}
 
 
 def _run_locked(job: Any, args: argparse.Namespace) -> int:
@@ -124,7 +137,6 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
     from crawler.jobs import logs
     from crawler.jobs import summary as S
     from crawler.jobs.resume import ResumePlan, reconcile
-    from crawler.jobs.spider import JobSpider
     from crawler.queue.journal import Journal
 
     journal = Journal(job.state)
@@ -152,14 +164,10 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         settings["CIVIL_JOB_PAGES_DONE"] = plan.pages_fetched
         settings["CIVIL_AUDIT_RUN"] = f"{job.path.stem} run-{run.id:04d}"
         started = time.time()
-        resume_rows = [(r, False) for r in plan.send] + [(r, True) for r in plan.replay]
-        if job.redis_url:
-            status, stats = run_crawl(settings, seeds=job.seeds)
-        else:
-            status, stats = run_crawl(settings, JobSpider, seeds=job.seeds, journal=journal, resume=resume_rows,
-                                      written=plan.items_written)
+        spider, spider_args = job_spider(job, journal, plan)
+        status, stats = run_crawl(settings, spider, **spider_args)
         reason = stats.get("finish_reason")
-        pending = journal.counts().get("pending", 0)
+        pending = journal.pending()
         if not stats.get("start_time"):
             exit_status, state = EXIT_FAILED, S.INTERRUPTED
         elif reason == "finished" and not pending:

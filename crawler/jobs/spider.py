@@ -17,6 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
+from crawler.jobs.resume import ResumePlan
 from crawler.queue.journal import DONE, Journal, Row
 from crawler.queue.journalmw import REPLAY_META, AlreadyHandled
 from crawler.spider import CivilSpider
@@ -28,23 +29,26 @@ class JobSpider(CivilSpider):
     """Crawl like CivilSpider, remembering every URL in ``journal`` (see crawler/queue/journal.py)."""
 
     name = "civilcrawl-job"
-    custom_settings = {"CIVIL_SEEN_SET": "crawler.queue.seen.JournalSeen"}  # seen: what the journal knows too
+    #: what keeps the journal in step: the seen-set asks it too, middlewares commit 'sent' and 'received'
+    custom_settings = {
+        "CIVIL_SEEN_SET": "crawler.queue.seen.JournalSeen",
+        "DOWNLOADER_MIDDLEWARES": {"crawler.queue.journalmw.ReplayMiddleware": 940,
+                                   "crawler.queue.journalmw.JournalMiddleware": 960},
+    }
 
-    def __init__(self, seeds: list[str], journal: Journal, resume: list[tuple[Row, bool]] | None = None,
-                 written: set[str] | None = None, **kwargs: Any):
+    def __init__(self, seeds: list[str], journal: Journal, plan: ResumePlan | None = None, **kwargs: Any):
         super().__init__(seeds, **kwargs)
         self.journal = journal
-        self.resume_rows = list(resume or ())  # (row, replay the stored answer)
-        self.items_written = written if written is not None else set()  # item URLs already in this run's file
+        self.plan = plan or ResumePlan()  # what a resumed run still has to do (crawler.jobs.resume)
         self._found: list[str] | None = None
         self._not_found: list[str] | None = None  # nofollow links of the page being parsed
         self._awaiting_item: dict[str, tuple[str, str, str | None, list[str], list[str], dict[str, str]]] = {}
 
     async def start(self) -> AsyncIterator[Request]:
-        rows, self.resume_rows = self.resume_rows, []
-        for row, replay in rows:
-            self.seen.add(row.url)
-            yield self.request_for(row, replay=replay)
+        for replay, rows in ((False, self.plan.send), (True, self.plan.replay)):
+            for row in rows:
+                self.seen.add(row.url)
+                yield self.request_for(row, replay=replay)
         async for request in super().start():
             yield request
 
@@ -116,7 +120,7 @@ class JobSpider(CivilSpider):
                 nofollow, self._not_found = self._not_found, None
                 items = [x for x in out if not isinstance(x, Request)]
                 page = response.url
-                if page in self.items_written:  # written before the kill: replayed for its links only
+                if page in self.plan.items_written:  # written before the kill: replayed for its links only
                     dropped = self._forget_images(page)
                     out = [x for x in out if isinstance(x, Request) and x.url not in dropped]
                     self.journal.done(url, outcome, digest=digest, links=found, nofollow=nofollow,

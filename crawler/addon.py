@@ -2,7 +2,7 @@
 
 It swaps Scrapy's fail-open robots.txt middleware and its retry middleware for the gate, pins Scrapy's
 own delays to zero (the gate paces every host), and turns off the telnet console and remote control.
-Required setting: ``CIVIL_CONTACT``. See :data:`DEFAULTS` for the others.
+Required setting: ``CIVIL_CONTACT``. The others and their defaults are in crawler.options.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from crawler.decide.robots import PARSE_LIMIT
 from crawler.gate.announce import override_warnings
 from crawler.gate.wire import INNER_SETTING
 from crawler.net.identity import DEFAULT_TOKEN, user_agent
+from crawler.options import default, setting_defaults
 from crawler.output import feeds
 from crawler.page.bodies import backstop
 
@@ -28,57 +29,18 @@ REDIRECTS = {"scrapy.downloadermiddlewares.redirect.RedirectMiddleware": "crawle
              "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware":
                  "crawler.gate.redirects.CivilMetaRefreshMiddleware"}
 
-#: civilcrawl's settings and their defaults.
-DEFAULTS: dict[str, Any] = {
-    "CIVIL_CONTACT": None,  # required: URL or e-mail in the User-Agent
-    "CIVIL_USER_AGENT_TOKEN": DEFAULT_TOKEN,  # RFC 9309 product token
-    "CIVIL_DELAY": 1.0,  # courtesy gap (s) between request starts at one host when nothing else says
-    "CIVIL_HOST_CONCURRENCY": 1,  # requests in flight per host
-    "CIVIL_MAX_PAGES": 0,  # hard cap on page fetches (0: none); robots.txt not counted
-    "CIVIL_MAX_DEPTH": None,
-    "CIVIL_SCOPE": "origin",  # origin | host | subdomains | domain: which links CivilSpider follows (crawler.decide.scope)
-    "CIVIL_INCLUDE": [],  # follow only URLs one of these regular expressions matches (seeds excepted)
-    "CIVIL_EXCLUDE": [],  # never follow URLs these regular expressions match
-    "CIVIL_SEEN_SET": "crawler.queue.seen.MemorySeen",  # the seen-set's backend (crawler.queue.seen)
-    "CIVIL_PACE": "crawler.pace.local.Politeness",  # the per-host pacer (a cluster's: crawler.pace.cluster)
-    "CIVIL_PAGE_BUDGET": "crawler.pace.local.PageBudget",  # where --max-pages is counted
-    "CIVIL_READ_STORE": None,  # where decision reads are shared (None: the state folder if any, else memory)
-    "CIVIL_SITEMAPS": False,  # CivilSpider: also fetch what robots.txt's Sitemap lines and /sitemap.xml list
-    "CIVIL_MAX_BYTES": 10 * 1024 * 1024,  # larger responses are refused, never buffered whole
-    "CIVIL_MAX_RETRY_AFTER": 600.0,  # longer pauses (Retry-After) refuse the host's pages instead of waiting
-    "CIVIL_MAX_CRAWL_DELAY": 120.0,  # hosts asking for a longer gap are skipped, never crawled faster
-    "CIVIL_RETRY_TIMES": 2,
-    "CIVIL_ALLOW_PRIVATE_NETWORKS": False,
-    "CIVIL_ALLOW_NETWORKS": [],  # private addresses allowed one by one: "ADDR:PORT" (one port) or CIDR (all ports)
-    "CIVIL_RESOLVE": {},  # {"host": "address"}, like curl --resolve (still checked by the network guard)
-    "CIVIL_STATE_DIR": None,  # persists the robots.txt cache
-    "CIVIL_AUDIT": None,  # audit log path (JSON Lines), hash-chained (crawler.audit.chain)
-    "CIVIL_AUDIT_RUN": None,  # the run's name on the audit chain's first line (default host-pid-time)
-    "CIVIL_SIGN_AUDIT": False,  # sign the audit's last hash with the key in CIVIL_STATE_DIR (AUDIT.sig)
-    "CIVIL_SIGNATURE_AGENT": None,  # Web Bot Auth: sign every request; the URL of the published key directory
-    "CIVIL_SIGNATURE_VALIDITY": 300,  # s from 'created' to 'expires' of a request signature (at most 24 h)
-    "CIVIL_OUT": None,  # items path: .jsonl/.jl (appended line by line), .json, .csv, .xml; "-" standard output
-    "CIVIL_WARC": None,  # a WARC/1.1 file (gzip per record) of every response the gate let through (crawler.output.warc)
-    "CIVIL_ITEM_FIELDS": [],  # extra item fields: html, headers, content_type, encoding, depth, referer
-    "CIVIL_REDIS_URL": None,  # run as one worker of a cluster sharing this Redis (crawler.distributed)
-    "CIVIL_PURPOSE": "research",  # search | archive | research | ai-train: which opt-outs apply
-    "CIVIL_ART3": False,  # a research organisation under EU DSM Art. 3 (TDM reservations do not bind research)
-    "CIVIL_POLICIES": [],  # folders of policy files, layered after the bundled ones
-    "CIVIL_BUNDLED_POLICIES": True,
-    "CIVIL_TERMS": "discover",  # discover | policy | require-policy
-    "CIVIL_IMAGES": False,  # collect the images of fetched pages (personal images are always refused)
-    "CIVIL_IMAGES_DIR": "images",
-}
+#: civilcrawl's settings and their defaults (crawler.options; README, "Embedding in your own spider").
+DEFAULTS: dict[str, Any] = setting_defaults()
 
 
 class CivilAddon:
     """Configure Scrapy for a civil crawl."""
 
     def update_settings(self, settings: BaseSettings) -> None:
-        for name, value in DEFAULTS.items():
+        for name, value in setting_defaults().items():  # fresh copies: a crawl may change its lists
             settings.setdefault(name, value, "addon")
         if settings.getpriority("DOWNLOAD_TIMEOUT") == 0:
-            settings.set("DOWNLOAD_TIMEOUT", 30, "addon")  # Scrapy's 180 s stalls a host for minutes
+            settings.set("DOWNLOAD_TIMEOUT", default("DOWNLOAD_TIMEOUT"), "addon")  # Scrapy's 180 s stalls a host
         contact = settings.get("CIVIL_CONTACT")
         if not contact:
             raise ValueError("the civilcrawl add-on needs CIVIL_CONTACT (a URL or e-mail site owners can reach "

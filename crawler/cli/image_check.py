@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from crawler.cli.main import EXIT_FAILED, EXIT_OK, UsageError
-from crawler.cli.options import number
-from crawler.images.metadata import PURPOSES
+from crawler.cli.options import add_option
+from crawler.options import option
 
 # Pillow, numpy and OpenCV are imported in run(), so other commands start quickly.
 MAX_BYTES = 20 * 1024 * 1024  # crawler.images.decode.MAX_BYTES (checked by a test)
@@ -24,17 +24,17 @@ HELP = ("Check images (files or URLs) for faces and personal metadata; nothing i
 def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL", help="image files, or http(s) URLs fetched once")
     p.add_argument("--json", action="store_true", help="one JSON object per image, per line")
-    p.add_argument("--purpose", choices=PURPOSES, default="research", help="what the images would be used for")
-    p.add_argument("--contact", metavar="URL_OR_EMAIL", help="your contact, sent in the User-Agent (required for URLs)")
-    p.add_argument("--timeout", type=number(0), default=30.0, metavar="SECONDS", help="per-URL fetch timeout")
-    p.add_argument("--allow-private-networks", action="store_true",
-                   help="let URLs reach loopback and private addresses (off by default)")
-    p.add_argument("--allow-network", action="append", default=[], metavar="CIDR|ADDR:PORT",
-                   help="let URLs reach one private address on one port (127.0.0.1:8080), or every port of a "
-                        "private network (CIDR, e.g. 127.0.0.1/32); repeatable")
-    p.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDRESS",
-                   help="use ADDRESS for HOST instead of DNS; still network-guarded")
-    p.add_argument("--audit", metavar="FILE", help="record what was fetched or refused, and why, as JSON Lines")
+    for name, help in (
+        ("purpose", "what the images would be used for"),
+        ("contact", "your contact, sent in the User-Agent (required for URLs)"),
+        ("timeout", "per-URL fetch timeout"),
+        ("allow_private_networks", "let URLs reach loopback and private addresses (off by default)"),
+        ("allow_networks", "let URLs reach one private address on one port (127.0.0.1:8080), or every port of a "
+                           "private network (CIDR, e.g. 127.0.0.1/32); repeatable"),
+        ("resolve", "use ADDRESS for HOST instead of DNS; still network-guarded"),
+        ("audit", "record what was fetched or refused, and why, as JSON Lines"),
+    ):
+        add_option(p, option(name), help=help)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,14 +57,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _fetch_all(urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """Fetch the URLs through the crawler's gate; each maps to a verdict, a refusal or an error (nothing stored)."""
-    from crawler.cli.crawl import add_crawl_options, settings_from_args
+    from crawler.cli.crawl import defaults_namespace, settings_from_args
 
     # every crawl option at its default (so a new option cannot break this), then what image-check decides
-    defaults = argparse.ArgumentParser(add_help=False)
-    add_crawl_options(defaults, contact_required=False)
-    ns = defaults.parse_args([])
+    ns = defaults_namespace()
     ns.__dict__.update(contact=args.contact or "", purpose=args.purpose, terms="policy", audit=args.audit,
-                       allow_private_networks=args.allow_private_networks, allow_network=args.allow_network,
+                       allow_private_networks=args.allow_private_networks, allow_networks=args.allow_networks,
                        resolve=args.resolve, state=None, max_bytes=MAX_BYTES, timeout=args.timeout, verbose=0)
     try:
         settings = settings_from_args(ns)

@@ -7,14 +7,17 @@ import json
 import sys
 import time
 
+from crawler.cli.options import add_option
+from crawler.options import option
+
 NAME = "keys"
 HELP = ("The crawler's Ed25519 keys (audit signatures, Web Bot Auth): list them, print the key directory "
         "to publish (--jwks), add a key (--new), stop publishing one (--retire).")
 
 
 def configure(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--state", metavar="DIR",
-                   help="the state folder the keys are kept in: the one given to crawl --state, or a job's 'state:'")
+    add_option(p, option("state"),
+               help="the state folder the keys are kept in: the one given to crawl --state, or a job's 'state:'")
     p.add_argument("--jwks", action="store_true",
                    help="print the JWK Set to publish at /.well-known/http-message-signatures-directory "
                         "(makes the first key if there is none)")

@@ -1,10 +1,14 @@
-"""Argument types for the command line: a bad value names what was wanted (argparse names the option)."""
+"""The command line's flags, from crawler.options, and their argument types: a bad value names what was
+wanted (argparse names the option)."""
 
 from __future__ import annotations
 
 import argparse
 import math
 from collections.abc import Callable
+from typing import Any
+
+from crawler.options import Option
 
 
 def whole(minimum: int) -> Callable[[str], int]:
@@ -47,3 +51,24 @@ def item_fields(value: str) -> list[str]:
         return parse_item_fields(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_option(p: argparse.ArgumentParser, opt: Option, **overrides: Any) -> None:
+    """Add ``opt``'s flag to ``p`` as crawler.options describes it; ``overrides`` for a command's own wording."""
+    kw: dict[str, Any] = {"dest": opt.name, "default": opt.cli_value, "help": opt.help}
+    if opt.metavar:
+        kw["metavar"] = opt.metavar
+    if opt.kind == "bool":
+        kw["action"] = argparse.BooleanOptionalAction if opt.negatable else "store_true"
+    elif opt.kind in ("list", "map"):
+        kw["action"] = "append"
+    elif opt.kind == "choice":
+        kw["choices"] = opt.choices
+    elif opt.kind == "int":
+        kw["type"] = whole(int(opt.minimum or 0))
+    elif opt.kind == "float":
+        kw["type"] = number(opt.minimum or 0)
+    elif opt.kind == "fields":
+        kw["type"] = item_fields
+    kw.update(overrides)
+    p.add_argument(opt.flag or "--" + opt.name.replace("_", "-"), **kw)

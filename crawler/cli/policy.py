@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from crawler.cli.main import EXIT_OK, EXIT_USAGE, UsageError
+from crawler.cli.options import add_option
+from crawler.options import option
 
 NAME = "policy"
 HELP = "Validate policy files, or show the policy that governs a host."
@@ -23,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     v.add_argument("paths", nargs="+", metavar="PATH", help="a policy file or a folder of *.yaml files")
     s = sub.add_parser("show", help="the effective policy for a host (bundled policies, then --policies folders)")
     s.add_argument("host", metavar="HOST", help="a host, host:port or URL")
-    s.add_argument("--policies", action="append", default=[], metavar="DIR", help="a policy folder; repeat to layer, later wins")
+    add_option(s, option("policies"), help="a policy folder; repeat to layer, later wins")
     s.add_argument("--no-bundled", action="store_true", help="leave out the bundled policies")
     s.add_argument("--json", action="store_true", help="print JSON for machines")
 

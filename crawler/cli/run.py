@@ -81,25 +81,15 @@ def say(args: argparse.Namespace, level: str, message: str) -> None:
 
 def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Namespace) -> dict[str, Any]:
     """The crawl command's settings for this job, plus the job components."""
-    from crawler.cli.crawl import add_crawl_options, settings_from_args
+    from crawler.cli.crawl import defaults_namespace, settings_from_args
     from crawler.cli.main import UsageError
+    from crawler.options import flagged, option
 
-    parser = argparse.ArgumentParser(add_help=False)
-    add_crawl_options(parser, contact_required=False)
-    ns = parser.parse_args([])  # every shared option at its default, then the job's values
-    ns.contact, ns.token, ns.out, ns.audit, ns.state = job.contact, job.token, str(items) if items else None, str(audit), str(job.state)
-    ns.max_pages, ns.max_depth, ns.delay, ns.host_concurrency = job.max_pages, job.max_depth, job.delay, job.host_concurrency
-    ns.max_bytes, ns.timeout, ns.verbose = job.max_bytes, job.timeout, args.verbose
-    ns.allow_private_networks, ns.allow_network = job.allow_private_networks, list(job.allow_networks)
-    ns.resolve = [f"{h}={a}" for h, a in job.resolve.items()]
-    ns.sign_audit, ns.signature_agent = job.sign_audit, job.signature_agent
-    ns.scope, ns.include, ns.exclude = job.scope, list(job.include), list(job.exclude)
-    ns.sitemaps = job.sitemaps
-    optional = {"purpose": job.purpose, "policies": [str(p) for p in job.policies], "terms": job.terms,
-                "art3": job.art3, "images": job.images, "images_dir": str(job.images_dir) if job.images_dir else None}
-    for name, value in optional.items():
-        if value is not None:
-            setattr(ns, name, value)
+    ns = defaults_namespace()  # every shared option at its default, then the job's values
+    for opt in flagged("fetch", "crawl"):
+        if opt.job and opt.job_type == opt.kind:  # the same value in both (a job's output paths are its run's)
+            setattr(ns, opt.name, _as_argument(opt, getattr(job, opt.name)))
+    ns.out, ns.audit, ns.verbose = str(items) if items else None, str(audit), args.verbose
     try:
         settings = settings_from_args(ns)
     except UsageError as exc:
@@ -117,7 +107,7 @@ def job_settings(job: Any, audit: Path, items: Path | None, args: argparse.Names
                        **({"crawler.jobs.progress.Progress": 0} if progress != "off" else {})},
     })
     if job.redis_url:
-        settings.update(CIVIL_REDIS_URL=job.redis_url, CIVIL_CLUSTER=job.cluster or "civilcrawl")
+        settings.update(CIVIL_REDIS_URL=job.redis_url, CIVIL_CLUSTER=job.cluster or option("cluster").default)
     return settings
 
 
@@ -130,6 +120,15 @@ def job_spider(job: Job, journal: Journal, plan: ResumePlan) -> tuple[type | Non
     if job.redis_url:
         return None, {"seeds": job.seeds}
     return JobSpider, {"seeds": job.seeds, "journal": journal, "plan": plan}
+
+
+def _as_argument(opt: Any, value: Any) -> Any:
+    """A job's value as the command line gives it: paths as text, ``HOST=ADDRESS`` for each resolved host."""
+    if opt.kind == "map":
+        return [f"{k}={v}" for k, v in value.items()]
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, Path) else v for v in value]
+    return str(value) if isinstance(value, Path) else value
 
 
 def _run_locked(job: Any, args: argparse.Namespace) -> int:

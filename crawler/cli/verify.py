@@ -7,7 +7,9 @@ import json
 import sys
 import time
 
-from crawler.cli.options import number
+from crawler.cli.options import add_option, number
+from crawler.net.identity import DEFAULT_TOKEN
+from crawler.options import option
 
 NAME = "verify"
 HELP = ("Check a crawler against robots.txt from your server's access log: disallowed paths, Crawl-delay, "
@@ -19,7 +21,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--robots", required=True, metavar="FILE_OR_URL",
                    help="the robots.txt to judge by: a file, or an http(s) URL read the way civilcrawl reads it "
                         "(network guard, identity: needs --contact)")
-    p.add_argument("--token", default="civilcrawl", help="the product token to look for in User-Agents "
+    p.add_argument("--token", default=DEFAULT_TOKEN, help="the product token to look for in User-Agents "
                                                          "(default civilcrawl)")
     p.add_argument("--format", choices=("combined", "json"), default="combined",
                    help="combined: nginx/Apache combined lines (1 s timestamps, the default); json: one object "
@@ -27,9 +29,8 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--assume-backoff", type=number(0), default=1.0, metavar="SECONDS",
                    help="the pause assumed after a 429/503 when the log has no Retry-After (default 1)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--contact", metavar="URL_OR_EMAIL", help="for a --robots URL: sent in the User-Agent")
-    p.add_argument("--allow-network", action="append", default=[], metavar="CIDR",
-                   help="for a --robots URL on a private network (e.g. 127.0.0.1/32)")
+    add_option(p, option("contact"), help="for a --robots URL: sent in the User-Agent")
+    add_option(p, option("allow_networks"), metavar="CIDR", help="for a --robots URL on a private network (e.g. 127.0.0.1/32)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +92,7 @@ def _robots(args: argparse.Namespace):
 
 def _fetch_robots(args: argparse.Namespace):
     """Read robots.txt at a URL through the gate: network guard, identity, RFC 9309 status rules."""
-    from crawler.cli.crawl import add_crawl_options, settings_from_args
+    from crawler.cli.crawl import defaults_namespace, settings_from_args
     from crawler.cli.main import UsageError
     from crawler.decide.robots import UNREACHABLE
     from crawler.net.urls import BadURL, origin
@@ -103,10 +104,8 @@ def _fetch_robots(args: argparse.Namespace):
         url_origin = origin(args.robots)
     except BadURL as exc:
         raise UsageError(f"--robots {args.robots!r}: {exc}") from None
-    parser = argparse.ArgumentParser(add_help=False)
-    add_crawl_options(parser, contact_required=False)
-    ns = parser.parse_args([])
-    ns.contact, ns.token, ns.allow_network = args.contact, args.token, list(args.allow_network)
+    ns = defaults_namespace()
+    ns.contact, ns.token, ns.allow_networks = args.contact, args.token, list(args.allow_networks)
     settings = settings_from_args(ns)
     from crawler.cli.task import run_task
 

@@ -10,6 +10,7 @@ from typing import Any
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from crawler.net.rediskeys import worker_id
+from crawler.options import setting_defaults
 
 #: The shared (Redis) backends a cluster worker uses in place of the local ones: the same gate, spider and
 #: engine, with their state in Redis. Set above any project or spider setting: a worker pacing hosts on its own
@@ -22,14 +23,8 @@ BACKENDS = {
     "SCHEDULER": "crawler.queue.cluster.ClusterScheduler",
 }
 
-#: Cluster settings and their defaults (CIVIL_REDIS_URL itself defaults to None: no cluster).
-DEFAULTS: dict[str, Any] = {
-    "CIVIL_CLUSTER": "civilcrawl",  # the crawl's name: workers with the same name share one crawl
-    "CIVIL_WORKER": None,  # this worker's name, default host-pid
-    "CIVIL_CLUSTER_GAP_MARGIN": 0.04,  # s added to every gap: workers' dispatch delays differ more than one's
-    "CIVIL_CLUSTER_WORKER_TIMEOUT": 5.0,  # s without a heartbeat before survivors take a worker's requests
-    "CIVIL_CLUSTER_HOST_PREFETCH": 2,  # requests of one host a worker takes from the queue at a time
-}
+#: Cluster settings and their defaults (crawler.options; CIVIL_REDIS_URL itself defaults to None: no cluster).
+DEFAULTS: dict[str, Any] = setting_defaults(cluster=True)
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 
@@ -44,7 +39,7 @@ def per_worker(path: str, worker: str) -> str:
 
 def configure(settings: BaseSettings) -> None:
     """Point the add-on's settings at the cluster's backends."""
-    for name, value in DEFAULTS.items():
+    for name, value in setting_defaults(cluster=True).items():
         settings.setdefault(name, value, "addon")
     cluster = settings.get("CIVIL_CLUSTER")
     if not _NAME.match(str(cluster)):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crawler.decide.purposes import DEFAULT_PURPOSE, PURPOSES
 from crawler.images.decode import Decoded, decode_image
 from crawler.images.faces import DetectorUnavailable, FaceDetector, default_detector
-from crawler.images.metadata import PURPOSES, read_metadata
+from crawler.images.metadata import read_metadata
 from crawler.images.strip import StripError, strip_metadata
 
 #: Reasons a verdict can carry (audit vocabulary: personal-image, image-metadata; the rest explain a refusal).
@@ -30,7 +31,7 @@ class ImageVerdict:
     clean: bytes | None = None
 
 
-def check_image(data: bytes, *, purpose: str = "research", detector: FaceDetector | None = None) -> ImageVerdict:
+def check_image(data: bytes, *, purpose: str = DEFAULT_PURPOSE, detector: FaceDetector | None = None) -> ImageVerdict:
     """Decide whether ``data`` may be stored for ``purpose``; on ok, ``clean`` holds the stripped bytes."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")

@@ -21,7 +21,7 @@ from itertools import islice
 from defusedxml import ElementTree
 from PIL import ExifTags, Image
 
-PURPOSES = ("search", "archive", "research", "ai-train")
+from crawler.decide.purposes import DEFAULT_PURPOSE, PURPOSES
 
 _GPS_COORDS = {2: "GPSLatitude", 4: "GPSLongitude", 20: "GPSDestLatitude", 22: "GPSDestLongitude"}
 _EXIF_PERSONAL = {42032: "CameraOwnerName", 42033: "BodySerialNumber", 42037: "LensSerialNumber"}
@@ -77,7 +77,7 @@ class MetadataFindings:
     error: str | None = None  # metadata present but unreadable: the caller must refuse
 
 
-def read_metadata(source: Image.Image, data: bytes, purpose: str = "research") -> MetadataFindings:
+def read_metadata(source: Image.Image, data: bytes, purpose: str = DEFAULT_PURPOSE) -> MetadataFindings:
     """Inspect the opened image ``source`` (and its raw ``data``, for XMP) for ``purpose``."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}")

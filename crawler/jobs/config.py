@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,10 @@ import yaml
 
 from crawler import safeyaml
 from crawler.decide.policy.errors import PolicyError, Problem
+from crawler.jobs.layout import PLAIN, SECTIONS, TOP, field, value
 from crawler.net.guard import parse_allowance, parse_resolve_address
 from crawler.net.urls import BadURL, split_origin
+from crawler.options import option
 
 EXAMPLE = """\
 seeds: [https://example.org/]
@@ -33,114 +35,47 @@ class JobError(PolicyError):
 
 @dataclass
 class Job:
-    """A validated job file."""
+    """A validated job file. Each field is the crawl option of the same name (crawler.options), read from its
+    job-file key; ``items`` is ``outputs.items`` and ``redis_url`` is ``redis``."""
 
     path: Path
     seeds: list[str]
     contact: str
     state: Path
-    token: str = "civilcrawl"
-    purpose: str = "research"
-    policies: list[Path] = field(default_factory=list)
-    terms: str = "discover"
-    art3: bool = False
-    out_dir: Path | None = None
-    items: bool = True
-    report: bool = False
-    max_pages: int = 0
-    max_depth: int | None = None
-    delay: float = 1.0
-    host_concurrency: int = 1
-    max_bytes: int = 10 * 1024 * 1024
-    timeout: float = 30.0
-    max_time: float = 0.0
-    allow_private_networks: bool = False
-    allow_networks: list[str] = field(default_factory=list)
-    resolve: dict[str, str] = field(default_factory=dict)
-    images: bool = False
-    images_dir: Path | None = None
-    redis_url: str | None = None
-    cluster: str | None = None
-    in_flight: str = "resend"
-    sign_audit: bool = True
-    signature_agent: str | None = None
-    scope: str = "origin"
-    sitemaps: bool = True
-    warc: bool = False
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
+    token: str
+    purpose: str
+    policies: list[Path]
+    terms: str
+    art3: bool
+    out_dir: Path | None
+    items: bool
+    report: bool
+    max_pages: int
+    max_depth: int | None
+    delay: float
+    host_concurrency: int
+    max_bytes: int
+    timeout: float
+    max_time: float
+    allow_private_networks: bool
+    allow_networks: list[str]
+    resolve: dict[str, str]
+    images: bool
+    images_dir: Path | None
+    redis_url: str | None
+    cluster: str | None
+    in_flight: str
+    sign_audit: bool
+    signature_agent: str | None
+    scope: str
+    sitemaps: bool
+    warc: bool
+    include: list[str]
+    exclude: list[str]
 
     @property
     def outputs(self) -> Path:
         return self.out_dir or self.state / "runs"
-
-
-def _int(minimum: int) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            return f"must be a whole number >= {minimum}, got {v!r}"
-        return None
-    return check
-
-
-def _num(minimum: float) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= minimum:
-            return f"must be a number >= {minimum:g}, got {v!r}"
-        return None
-    return check
-
-
-def _bool(v: Any) -> str | None:
-    return None if isinstance(v, bool) else f"must be true or false, got {v!r}"
-
-
-def _text(v: Any) -> str | None:
-    return None if isinstance(v, str) and v.strip() else f"must be non-empty text, got {v!r}"
-
-
-def _anything(v: Any) -> str | None:
-    return None
-
-
-def _choice(*choices: str) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        return None if v in choices else f"must be one of {', '.join(choices)}, got {v!r}"
-    return check
-
-
-def _agent_url(v: Any) -> str | None:
-    from crawler.net.webbotauth import check_agent_url
-
-    try:
-        check_agent_url(v if isinstance(v, str) else "")
-    except ValueError as exc:
-        return f"{exc}, got {v!r}"
-    return None
-
-
-def _audit_kept(v: Any) -> str | None:
-    return None if v is True else "the audit log is always kept (resume and the report rely on it) — remove this key"
-
-
-PURPOSES = ("search", "archive", "research", "ai-train")
-
-
-#: section -> key -> check. Top-level keys map to themselves.
-TOP: dict[str, Callable[[Any], str | None]] = {
-    "seeds": _anything, "contact": _text, "token": _text, "purpose": _choice(*PURPOSES), "policies": _anything,
-    "terms": _choice("policy", "discover", "require-policy"), "art3": _bool,
-    "state": _text, "outputs": _anything, "limits": _anything, "network": _anything, "images": _anything,
-    "redis": _anything, "resume": _anything, "signature_agent": _agent_url, "scope": _anything,
-    "sitemaps": _bool,
-}
-SECTIONS: dict[str, dict[str, Callable[[Any], str | None]]] = {
-    "outputs": {"dir": _text, "items": _bool, "warc": _bool, "audit": _audit_kept, "report": _bool, "sign_audit": _bool},
-    "limits": {"max_pages": _int(0), "max_depth": _int(0), "delay": _num(0), "host_concurrency": _int(1),
-               "max_bytes": _int(0), "timeout": _num(0), "max_time": _num(0)},
-    "network": {"allow_private_networks": _bool, "allow_networks": _anything, "resolve": _anything},
-    "resume": {"in_flight": _anything},
-}
 
 
 def load_job(path: str | Path) -> Job:
@@ -189,9 +124,9 @@ def load_job(path: str | Path) -> Job:
             problems.append(Problem(name, 1, key, f"required — e.g.\n{EXAMPLE}"))
     base = path.resolve().parent
     job = _build(path, base, data, problem)
-    if not problems:
+    if job is not None and not problems:
         _check_output_paths(job, data, problem)
-    if problems:
+    if problems or job is None:
         raise JobError(problems)
     return job
 
@@ -212,7 +147,7 @@ def _check_output_paths(job: Job, data: dict, problem: Callable[[str, str], None
             state_bad = state_bad or key == "state"
 
 
-def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], None]) -> Job:
+def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], None]) -> Job | None:
     seeds = data.get("seeds") or []
     if isinstance(seeds, str):
         seeds = [seeds]
@@ -225,7 +160,7 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         except BadURL as exc:
             problem("seeds", f"item {i + 1}: {exc}")
     contact = data.get("contact") or ""
-    token = data.get("token") or "civilcrawl"
+    token = data.get("token") or option("token").default
     if contact:
         from crawler.net.identity import user_agent
 
@@ -233,11 +168,10 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
             user_agent(str(token), str(contact))
         except ValueError as exc:
             problem("token" if "token" in str(exc) else "contact", str(exc))
-    outputs, limits = data.get("outputs") or {}, data.get("limits") or {}
+    if not all(isinstance(data.get(section) or {}, dict) for section in SECTIONS):
+        return None  # said by load_job: "must be a mapping of ..."
     network, resume = data.get("network") or {}, data.get("resume") or {}
-    for section in ("outputs", "limits", "network", "resume"):
-        if not isinstance(data.get(section) or {}, dict):
-            return Job(path, [], "", base)
+    plain = {field(o): value(data, o) for o in PLAIN if o.name not in ("contact", "token", "state")}
     policies = data.get("policies") or []
     if isinstance(policies, str):
         policies = [policies]
@@ -263,12 +197,11 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
             parse_resolve_address(addr)
         except ValueError as exc:
             problem("network.resolve", f"{host}: {exc}")
-    in_flight = resume.get("in_flight", "resend")
-    if in_flight not in ("resend", "skip"):
+    in_flight = resume.get("in_flight", option("in_flight").default)
+    if in_flight not in option("in_flight").choices:
         problem("resume.in_flight", f"must be 'resend' or 'skip', got {in_flight!r}")
-    purpose = data.get("purpose") if data.get("purpose") in PURPOSES else "research"
-    images = data.get("images") or False
-    images_dir = base / "images"
+    images = data.get("images") or option("images").job_value
+    images_dir = base / option("images_dir").job_value
     if isinstance(images, dict):
         unknown = set(images) - {"dir"}
         if unknown:
@@ -286,27 +219,15 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         redis_url = None
     scope, include, exclude = _scope(data.get("scope"), problem)
     state = data.get("state")
-    out_dir = outputs.get("dir")
+    out_dir = plain.pop("out_dir")
     return Job(
         path=path, seeds=[str(s) for s in seeds], contact=str(contact), token=str(token),
-        state=(base / str(state)) if isinstance(state, str) and state else base,
-        purpose=purpose, policies=[base / p for p in policies], terms=data.get("terms") or "discover",
-        art3=data.get("art3") is True,
+        state=(base / str(state)) if isinstance(state, str) and state else base, policies=[base / p for p in policies],
         out_dir=base / out_dir if isinstance(out_dir, str) and out_dir else None,
-        items=outputs.get("items", True), report=outputs.get("report", False),
-        max_pages=limits.get("max_pages") or 0, max_depth=limits.get("max_depth"),
-        delay=float(limits.get("delay", 1.0) if isinstance(limits.get("delay", 1.0), (int, float)) else 1.0),
-        host_concurrency=limits.get("host_concurrency") or 1,
-        max_bytes=limits.get("max_bytes", 10 * 1024 * 1024), timeout=limits.get("timeout", 30.0),
-        max_time=limits.get("max_time") or 0.0,
-        allow_private_networks=bool(network.get("allow_private_networks", False)),
         allow_networks=[str(n) for n in nets], resolve={str(k).lower(): v for k, v in resolve.items()},
         images=images, images_dir=images_dir, redis_url=redis_url, cluster=str(cluster) if cluster else None,
-        in_flight=in_flight if in_flight in ("resend", "skip") else "resend",
-        sign_audit=outputs.get("sign_audit", True) is not False,
-        signature_agent=data.get("signature_agent") if isinstance(data.get("signature_agent"), str) else None,
-        scope=scope, include=include, exclude=exclude, sitemaps=data.get("sitemaps") is not False,
-        warc=outputs.get("warc") is True,
+        in_flight=in_flight if in_flight in option("in_flight").choices else option("in_flight").default,
+        scope=scope, include=include, exclude=exclude, **plain,
     )
 
 
@@ -316,18 +237,18 @@ def _scope(value: Any, problem: Callable[[str, str], None]) -> tuple[str, list[s
 
     example = "write `scope: subdomains` or `scope: {mode: domain, include: ['/blog/'], exclude: ['[?]']}`"
     if value is None:
-        return "origin", [], []
+        return option("scope").default, [], []
     if isinstance(value, str):
         value = {"mode": value}
     if not isinstance(value, dict):
         problem("scope", f"must be one of {', '.join(MODES)} or a mapping — {example}")
-        return "origin", [], []
+        return option("scope").default, [], []
     if unknown := sorted(set(value) - {"mode", "include", "exclude"}):
         problem("scope", f"unknown key {unknown[0]!r} — {example}")
-    mode = value.get("mode") or "origin"
+    mode = value.get("mode") or option("scope").default
     if mode not in MODES:
         problem("scope.mode" if "mode" in value else "scope", f"must be one of {', '.join(MODES)}, got {mode!r}")
-        mode = "origin"
+        mode = option("scope").default
     lists = []
     for key in ("include", "exclude"):
         patterns = value.get(key) or []

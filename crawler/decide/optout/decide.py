@@ -1,6 +1,6 @@
 """The purpose decision: which opt-out signals refuse the declared purpose.
 
-Purposes are search | archive | research | ai-train (default research).
+Purposes are those of crawler.decide.purposes (default research).
 Each parser turns what it read into `Signal`s that name the purposes they
 refuse and grant. `decide` applies signals.md section 6 precedence: any refusal
 wins; a "yes" only settles what no signal spoke about and never cancels a "no".
@@ -49,9 +49,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from crawler.decide.optout.directives import Directives
+from crawler.decide.purposes import DEFAULT_PURPOSE, PURPOSES
 
-PURPOSES = ("search", "archive", "research", "ai-train")
-DEFAULT_PURPOSE = "research"
 AI_SIGNALS = frozenset({"content-usage", "content-signal", "tdm-reservation", "noai", "noimageai", "ai.txt"})
 
 

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 from crawler.decide.pathpattern import PathPattern, compile_pattern, normalize_path
 from crawler.decide.policy.errors import PolicyError, Problem
 
-PURPOSES = ("search", "archive", "research", "ai-train")
 ACCESS = ("allowed", "forbidden", "conditional", "unknown")
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 
-PURPOSES = frozenset({"search", "archive", "research", "ai-train"})
+from crawler.decide.purposes import PURPOSES as _PURPOSES
+
+PURPOSES = frozenset(_PURPOSES)
 LANGS = ("en", "fr", "de", "es", "it", "pt")
 W = r"(?:[\w'’-]+\s+)"  # one word and its space
 

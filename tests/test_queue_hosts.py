@@ -15,8 +15,9 @@ from crawler.queue.hosts import HostAwarePriorityQueue
 def make_queue() -> tuple[HostAwarePriorityQueue, Politeness]:
     politeness = Politeness()
     crawler = get_crawler(settings_dict={"CONCURRENT_REQUESTS_PER_IP": 0})
-    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={}))  # only read by Scrapy's own init
-    crawler.get_downloader_middleware = lambda cls: SimpleNamespace(politeness=politeness)  # the gate's load table
+    gate = SimpleNamespace(politeness=politeness)  # the downloader middleware with the per-host load table
+    middleware = SimpleNamespace(middlewares=[SimpleNamespace(), gate])
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={}, middleware=middleware))
     return HostAwarePriorityQueue(crawler, FifoMemoryQueue, ""), politeness
 
 

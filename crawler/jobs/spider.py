@@ -17,9 +17,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
+from crawler.jobs.journalmw import AlreadyHandled
 from crawler.jobs.resume import ResumePlan
-from crawler.queue.journal import DONE, Journal, Row
-from crawler.queue.journalmw import REPLAY_META, AlreadyHandled
+from crawler.queue.journal import DONE, REPLAY_META, Journal, Row
 from crawler.spider import CivilSpider
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
@@ -32,8 +32,8 @@ class JobSpider(CivilSpider):
     #: what keeps the journal in step: the seen-set asks it too, middlewares commit 'sent' and 'received'
     custom_settings = {
         "CIVIL_SEEN_SET": "crawler.queue.seen.JournalSeen",
-        "DOWNLOADER_MIDDLEWARES": {"crawler.queue.journalmw.ReplayMiddleware": 940,
-                                   "crawler.queue.journalmw.JournalMiddleware": 960},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.jobs.journalmw.ReplayMiddleware": 940,
+                                   "crawler.jobs.journalmw.JournalMiddleware": 960},
     }
 
     def __init__(self, seeds: list[str], journal: Journal, plan: ResumePlan | None = None, **kwargs: Any):

@@ -22,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.gate.reads import AUX_META
-from crawler.queue.journalmw import REPLAY_META
+from crawler.queue.journal import REPLAY_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

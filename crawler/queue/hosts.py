@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from scrapy.pqueues import DownloaderAwarePriorityQueue, _path_safe
 
 from crawler.net.urls import BadURL, host_of
+from crawler.pace.local import Politeness
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -29,9 +30,9 @@ class _GateLoad:
     """Stands in for Scrapy's downloader interface: load per host as the gate counts it."""
 
     def __init__(self, crawler: Crawler):
-        from crawler.gate.middleware import CivilGate
-
-        self.gate = crawler.get_downloader_middleware(CivilGate)
+        # the downloader middleware that paces hosts (the gate), known by its pacer: the gate is floors above
+        middlewares = crawler.engine.downloader.middleware.middlewares
+        self.gate = next((mw for mw in middlewares if isinstance(getattr(mw, "politeness", None), Politeness)), None)
 
     def load(self, host: str) -> int:
         return self.gate.politeness.load(host) if self.gate else 0

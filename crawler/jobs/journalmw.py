@@ -15,12 +15,11 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from crawler.gate.middleware import CivilGate, Refused
-from crawler.queue.journal import DONE, RECEIVED, Journal
+from crawler.queue.journal import DONE, RECEIVED, REPLAY_META, Journal
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-REPLAY_META = "civil_replay"  # the stored answer stands in for a fetch
 REDIRECTS = {301, 302, 303, 307, 308}
 
 

@@ -10,16 +10,15 @@ from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
+from crawler.options import default, flag_of
+
 logger = logging.getLogger("crawler.addon")
 
-_FLAGS = {"CIVIL_DELAY": "--delay", "CIVIL_MAX_CRAWL_DELAY": "--max-crawl-delay", "CIVIL_CONTACT": "--contact",
-          "CIVIL_AUDIT": "--audit", "CIVIL_HOST_CONCURRENCY": "--host-concurrency", "CIVIL_MAX_BYTES": "--max-bytes",
-          "CIVIL_USER_AGENT_TOKEN": "--token"}
 
 
 def setting_label(settings: BaseSettings, name: str) -> str:
     """How to name a civilcrawl setting to this user: the CLI option under the CLI, else the setting."""
-    return _FLAGS.get(name, name) if settings.getbool("CIVIL_CLI") else name
+    return (flag_of(name) or name) if settings.getbool("CIVIL_CLI") else name
 
 
 def _users(settings: BaseSettings, name: str) -> bool:
@@ -31,8 +30,8 @@ def _users(settings: BaseSettings, name: str) -> bool:
 def override_warnings(settings: BaseSettings, user_agent: str) -> list[str]:
     """Why each of the user's settings the add-on overrides does not apply (computed before it overrides them)."""
     out: list[str] = []
-    civil_delay = settings.getfloat("CIVIL_DELAY", 1.0)
-    host = settings.getint("CIVIL_HOST_CONCURRENCY", 1)
+    civil_delay = settings.getfloat("CIVIL_DELAY", default("CIVIL_DELAY"))
+    host = settings.getint("CIVIL_HOST_CONCURRENCY", default("CIVIL_HOST_CONCURRENCY"))
     if _users(settings, "USER_AGENT") and settings.get("USER_AGENT") != user_agent:
         out.append(f"USER_AGENT={settings.get('USER_AGENT')!r} is not sent: every request, robots.txt included, "
                    f"carries {user_agent!r} (set CIVIL_USER_AGENT_TOKEN and CIVIL_CONTACT to change it)")
@@ -56,7 +55,7 @@ def override_warnings(settings: BaseSettings, user_agent: str) -> list[str]:
     for name in ("TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED"):
         if _users(settings, name) and settings.getbool(name):
             out.append(f"{name}=True is turned off: it runs code sent to it")
-    cap = settings.getint("CIVIL_MAX_BYTES", 10 * 1024 * 1024)
+    cap = settings.getint("CIVIL_MAX_BYTES", default("CIVIL_MAX_BYTES"))
     if _users(settings, "DOWNLOAD_MAXSIZE") and (settings.getint("DOWNLOAD_MAXSIZE") or cap + 1) > cap:
         out.append(f"DOWNLOAD_MAXSIZE={settings.getint('DOWNLOAD_MAXSIZE')} does not apply above CIVIL_MAX_BYTES: "
                    f"bodies over {cap} bytes are refused")
@@ -66,7 +65,7 @@ def override_warnings(settings: BaseSettings, user_agent: str) -> list[str]:
 def start_line(settings: BaseSettings, user_agent: str, delay: float, audit_path: Any) -> None:
     """Log where the audit goes, the identity sent and the courtesy delay with its source."""
     cli = settings.getbool("CIVIL_CLI")
-    civil_delay = settings.getfloat("CIVIL_DELAY", 1.0)
+    civil_delay = settings.getfloat("CIVIL_DELAY", default("CIVIL_DELAY"))
     if delay > civil_delay:
         source = "DOWNLOAD_DELAY, larger than CIVIL_DELAY"
     else:

@@ -20,9 +20,10 @@ from typing import Any
 from scrapy.http import Response
 
 from crawler.images.worker import READY
+from crawler.options import default
 from crawler.page.inspect import HTML_TYPES, content_type
 
-DEFAULT_TIMEOUT = 30.0  # seconds per image (CIVIL_IMAGE_TIMEOUT); a 10 MB photo takes about a second
+DEFAULT_TIMEOUT: float = default("CIVIL_IMAGE_TIMEOUT")  # seconds per image; a 10 MB photo takes about a second
 TIMEOUT = "timeout"
 
 #: check_image's reasons mapped to audit reasons (the first two are the project's contract vocabulary).

@@ -37,7 +37,6 @@ from crawler.gate import dropped, failures
 from crawler.gate.announce import setting_label, start_line
 from crawler.gate.handback import Stopping, stopped
 from crawler.gate.images import AUDIT_REASONS, ImageJudge, is_image
-from crawler.gate.images import DEFAULT_TIMEOUT as DEFAULT_IMAGE_TIMEOUT
 from crawler.gate.readcache import ReadCache
 from crawler.gate.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
 from crawler.gate.wire import CLEARED_META
@@ -46,6 +45,7 @@ from crawler.net.guard import GuardRefusal, NetworkGuard
 from crawler.net.identity import DEFAULT_TOKEN, user_agent
 from crawler.net.urls import BadURL, origin, redirect_target, split_origin
 from crawler.net.webbotauth import RequestSigner
+from crawler.options import default
 from crawler.pace.local import GaveUp, PageBudget, Politeness, ShutdownError
 from crawler.page.bodies import ACCEPT_ENCODING, BodyCap, TooLarge
 from crawler.page.bodies import decode as decode_body
@@ -73,16 +73,16 @@ class CivilGate(DecisionReads, TermsCheck):
                              "set it in your settings or pass --contact")
         self.user_agent = user_agent(self.token, contact)
         # Scrapy's own DOWNLOAD_DELAY, when a project sets one, only ever adds to our courtesy delay
-        self.delay = max(s.getfloat("CIVIL_DELAY", 1.0), s.getfloat("DOWNLOAD_DELAY", 0.0))
+        self.delay = max(s.getfloat("CIVIL_DELAY", default("CIVIL_DELAY")), s.getfloat("DOWNLOAD_DELAY", 0.0))
         if self.delay < 0:
             raise ValueError(f"CIVIL_DELAY must be >= 0, got {self.delay}")
         self.max_depth = s.get("CIVIL_MAX_DEPTH")
         self.max_depth = None if self.max_depth in (None, "") else int(self.max_depth)
-        self.max_bytes = s.getint("CIVIL_MAX_BYTES", 10 * 1024 * 1024)
-        self.max_wait = s.getfloat("CIVIL_MAX_RETRY_AFTER", 600.0)
-        self.max_crawl_delay = s.getfloat("CIVIL_MAX_CRAWL_DELAY", 120.0)
-        self.retry_times = s.getint("CIVIL_RETRY_TIMES", 2)
-        self.host_concurrency = max(1, s.getint("CIVIL_HOST_CONCURRENCY", 1))
+        self.max_bytes = s.getint("CIVIL_MAX_BYTES", default("CIVIL_MAX_BYTES"))
+        self.max_wait = s.getfloat("CIVIL_MAX_RETRY_AFTER", default("CIVIL_MAX_RETRY_AFTER"))
+        self.max_crawl_delay = s.getfloat("CIVIL_MAX_CRAWL_DELAY", default("CIVIL_MAX_CRAWL_DELAY"))
+        self.retry_times = s.getint("CIVIL_RETRY_TIMES", default("CIVIL_RETRY_TIMES"))
+        self.host_concurrency = max(1, s.getint("CIVIL_HOST_CONCURRENCY", default("CIVIL_HOST_CONCURRENCY")))
         self.audit = AuditLog.from_settings(s)
         self.audit.stats = crawler.stats  # civil/<decision>/<reason>, counted as decided
         self.signer = RequestSigner.from_settings(s)  # Web Bot Auth, when CIVIL_SIGNATURE_AGENT is set
@@ -91,25 +91,27 @@ class CivilGate(DecisionReads, TermsCheck):
                                   overrides=s.getdict("CIVIL_RESOLVE"))
         # the engine, not crawler.crawling: `scrapy shell` runs an engine without "crawling"
         # the backends are settings (a cluster worker's are in Redis: crawler.distributed.addon)
-        self.politeness: Politeness = build_from_crawler(load_object(s.get("CIVIL_PACE") or Politeness), crawler,
-                                                         stopping=lambda: not self._engine_running())
+        pace = load_object(s.get("CIVIL_PACE") or default("CIVIL_PACE"))
+        self.politeness: Politeness = build_from_crawler(pace, crawler, stopping=lambda: not self._engine_running())
         self.delay_label = setting_label(s, "CIVIL_DELAY")
         self.reads = read_cache(s.get("CIVIL_STATE_DIR"))  # robots.txt, tdmrep.json, ai.txt, terms
         if s.get("CIVIL_READ_STORE"):
             self.reads = ReadCache(build_from_crawler(load_object(s.get("CIVIL_READ_STORE")), crawler,
                                                       stopping=lambda: not self._engine_running()))
-        self.budget: PageBudget = build_from_crawler(load_object(s.get("CIVIL_PAGE_BUDGET") or PageBudget), crawler)
-        self.purpose = s.get("CIVIL_PURPOSE") or "research"
+        budget = load_object(s.get("CIVIL_PAGE_BUDGET") or default("CIVIL_PAGE_BUDGET"))
+        self.budget: PageBudget = build_from_crawler(budget, crawler)
+        self.purpose = s.get("CIVIL_PURPOSE") or default("CIVIL_PURPOSE")
         self.art3 = s.getbool("CIVIL_ART3")
-        self.terms_mode = s.get("CIVIL_TERMS") or "discover"
+        self.terms_mode = s.get("CIVIL_TERMS") or default("CIVIL_TERMS")
         self.terms_label = "--terms require-policy" if s.getbool("CIVIL_CLI") else "CIVIL_TERMS = 'require-policy'"
         if not s.getbool("CIVIL_CLI"):
             self.guard.hint = "set CIVIL_ALLOW_NETWORKS or CIVIL_ALLOW_PRIVATE_NETWORKS"
-        self.policies = load_policy_set(s.getlist("CIVIL_POLICIES"), bundled=s.getbool("CIVIL_BUNDLED_POLICIES", True))
+        bundled = s.getbool("CIVIL_BUNDLED_POLICIES", default("CIVIL_BUNDLED_POLICIES"))
+        self.policies = load_policy_set(s.getlist("CIVIL_POLICIES"), bundled=bundled)
         self._policy_cache: dict[str, Policy | None] = {}
         self._site_pages: dict[str, int] = {}
         self._prefetched: dict[str, Response] = {}
-        self.images = ImageJudge(self.purpose, s.getfloat("CIVIL_IMAGE_TIMEOUT", DEFAULT_IMAGE_TIMEOUT),
+        self.images = ImageJudge(self.purpose, s.getfloat("CIVIL_IMAGE_TIMEOUT", default("CIVIL_IMAGE_TIMEOUT")),
                                  stopping=lambda: crawler.crawling is False or not self._engine_running())
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()

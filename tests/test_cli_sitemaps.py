@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from protego import Protego
 
 from crawler.page import sitemaps
 from tests.cli_support import civil_crawl, start_server
@@ -51,6 +52,9 @@ def test_parse_caps_and_hostile_files():
     assert "root element is <html>" in sitemaps.parse(b"<html></html>").problem
     assert sitemaps.from_robots("User-agent: *\nSitemap: https://e.test/a.xml\nsitemap:https://e.test/b.xml\n") == [
         "https://e.test/a.xml", "https://e.test/b.xml"]
+    # 'Sitemaps:' is a sitemap line too (keys are read by prefix, as Google does; Protego lists it as well)
+    robots = "User-agent: *\nSitemaps: https://e.test/c.xml\n"
+    assert sitemaps.from_robots(robots) == list(Protego.parse(robots).sitemaps) == ["https://e.test/c.xml"]
 
 
 def test_job_files_follow_sitemaps_by_default_and_keep_a_warc(site, tmp_path):

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from crawler.decide.purposes import DEFAULT_PURPOSE, PURPOSES
-from crawler.decide.scope import MODES
+from crawler.decide.scope import DEFAULT_MODE, MODES
 from crawler.net.identity import DEFAULT_TOKEN
 from crawler.net.webbotauth import DEFAULT_VALIDITY
 
@@ -145,7 +145,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
        setting="CIVIL_MAX_DEPTH", job="limits.max_depth",
        help="follow links at most N steps from the seeds (default: no limit)",
        doc="links deeper than this are skipped"),
-    _o("scope", "choice", "origin", choices=MODES, flag="--scope", commands="crawl", setting="CIVIL_SCOPE",
+    _o("scope", "choice", DEFAULT_MODE, choices=MODES, flag="--scope", commands="crawl", setting="CIVIL_SCOPE",
        job="scope",
        help="which links to follow: the seeds' origins (default), their hosts on any scheme or "
             "port, their hosts and subdomains, or their registrable domains (Public Suffix List)",

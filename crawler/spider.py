@@ -18,6 +18,7 @@ from crawler.decide.scope import Scope
 from crawler.gate.middleware import CivilGate
 from crawler.images.store import ImageStore
 from crawler.net.urls import BadURL, origin
+from crawler.options import default
 from crawler.output.feeds import extra_fields
 from crawler.page import sitemaps
 from crawler.page.extract import images_of, links_of, text_of, title_of
@@ -51,7 +52,7 @@ class CivilSpider(Spider):
         self.item_fields = crawler.settings.getlist("CIVIL_ITEM_FIELDS")
         self.sitemaps = crawler.settings.getbool("CIVIL_SITEMAPS")
         if crawler.settings.getbool("CIVIL_IMAGES"):
-            self.image_store = ImageStore(crawler.settings.get("CIVIL_IMAGES_DIR") or "images")
+            self.image_store = ImageStore(crawler.settings.get("CIVIL_IMAGES_DIR") or default("CIVIL_IMAGES_DIR"))
 
     @cached_property
     def seen(self) -> SeenSet:

@@ -17,6 +17,7 @@ from typing import Any
 from crawler.net.urls import BadURL, origin, split_origin
 
 MODES = ("origin", "host", "subdomains", "domain")
+DEFAULT_MODE = "origin"
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +53,7 @@ def compile_patterns(patterns: Iterable[str], option: str) -> list[re.Pattern[st
 class Scope:
     """The seeds' part of the web for one ``mode``, narrowed by include/exclude regular expressions on URLs."""
 
-    def __init__(self, seeds: Iterable[str] = (), mode: str = "origin", include: Iterable[str] = (),
+    def __init__(self, seeds: Iterable[str] = (), mode: str = DEFAULT_MODE, include: Iterable[str] = (),
                  exclude: Iterable[str] = ()):
         if mode not in MODES:
             raise ValueError(f"scope {mode!r}: expected one of {', '.join(MODES)}")
@@ -70,7 +71,7 @@ class Scope:
 
     @classmethod
     def from_settings(cls, settings: Any, seeds: Iterable[str]) -> Scope:
-        return cls(seeds, settings.get("CIVIL_SCOPE") or "origin", settings.getlist("CIVIL_INCLUDE"),
+        return cls(seeds, settings.get("CIVIL_SCOPE") or DEFAULT_MODE, settings.getlist("CIVIL_INCLUDE"),
                    settings.getlist("CIVIL_EXCLUDE"))
 
     def _key(self, url: str) -> str:

@@ -19,6 +19,7 @@ from crawler.gate.handback import Stopping
 from crawler.gate.readcache import Fetch, ReadKind
 from crawler.net.redisclient import UNAVAILABLE, Outage, async_client, call_async, redis_url
 from crawler.net.rediskeys import key_prefix
+from crawler.options import default
 from crawler.pace.local import ShutdownError
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class RedisStore:
     @classmethod
     def from_crawler(cls, crawler: Crawler, stopping: Callable[[], bool]) -> Self:
         s = crawler.settings
-        return cls(redis_url(s, cls), key_prefix(s.get("CIVIL_CLUSTER") or "civilcrawl"), stopping)
+        return cls(redis_url(s, cls), key_prefix(s.get("CIVIL_CLUSTER") or default("CIVIL_CLUSTER")), stopping)
 
     def __init__(self, url: str, prefix: str, stopping: Callable[[], bool]):
         self.prefix = prefix

@@ -22,6 +22,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.gate.reads import AUX_META
+from crawler.options import default
 from crawler.queue.journal import REPLAY_META
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class WarcMiddleware:
         info = {"software": f"civilcrawl/{__version__} (Scrapy)", "format": "WARC File Format 1.1",
                 "conformsTo": "https://iso.org/standard/68004.html",
                 "http-header-user-agent": user_agent(s.get("CIVIL_USER_AGENT_TOKEN") or DEFAULT_TOKEN, contact),
-                "operator": contact, "purpose": s.get("CIVIL_PURPOSE") or "research",
+                "operator": contact, "purpose": s.get("CIVIL_PURPOSE") or default("CIVIL_PURPOSE"),
                 "robots": "obey (RFC 9309, fail closed)",
                 "description": "personal images, and responses refused after download, are never recorded; "
                                "kept images are metadata-stripped copies"}

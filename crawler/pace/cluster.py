@@ -29,6 +29,7 @@ from crawler.net.redisclient import (
     sync_client,
 )
 from crawler.net.rediskeys import key_prefix, worker_id
+from crawler.options import default
 from crawler.pace.local import GAP_MARGIN, HostState, PageBudget, Politeness, ShutdownError, backoff_steps
 
 if TYPE_CHECKING:
@@ -124,10 +125,10 @@ class ClusterPoliteness(Politeness):
     @classmethod
     def from_crawler(cls, crawler: Crawler, stopping: Callable[[], bool] | None = None) -> Self:
         s = crawler.settings
-        lease = s.getfloat("DOWNLOAD_TIMEOUT", 30.0) + 30.0  # a dead worker's turn frees itself after this
-        return cls(redis_url(s, cls), key_prefix(s.get("CIVIL_CLUSTER") or "civilcrawl"),
-                   s.get("CIVIL_WORKER") or worker_id(), stopping=stopping,
-                   margin=s.getfloat("CIVIL_CLUSTER_GAP_MARGIN", 2 * GAP_MARGIN), lease_seconds=lease)
+        lease = s.getfloat("DOWNLOAD_TIMEOUT", default("DOWNLOAD_TIMEOUT")) + 30.0  # a dead worker's turn frees itself
+        margin = s.getfloat("CIVIL_CLUSTER_GAP_MARGIN", default("CIVIL_CLUSTER_GAP_MARGIN"))
+        return cls(redis_url(s, cls), key_prefix(s.get("CIVIL_CLUSTER") or default("CIVIL_CLUSTER")),
+                   s.get("CIVIL_WORKER") or worker_id(), stopping=stopping, margin=margin, lease_seconds=lease)
 
     def set_origin_gap(self, host: str, origin: str, gap: float, source: str, floor: float,
                        concurrency: int = 1) -> None:
@@ -232,8 +233,8 @@ class ClusterBudget(PageBudget):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
-        return cls(s.getint("CIVIL_MAX_PAGES", 0), redis_url(s, cls),
-                   key_prefix(s.get("CIVIL_CLUSTER") or "civilcrawl") + "budget")
+        return cls(s.getint("CIVIL_MAX_PAGES", default("CIVIL_MAX_PAGES")), redis_url(s, cls),
+                   key_prefix(s.get("CIVIL_CLUSTER") or default("CIVIL_CLUSTER")) + "budget")
 
     def exhausted(self) -> bool:
         if not self.limit or self._spent:

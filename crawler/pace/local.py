@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
+from crawler.options import default
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -282,7 +284,7 @@ class PageBudget:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.settings.getint("CIVIL_MAX_PAGES", 0))
+        return cls(crawler.settings.getint("CIVIL_MAX_PAGES", default("CIVIL_MAX_PAGES")))
 
     def exhausted(self) -> bool:
         return bool(self.limit) and self.used >= self.limit

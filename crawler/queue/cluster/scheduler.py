@@ -22,6 +22,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.net.redisclient import UNAVAILABLE, Outage, call_async, sync_client
 from crawler.net.rediskeys import Keys, worker_id
+from crawler.options import default
 from crawler.queue.cluster.leases import LeasedQueue, SharedDupeFilter
 from crawler.queue.cluster.scripts import ACK, BEAT, RECLAIM
 
@@ -61,10 +62,11 @@ class ClusterScheduler(Scheduler):
         url = s.get("CIVIL_REDIS_URL")
         if not url:
             raise ValueError("ClusterScheduler needs CIVIL_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
-        keys = Keys(s.get("CIVIL_CLUSTER") or "civilcrawl", s.get("CIVIL_WORKER") or worker_id())
-        return cls(sync_client(url), crawler, keys, url, stale=s.getfloat("CIVIL_CLUSTER_WORKER_TIMEOUT", 5.0),
-                   host_prefetch=s.getint("CIVIL_CLUSTER_HOST_PREFETCH", 2),
-                   idle_poll=s.getfloat("CIVIL_CLUSTER_IDLE_POLL", 0.1))
+        keys = Keys(s.get("CIVIL_CLUSTER") or default("CIVIL_CLUSTER"), s.get("CIVIL_WORKER") or worker_id())
+        return cls(sync_client(url), crawler, keys, url,
+                   stale=s.getfloat("CIVIL_CLUSTER_WORKER_TIMEOUT", default("CIVIL_CLUSTER_WORKER_TIMEOUT")),
+                   host_prefetch=s.getint("CIVIL_CLUSTER_HOST_PREFETCH", default("CIVIL_CLUSTER_HOST_PREFETCH")),
+                   idle_poll=s.getfloat("CIVIL_CLUSTER_IDLE_POLL", default("CIVIL_CLUSTER_IDLE_POLL")))
 
     # -- life cycle ----------------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Self
 
 from crawler.net.redisclient import UNAVAILABLE, Outage, call_blocking, redis_url, sync_client
 from crawler.net.rediskeys import Keys, worker_id
+from crawler.options import default
 from crawler.queue.cluster.scripts import MARK
 from crawler.queue.seen import SeenSet
 
@@ -27,8 +28,8 @@ class SharedSeen(SeenSet):
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
         url = redis_url(s, cls)
-        return cls(sync_client(url), Keys(s.get("CIVIL_CLUSTER") or "civilcrawl", s.get("CIVIL_WORKER") or worker_id()),
-                   Outage(url))
+        keys = Keys(s.get("CIVIL_CLUSTER") or default("CIVIL_CLUSTER"), s.get("CIVIL_WORKER") or worker_id())
+        return cls(sync_client(url), keys, Outage(url))
 
     def claim(self, url: str) -> bool:
         # Blocking on an outage is the fail-closed choice here: the spider's link loop is synchronous.

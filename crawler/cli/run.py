@@ -146,18 +146,23 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         _point_latest(job.outputs, run_dir.name)
         audit = run_dir / "audit.jsonl"
         items = run_dir / "items.jsonl" if job.items else None
-        files = {"items": str(items) if items else None, "audit": str(audit), "summary": str(run_dir / "summary.json")}
+        worker = _worker(job)
+        written_audit, written_items = _as_written(audit, worker), _as_written(items, worker)
+        files = {"items": str(written_items) if written_items else None, "audit": str(written_audit),
+                 "summary": str(run_dir / "summary.json")}
         if job.warc:
             files["warc"] = str(run_dir / "crawl.warc.gz")
         if job.sign_audit:
-            files["audit_signature"] = str(audit) + ".sig"  # civilcrawl audit verify checks both
+            files["audit_signature"] = str(written_audit) + ".sig"  # civilcrawl audit verify checks both
         if job.report:
             files["report"] = str(run_dir / "report.html")
-        plan = (reconcile(journal, str(audit), str(items) if items else None, job.in_flight,
+        plan = (reconcile(journal, str(written_audit), str(written_items) if written_items else None, job.in_flight,
                           run=f"{job.path.stem} run-{run.id:04d}") if resumed else ResumePlan())
         level = ("WARNING", "INFO", "DEBUG")[min(args.verbose, 2)]
         logs.install(level, args.log_format)
         settings = job_settings(job, audit, items, args)
+        if worker:
+            settings["CIVIL_WORKER"] = worker  # the add-on names this worker's files with it: read those below
         if job.warc:
             settings["CIVIL_WARC"] = files["warc"]
         settings["CIVIL_JOB_PAGES_DONE"] = plan.pages_fetched
@@ -170,7 +175,7 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         if not stats.get("start_time"):
             exit_status, state = EXIT_FAILED, S.INTERRUPTED
         elif reason == "finished" and not pending:
-            limited = limited_by_budget(audit)
+            limited = limited_by_budget(written_audit)
             exit_status, state = (EXIT_PARTIAL, S.PARTIAL) if limited else (EXIT_OK, S.COMPLETE)
             journal.finish_run(state)
             if unexpected_errors(stats):
@@ -181,23 +186,43 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
             "resumed": resumed, "resent": len(plan.resent), "replayed": len(plan.replay),
             "interrupted": len(plan.interrupted), "recovered_records": plan.recovered_records,
             "seconds": round(time.time() - started, 3)}}
-        result = S.build(journal, str(audit), status=state, exit_status=exit_status, files=files, extra=extra)
+        if worker:
+            extra["cluster"] = {"name": settings["CIVIL_CLUSTER"], "worker": worker}
+        result = S.build(journal, str(written_audit), status=state, exit_status=exit_status, files=files, extra=extra)
         S.write(result, run_dir / "summary.json")
         if job.report:
             from crawler.audit.report import build_report
             from crawler.audit.report.build import NotAnAuditLog
 
             try:
-                build_report(audit, run_dir / "report.html", title=f"{job.path.name}, run {run.id}")
+                build_report(written_audit, run_dir / "report.html", title=f"{job.path.name}, run {run.id}")
             except (NotAnAuditLog, OSError) as exc:
                 import logging
 
-                logging.getLogger("civilcrawl.run").warning("no report for this run: %s %s", audit, exc)
+                logging.getLogger("civilcrawl.run").warning("no report for this run: %s %s", written_audit, exc)
         print(S.one_line(result), file=sys.stdout)
         print(f"summary: {run_dir / 'summary.json'}", file=sys.stdout)
         return exit_status
     finally:
         journal.close()
+
+
+def _worker(job: Any) -> str | None:
+    """A cluster worker's id (its audit and items files carry it), or None for a job on its own."""
+    if not job.redis_url:
+        return None
+    from crawler.net.rediskeys import worker_id
+
+    return worker_id()
+
+
+def _as_written(path: Path | None, worker: str | None) -> Path | None:
+    """The file the crawl writes for ``path``: a cluster worker's own (``audit.<worker>.jsonl``), else ``path``."""
+    if path is None or worker is None:
+        return path
+    from crawler.distributed.addon import per_worker
+
+    return Path(per_worker(str(path), worker))
 
 
 def limited_by_budget(audit: Path) -> bool:

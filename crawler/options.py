@@ -213,8 +213,8 @@ OPTIONS: Final[tuple[Option, ...]] = (
     # -- the crawl command alone (and the job file) -------------------------------------------------------------
     _o("redis", "url", None, flag="--redis", metavar="URL", commands="crawl-command", setting="CIVIL_REDIS_URL",
        job="redis",
-       help="run as one worker of a cluster sharing this Redis (e.g. redis://127.0.0.1:6379/0): frontier, "
-            "robots.txt, budget and per-host pace are shared",
+       help="run as one worker of a cluster sharing this Redis (e.g. redis://127.0.0.1:6379/0, or a Redis Cluster: "
+            "redis+cluster://HOST:PORT): frontier, robots.txt, budget and per-host pace are shared",
        doc="run as one worker of a cluster sharing this Redis (`crawler.distributed`)"),
     _o("cluster", "text", "civilcrawl", flag="--cluster", metavar="NAME", commands="crawl-command",
        setting="CIVIL_CLUSTER", cluster=True, job="redis.cluster", cli_default=None,
@@ -257,6 +257,9 @@ OPTIONS: Final[tuple[Option, ...]] = (
        doc="requests of one host a worker takes from the queue at a time"),
     _o("cluster_idle_poll", "float", 0.1, unit="s", setting="CIVIL_CLUSTER_IDLE_POLL", cluster=True,
        doc="while it finds nothing to take, a worker looks at the shared queue again this often"),
+    _o("cluster_partitions", "int", 0, setting="CIVIL_CLUSTER_PARTITIONS", cluster=True, shown="1 or 16",
+       doc="the hash-tag partitions a cluster's hosts are spread over (`crawler.net.rediskeys`): 1 on one Redis "
+           "server, 16 on a Redis Cluster (`redis+cluster://`); every worker of a crawl must use the same"),
 )
 
 #: Settings civilcrawl's commands pass to their own components: not options (the add-on gives them no default).

@@ -163,6 +163,7 @@ class CivilSpider(Spider):
                 item["images"] = []
                 yield from self._collect_images(item, images, verdict, response.meta.get("depth", 0))
         depth = response.meta.get("depth", 0) + 1
+        self.seen.expect(url for url, nofollow in links if verdict.follow and not nofollow)
         for url, nofollow in links:
             if nofollow or not verdict.follow:
                 self._not_followed(url, response.url)

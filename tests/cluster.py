@@ -55,13 +55,103 @@ def _session_redis() -> str:
     return _OWN[0].url
 
 
-def drop_cluster(url: str, cluster: str) -> None:
-    import redis
+class OwnRedisCluster:
+    """A 3-node Redis Cluster of the test session's own: redis-server --cluster-enabled on free 127.0.0.1 ports
+    (each with its bus port, +10000, free too), joined by ``redis-cli --cluster create``, in a temporary folder."""
 
-    r = redis.Redis.from_url(url)
+    NODES = 3
+
+    def __init__(self) -> None:
+        for program in ("redis-server", "redis-cli"):
+            if not shutil.which(program):
+                reason = f"{program} is not installed (apt-get install redis-server): no local Redis Cluster to test on"
+                if os.environ.get("CI") == "true":
+                    pytest.fail(reason)
+                pytest.skip(reason)
+        self.dir = Path(tempfile.mkdtemp(prefix="civil-redis-cluster-"))
+        self.ports: list[int] = []
+        self.procs: list[subprocess.Popen] = []
+
+    @property
+    def url(self) -> str:
+        return f"redis+cluster://127.0.0.1:{self.ports[0]}"
+
+    def start(self) -> OwnRedisCluster:
+        while len(self.ports) < self.NODES:
+            port = free_port()
+            if port + 10000 <= 65535 and port not in self.ports and _free(port + 10000):
+                self.ports.append(port)
+        for port in self.ports:
+            node = self.dir / str(port)
+            node.mkdir()
+            self.procs.append(subprocess.Popen(
+                ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--cluster-enabled", "yes",
+                 "--cluster-config-file", str(node / "nodes.conf"), "--cluster-node-timeout", "5000", "--save", "",
+                 "--appendonly", "no", "--dir", str(node)], stdout=subprocess.DEVNULL))
+        for port in self.ports:
+            _wait_for(port)
+        created = subprocess.run(["redis-cli", "--cluster", "create", *(f"127.0.0.1:{p}" for p in self.ports),
+                                  "--cluster-replicas", "0", "--cluster-yes"], capture_output=True, text=True,
+                                 timeout=60)
+        if created.returncode:
+            self.kill()
+            raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout[-2000:]}{created.stderr}")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            states = [subprocess.run(["redis-cli", "-p", str(p), "cluster", "info"], capture_output=True,
+                                     text=True, timeout=10).stdout for p in self.ports]
+            if all("cluster_state:ok" in st for st in states):
+                return self
+            time.sleep(0.1)
+        self.kill()
+        raise RuntimeError("the local Redis Cluster did not reach cluster_state:ok in 30 s")
+
+    def kill(self) -> None:
+        for proc in self.procs:
+            proc.kill()
+            proc.wait(10)
+        self.procs = []
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _wait_for(port: int) -> None:
+    for _ in range(200):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"redis-server on port {port} did not start")
+
+
+_CLUSTER: list[OwnRedisCluster] = []
+
+
+def redis_cluster_or_skip() -> str:
+    """The URL of the session's local 3-node Redis Cluster, started on first use and stopped at exit."""
+    if not _CLUSTER:
+        own = OwnRedisCluster()
+        _CLUSTER.append(own.start())
+        atexit.register(own.kill)
+    return _CLUSTER[0].url
+
+
+def drop_cluster(url: str, cluster: str) -> None:
+    from crawler.net.redisclient import sync_client
+
+    r = sync_client(url)  # a Redis Cluster's keys are on every node: its client scans them all
     keys = list(r.scan_iter(f"civil:{cluster}:*", count=1000))
-    if keys:
-        r.delete(*keys)
+    for key in keys:
+        r.delete(key)
 
 
 def free_port() -> int:

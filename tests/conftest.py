@@ -22,6 +22,15 @@ def server():
         yield srv
 
 
+@pytest.fixture(params=["redis", "redis-cluster"])
+def any_redis(request):
+    """The URL of a Redis for the cluster tests, twice: one Redis server, then a local 3-node Redis Cluster
+    (tests/cluster.py starts both when needed)."""
+    from tests.cluster import redis_cluster_or_skip, redis_or_skip
+
+    return redis_or_skip() if request.param == "redis" else redis_cluster_or_skip()
+
+
 @dataclass
 class CrawlResult:
     returncode: int

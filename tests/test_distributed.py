@@ -15,10 +15,12 @@ import time
 from collections import Counter
 
 import pytest
-import redis
+from scrapy.settings import Settings
 
 from crawler.cli.localsite import LocalServer, Reply, Site, html
-from tests.cluster import Cluster, OwnRedis, drop_cluster, redis_or_skip
+from crawler.net.redisclient import sync_client
+from crawler.net.rediskeys import Keys, keys_for
+from tests.cluster import Cluster, OwnRedis, drop_cluster, redis_cluster_or_skip, redis_or_skip
 from tests.conftest import CONTACT
 
 pytestmark = pytest.mark.timeout(150)
@@ -65,6 +67,14 @@ def check_crawl(cluster: Cluster, srv: LocalServer, host: str, n: int, delay: fl
 
 @pytest.mark.parametrize("workers,host,n,delay", [(2, "one.test", 16, 1.0), (4, "half.test", 20, 0.5)])
 def test_workers_share_one_hosts_gap(workers, host, n, delay, redis_url, one_host, tmp_path):
+    run_workers_on_one_host(workers, host, n, delay, redis_url, one_host, tmp_path)
+
+
+def test_workers_share_one_hosts_gap_on_a_redis_cluster(one_host, tmp_path):
+    run_workers_on_one_host(3, "half.test", 20, 0.5, redis_cluster_or_skip(), one_host, tmp_path)
+
+
+def run_workers_on_one_host(workers, host, n, delay, redis_url, one_host, tmp_path):
     cluster = Cluster(tmp_path, redis_url, [one_host.url(host)], ["--resolve", f"{host}=127.0.0.1", "--delay",
                                                                     str(delay)]).start(workers)
     try:
@@ -76,7 +86,8 @@ def test_workers_share_one_hosts_gap(workers, host, n, delay, redis_url, one_hos
         drop_cluster(redis_url, cluster.name)
 
 
-def test_killed_worker_requests_are_reclaimed(redis_url, tmp_path):
+def test_killed_worker_requests_are_reclaimed(any_redis, tmp_path):
+    redis_url = any_redis
     with LocalServer({"kill.test": site(20, 0.5)}) as srv:
         cluster = Cluster(tmp_path, redis_url, [srv.url("kill.test")],
                           ["--resolve", "kill.test=127.0.0.1", "--delay", "0.5"]).start(3)
@@ -84,14 +95,15 @@ def test_killed_worker_requests_are_reclaimed(redis_url, tmp_path):
             deadline = time.monotonic() + 40
             while len(page_hits(srv, "kill.test")) < 8 and time.monotonic() < deadline:
                 time.sleep(0.05)
-            r = redis.Redis.from_url(redis_url)
+            r = sync_client(redis_url)
             host = socket.gethostname()
+            parts = keys_for(Settings({"CIVIL_REDIS_URL": redis_url})).partitions
             victim = None
             while victim is None and time.monotonic() < deadline:
                 # a worker holding requests, between two requests (so none is on the wire)
                 if time.monotonic() - srv.hits[-1].t >= 0.15:
-                    victim = next((i for i, p in enumerate(cluster.procs)
-                                   if r.hlen(f"civil:{cluster.name}:leases-of:{host}-{p.pid}")), None)
+                    victim = next((i for i, p in enumerate(cluster.procs) if any(
+                        r.hlen(Keys(cluster.name, f"{host}-{p.pid}", parts).leases_of(k)) for k in range(parts))), None)
                 time.sleep(0.01)
             assert victim is not None
             cluster.kill(victim)
@@ -127,7 +139,8 @@ def test_redis_outage_sends_nothing_then_completes(tmp_path):
         own.kill()
 
 
-def test_budget_is_exact_for_the_cluster(redis_url, tmp_path):
+def test_budget_is_exact_for_the_cluster(any_redis, tmp_path):
+    redis_url = any_redis
     with LocalServer({"budget.test": site(30, 0.0)}) as srv:
         cluster = Cluster(tmp_path, redis_url, [srv.url("budget.test")],
                           ["--resolve", "budget.test=127.0.0.1", "--delay", "0", "--max-pages", "7",

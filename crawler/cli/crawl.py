@@ -192,8 +192,10 @@ def run(args: argparse.Namespace) -> int:
     if args.cluster and not args.redis:
         raise UsageError("--cluster needs --redis URL (the Redis server the cluster's workers share)")
     if args.redis:
-        if not args.redis.startswith(("redis://", "rediss://", "unix://")):
-            raise UsageError(f"--redis {args.redis!r}: expected a redis://HOST:PORT/DB (or rediss://, unix://) URL")
+        from crawler.net.redisclient import url_problem
+
+        if problem := url_problem(args.redis):
+            raise UsageError(f"--redis {args.redis!r}: {problem}")
         settings.update(CIVIL_REDIS_URL=args.redis, CIVIL_CLUSTER=args.cluster or option("cluster").default)
     from crawler.cli.runner import run_crawl
 

@@ -19,6 +19,7 @@ from crawler import safeyaml
 from crawler.decide.policy.errors import PolicyError, Problem
 from crawler.jobs.layout import PLAIN, SECTIONS, TOP, field, value
 from crawler.net.guard import parse_allowance, parse_resolve_address
+from crawler.net.redisclient import url_problem
 from crawler.net.urls import BadURL, split_origin
 from crawler.options import option
 
@@ -214,8 +215,8 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
         images = False
     redis = data.get("redis")
     redis_url, cluster = (redis.get("url"), redis.get("cluster")) if isinstance(redis, dict) else (redis, None)
-    if redis is not None and not (isinstance(redis_url, str) and redis_url.startswith(("redis://", "rediss://", "unix://"))):
-        problem("redis", f"expected a redis://HOST:PORT/DB URL or {{url: ..., cluster: NAME}}, got {redis!r}")
+    if redis is not None and (wrong := url_problem(redis_url)):
+        problem("redis", f"{wrong}, or {{url: ..., cluster: NAME}}; got {redis!r}")
         redis_url = None
     scope, include, exclude = _scope(data.get("scope"), problem)
     state = data.get("state")

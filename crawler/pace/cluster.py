@@ -5,6 +5,9 @@ locally per host (asyncio), but the one allowed to go first asks an atomic Lua s
 ``TIME`` on the server (worker clocks may disagree) and grants a turn only when the host's gap since the
 last start *by any worker* has passed, no pause is running and fewer than ``concurrency`` leases are out.
 Back-off (consecutive 5xx/429) and Retry-After pauses live in the same Redis hash, so they bind every worker.
+The scripts also keep the claim's view of the host (its partition's ``ready`` hash: crawler.net.rediskeys), so the
+shared queue can hand out requests of hosts whose turn has come; every key a script touches is one of its KEYS, in
+the host's partition (one hash slot: the scripts run on a Redis Cluster too).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from crawler.net.redisclient import (
     redis_url,
     sync_client,
 )
-from crawler.net.rediskeys import key_prefix, worker_id
+from crawler.net.rediskeys import Keys, keys_for
 from crawler.options import default
 from crawler.pace.local import GAP_MARGIN, HostState, PageBudget, Politeness, ShutdownError, backoff_steps
 
@@ -39,52 +42,62 @@ logger = logging.getLogger(__name__)
 
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
-#: KEYS: host hash, lease zset. ARGV: margin ms, concurrency, lease ms, token, ttl ms, then the gap in ms for 0, 1,
-#: 2, ... consecutive errors (crawler.pace.local.backoff_steps: the back-off formula is Python's, not repeated here).
-#: Returns {granted, wait ms (-1: all leases out), errors, pause ms left}. 'next' (when the gap will have passed) is
-#: only a hint for the shared queue, which prefers requests of hosts whose turn has come (CLAIM_NEXT).
-ACQUIRE = _NOW + """
-local h = redis.call('HMGET', KEYS[1], 'last', 'paused', 'errors')
+#: Writes the claim's view of a host (crawler.net.rediskeys.Keys.ready): ``mark(ready key, host, ready at ms,
+#: paused until ms, reason)``.
+_MARK_READY = """
+local function mark(key, host, ready_at, paused, reason)
+  redis.call('HSET', key, host, string.format('%d %d %s', ready_at, paused, reason or ''))
+end
+"""
+
+#: KEYS: host hash, host lease zset, partition's ready hash. ARGV: margin ms, concurrency, lease ms, token, ttl ms,
+#: host, then the gap in ms for 0, 1, 2, ... consecutive errors (crawler.pace.local.backoff_steps: the back-off
+#: formula is Python's, not repeated here). Returns {granted, wait ms (-1: all leases out), errors, pause ms left}.
+ACQUIRE = _NOW + _MARK_READY + """
+local h = redis.call('HMGET', KEYS[1], 'last', 'paused', 'errors', 'reason')
 local last, paused, errors = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
-local gap = tonumber(ARGV[6 + math.min(errors, #ARGV - 6)])
+local gap, margin = tonumber(ARGV[7 + math.min(errors, #ARGV - 7)]), tonumber(ARGV[1])
 local ready = paused
-if last and gap > 0 then ready = math.max(ready, last + gap + tonumber(ARGV[1])) end
+if last and gap > 0 then ready = math.max(ready, last + gap + margin) end
 local left = math.max(0, paused - now)
 if now < ready then return {0, ready - now, errors, left} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return {0, -1, errors, left} end
-redis.call('HSET', KEYS[1], 'last', now, 'next', now + (gap > 0 and gap + tonumber(ARGV[1]) or 0))
+redis.call('HSET', KEYS[1], 'last', now, 'gap', gap > 0 and gap + margin or 0)
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
+mark(KEYS[3], ARGV[6], now + tonumber(ARGV[3]), paused, h[4])
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
 return {1, 0, errors, left}
 """
 
-#: KEYS: host hash, lease zset. ARGV: token, error delta (1: server error, -1: success, 0: neither).
-#: The gap then counts from this finish too: a start that left its worker late cannot shorten it.
-RELEASE = _NOW + """
+#: KEYS: host hash, host lease zset, partition's ready hash. ARGV: token, error delta (1: server error, -1: success,
+#: 0: neither), host. The gap then counts from this finish too: a start that left its worker late cannot shorten it.
+RELEASE = _NOW + _MARK_READY + """
 redis.call('ZREM', KEYS[2], ARGV[1])
-if (tonumber(redis.call('HGET', KEYS[1], 'last')) or 0) < now then redis.call('HSET', KEYS[1], 'last', now) end
+local h = redis.call('HMGET', KEYS[1], 'last', 'gap', 'paused', 'reason', 'errors')
+if (tonumber(h[1]) or 0) < now then redis.call('HSET', KEYS[1], 'last', now) end
 local d = tonumber(ARGV[2])
 if d > 0 then redis.call('HINCRBY', KEYS[1], 'errors', 1)
-elseif d < 0 and tonumber(redis.call('HGET', KEYS[1], 'errors') or '0') > 0 then
-  redis.call('HINCRBY', KEYS[1], 'errors', -1) end
+elseif d < 0 and (tonumber(h[5]) or 0) > 0 then redis.call('HINCRBY', KEYS[1], 'errors', -1) end
+if redis.call('ZCOUNT', KEYS[2], now, '+inf') == 0 then
+  local paused = tonumber(h[3]) or 0
+  mark(KEYS[3], ARGV[3], math.max(now + (tonumber(h[2]) or 0), paused), paused, h[4])
+end
 return 1
 """
 
-#: KEYS: host hash. ARGV: pause ms, reason, ttl ms. A pause never shortens one already running.
-PAUSE = _NOW + """
+#: KEYS: host hash, partition's ready hash. ARGV: pause ms, reason, ttl ms, host. A pause never shortens one already
+#: running.
+PAUSE = _NOW + _MARK_READY + """
 local untl = now + tonumber(ARGV[1])
-if untl > (tonumber(redis.call('HGET', KEYS[1], 'paused') or '0')) then
-  redis.call('HSET', KEYS[1], 'paused', untl, 'reason', ARGV[2]) end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]))
+local paused = tonumber(redis.call('HGET', KEYS[1], 'paused') or '0')
+if untl > paused then
+  redis.call('HSET', KEYS[1], 'paused', untl, 'reason', ARGV[2])
+  local seen = redis.call('HGET', KEYS[2], ARGV[4])
+  mark(KEYS[2], ARGV[4], math.max(untl, seen and tonumber(string.match(seen, '^%d+')) or 0), untl, ARGV[2])
+end
+for i = 1, 2 do redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[1]) + tonumber(ARGV[3])) end
 return 1
-"""
-
-#: KEYS: host hash. Returns {pause ms left, reason}.
-PAUSED_FOR = _NOW + """
-local h = redis.call('HMGET', KEYS[1], 'paused', 'reason')
-return {math.max(0, (tonumber(h[1]) or 0) - now), h[2] or ''}
 """
 
 #: KEYS: budget counter. ARGV: limit. Returns {taken, used}.
@@ -93,6 +106,11 @@ local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 if used >= tonumber(ARGV[1]) then return {0, used} end
 return {1, redis.call('INCR', KEYS[1])}
 """
+
+#: Sent by the cluster's scheduler (with ``host``, ``seconds``, ``reason``) when the request it hands out is of a host
+#: another worker paused: the gate then knows of the pause before it asks for a turn, without asking Redis.
+host_paused = object()
+
 
 @functools.lru_cache(maxsize=256)
 def _steps_ms(gap: float) -> tuple[int, ...]:
@@ -106,17 +124,16 @@ KEY_TTL_MS = 7 * 24 * 3600 * 1000
 class ClusterPoliteness(Politeness):
     """Per-host gap, concurrency, pauses and back-off held across every worker of a cluster."""
 
-    def __init__(self, url: str, prefix: str, worker: str, *, stopping: Callable[[], bool] | None = None,
+    def __init__(self, url: str, keys: Keys, *, stopping: Callable[[], bool] | None = None,
                  margin: float = GAP_MARGIN, lease_seconds: float = 60.0):
         super().__init__(stopping=stopping)
-        self.prefix, self.worker = prefix, worker
+        self.keys, self.worker = keys, keys.worker
         self.margin_ms, self.lease_ms = round(margin * 1000), round(lease_seconds * 1000)
-        self.redis, self.sync = async_client(url), sync_client(url)
+        self.redis = async_client(url)
         self.outage = Outage(url)
         self._acquire = self.redis.register_script(ACQUIRE)
         self._release = self.redis.register_script(RELEASE)
         self._pause = self.redis.register_script(PAUSE)
-        self._paused_for = self.sync.register_script(PAUSED_FOR)
         self._tokens: dict[str, deque[str]] = defaultdict(deque)
         self._updates: dict[str, asyncio.Task[None]] = {}
         self._ids = itertools.count()
@@ -126,9 +143,11 @@ class ClusterPoliteness(Politeness):
     def from_crawler(cls, crawler: Crawler, stopping: Callable[[], bool] | None = None) -> Self:
         s = crawler.settings
         lease = s.getfloat("DOWNLOAD_TIMEOUT", default("DOWNLOAD_TIMEOUT")) + 30.0  # a dead worker's turn frees itself
-        margin = s.getfloat("CIVIL_CLUSTER_GAP_MARGIN", default("CIVIL_CLUSTER_GAP_MARGIN"))
-        return cls(redis_url(s, cls), key_prefix(s.get("CIVIL_CLUSTER") or default("CIVIL_CLUSTER")),
-                   s.get("CIVIL_WORKER") or worker_id(), stopping=stopping, margin=margin, lease_seconds=lease)
+        pacer = cls(redis_url(s, cls), keys_for(s), stopping=stopping,
+                    margin=s.getfloat("CIVIL_CLUSTER_GAP_MARGIN", default("CIVIL_CLUSTER_GAP_MARGIN")),
+                    lease_seconds=lease)
+        crawler.signals.connect(pacer.paused_elsewhere, signal=host_paused)
+        return pacer
 
     def set_origin_gap(self, host: str, origin: str, gap: float, source: str, floor: float,
                        concurrency: int = 1) -> None:
@@ -138,7 +157,7 @@ class ClusterPoliteness(Politeness):
         self.set_gap(host, *max(gaps.values()), concurrency)
 
     def _keys(self, host: str) -> list[str]:
-        return [f"{self.prefix}host:{host}", f"{self.prefix}leases:{host}"]
+        return [self.keys.host(host), self.keys.host_leases(host), self.keys.host_ready(host)]
 
     async def _wait_turn(self, host: str, st: HostState, origin: str | None = None) -> float:
         await self._settled(host)  # our own release/pause of this host lands first
@@ -146,7 +165,7 @@ class ClusterPoliteness(Politeness):
         while True:
             self._check_stopping()
             token = f"{self.worker}:{next(self._ids)}"
-            args: list[int | str] = [self.margin_ms, st.concurrency, self.lease_ms, token, KEY_TTL_MS,
+            args: list[int | str] = [self.margin_ms, st.concurrency, self.lease_ms, token, KEY_TTL_MS, host,
                                      *_steps_ms(st.gap)]
             try:
                 granted, wait_ms, errors, pause_ms = await self._acquire(keys=self._keys(host), args=args)
@@ -177,24 +196,19 @@ class ClusterPoliteness(Politeness):
         token = tokens.popleft() if tokens else ""
         delta = 1 if server_error else (-1 if ok else 0)
         self._chain(host, f"releasing a turn at {host}",
-                    lambda: self._release(keys=self._keys(host), args=[token, delta]))
+                    lambda: self._release(keys=self._keys(host), args=[token, delta, host]))
 
     def pause(self, host: str, seconds: float, reason: str) -> None:
         super().pause(host, seconds, reason)
         if math.isfinite(seconds):  # an endless pause (Crawl-delay over our cap) is every worker's own decision
+            keys = [self.keys.host(host), self.keys.host_ready(host)]
             self._chain(host, f"pausing {host}",
-                        lambda: self._pause(keys=self._keys(host)[:1], args=[round(seconds * 1000), reason, KEY_TTL_MS]))
+                        lambda: self._pause(keys=keys, args=[round(seconds * 1000), reason, KEY_TTL_MS, host]))
 
-    def paused_for(self, host: str) -> float:
-        try:
-            ms, reason = self._paused_for(keys=self._keys(host)[:1])
-        except UNAVAILABLE:
-            return super().paused_for(host)  # acquire() will wait for Redis anyway
-        st = self.state(host)
-        if ms and time.monotonic() + int(ms) / 1000 > st.paused_until:
-            st.paused_until = time.monotonic() + int(ms) / 1000
-            st.pause_reason = reason.decode() if isinstance(reason, bytes) else reason
-        return super().paused_for(host)
+    def paused_elsewhere(self, host: str, seconds: float, reason: str) -> None:
+        """Another worker paused ``host`` (the scheduler read it with the request it claimed): a pause of this
+        process too, so paused_for() knows it without a round trip; Redis has it already."""
+        Politeness.pause(self, host, seconds, reason)
 
     def _chain(self, host: str, what: str, op: Callable[[], Awaitable[Any]]) -> None:
         """Send an update for ``host`` after the previous one, retrying while Redis is down."""
@@ -233,8 +247,7 @@ class ClusterBudget(PageBudget):
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
-        return cls(s.getint("CIVIL_MAX_PAGES", default("CIVIL_MAX_PAGES")), redis_url(s, cls),
-                   key_prefix(s.get("CIVIL_CLUSTER") or default("CIVIL_CLUSTER")) + "budget")
+        return cls(s.getint("CIVIL_MAX_PAGES", default("CIVIL_MAX_PAGES")), redis_url(s, cls), keys_for(s).budget)
 
     def exhausted(self) -> bool:
         if not self.limit or self._spent:
@@ -263,4 +276,4 @@ class ClusterBudget(PageBudget):
         return f"cluster budget of {self.limit} pages used"
 
 
-__all__ = ["ClusterBudget", "ClusterPoliteness", "ShutdownError"]
+__all__ = ["ClusterBudget", "ClusterPoliteness", "ShutdownError", "host_paused"]

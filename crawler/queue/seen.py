@@ -7,6 +7,7 @@ the run: ``civilcrawl run``) or the cluster's Redis set (crawler.queue.cluster: 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Self
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ class SeenSet:
             return False
         self._urls.add(url)
         return self.claim(url)
+
+    def expect(self, urls: Iterable[str]) -> None:
+        """The caller is about to ask :meth:`add_new` about each of ``urls`` (a page's links): a shared backend
+        may claim them all in one round trip."""
 
     def decided(self, url: str) -> None:
         """``url`` has its final audit record (a refusal); a backend shared by several processes may note it."""

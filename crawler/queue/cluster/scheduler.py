@@ -1,30 +1,31 @@
-"""The cluster's scheduler: scrapy-redis's, adapted to Scrapy 2.19, with leases and reclaim of dead workers.
+"""The cluster's scheduler (``SCHEDULER`` of a cluster worker): the shared queue, leases, reclaim of dead workers.
 
-scrapy-redis 0.9.1 pops destructively, so a killed worker loses what it had taken. Here a pop moves the
-request into the worker's lease hash (``<prefix>leases-of:<worker>``) in one Lua script; the lease ends
-when Scrapy has finished with the request (callback run, new requests pushed), and a worker whose
-heartbeat stops is reclaimed by a survivor: its leased requests go back to the queue.
+A pop moves the request into the worker's lease hash in one Lua script (:mod:`.leases`); the lease ends when
+Scrapy has finished with the request (callback run, what it yielded queued), and a worker whose heartbeat stops
+is reclaimed by a survivor: its leased requests go back to the queue. Round trips are few: the requests Scrapy
+queues wait in memory for the next trip to Redis (a pop, the 0.1 s poll or the heartbeat) and go with it in one
+pipeline; so do the ends of leases, but only once what their callbacks yielded is in Redis, so a killed worker
+loses nothing. The pop's answer also says whether another worker paused the request's host (crawler.pace.cluster).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
-import weakref
-from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any, Self
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.utils.defer import deferred_from_coro
-from scrapy_redis.scheduler import Scheduler
 from twisted.internet.task import LoopingCall
 
-from crawler.net.redisclient import UNAVAILABLE, Outage, call_async, sync_client
-from crawler.net.rediskeys import Keys, worker_id
+from crawler.net.redisclient import UNAVAILABLE, Call, Outage, call_async, redis_url, run_calls, sync_client
+from crawler.net.rediskeys import Keys, keys_for
 from crawler.options import default
-from crawler.queue.cluster.leases import LeasedQueue, SharedDupeFilter
-from crawler.queue.cluster.scripts import ACK, BEAT, RECLAIM
+from crawler.pace.cluster import host_paused
+from crawler.queue.cluster.leases import LeasedQueue
+from crawler.queue.cluster.scripts import BEAT, FORGET, IS_STALE, RECLAIM
+from crawler.queue.cluster.sweep import LeaseSweeper
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -32,39 +33,38 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-class ClusterScheduler(Scheduler):
-    """scrapy-redis's scheduler for Scrapy 2.19: no deprecated calls, leases, reclaim of dead workers."""
+PUSH_BATCH = 200  # queued requests kept in memory at most before a trip to Redis of their own
+TRIES = 4  # partitions a pop looks at before it reports nothing to take
 
-    def __init__(self, server: Any, crawler: Crawler, keys: Keys, url: str, *, stale: float, host_prefetch: int,
+
+class ClusterScheduler:
+    """Scrapy's scheduler interface on the cluster's Redis (``CIVIL_REDIS_URL``): shared queue, leases, reclaim."""
+
+    def __init__(self, crawler: Crawler, url: str, keys: Keys, *, stale: float, host_prefetch: int,
                  idle_poll: float = 0.1):
-        dupefilter = SharedDupeFilter(server, keys.dupefilter, crawler)
-        super().__init__(server, persist=True, queue_key=keys.queue, dupefilter=dupefilter,
-                         dupefilter_key=keys.dupefilter)
         self.crawler, self.stats, self.keys, self.url = crawler, crawler.stats, keys, url
+        self.server = sync_client(url)
         self.outage = Outage(url)
-        self.stale_ms, self.host_prefetch = int(stale * 1000), host_prefetch
-        self._ack, self._beat = server.register_script(ACK), server.register_script(BEAT)
-        self._reclaim = server.register_script(RECLAIM)
-        self._done: list[str] = []  # leases whose request Scrapy has finished with, to ack
-        self._live: dict[str, weakref.finalize] = {}
-        self._backlog: list[Request] = []  # requests that could not be pushed during an outage
-        self._stale_since: dict[str, float] = {}
+        self.stale_ms, self.host_prefetch, self.idle_poll = int(stale * 1000), host_prefetch, idle_poll
+        self._beat, self._reclaim = self.server.register_script(BEAT), self.server.register_script(RECLAIM)
+        self._is_stale, self._forget = self.server.register_script(IS_STALE), self.server.register_script(FORGET)
+        self.queue: LeasedQueue | None = None
+        self.leases = LeaseSweeper(crawler, self._finished)
+        self._pushes: list[Request] = []  # queued by Scrapy, not yet in Redis
+        self._acks: list[str] = []  # leases to end: what their callbacks yielded is in Redis
+        self._acks_after: list[str] = []  # leases to end once the pushes waiting now are in Redis
         self._held: Counter[str] = Counter()  # requests per host this worker holds (leased, not finished)
+        self._cursor = 0
+        self._empty_until: dict[int, float] = {}  # partitions found empty, not looked at again before then
+        self._stale_since: dict[str, float] = {}
         self._heart = LoopingCall(self._heartbeat)
-        self._last_gc = 0.0
-        self.idle_poll = idle_poll
         self._starved = False  # the last look at the shared queue found nothing this worker could take
-        self._poll = LoopingCall(self._wake_if_starved)
+        self._poll = LoopingCall(self._tick)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ClusterScheduler:
+    def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
-        url = s.get("CIVIL_REDIS_URL")
-        if not url:
-            raise ValueError("ClusterScheduler needs CIVIL_REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
-        keys = Keys(s.get("CIVIL_CLUSTER") or default("CIVIL_CLUSTER"), s.get("CIVIL_WORKER") or worker_id())
-        return cls(sync_client(url), crawler, keys, url,
-                   stale=s.getfloat("CIVIL_CLUSTER_WORKER_TIMEOUT", default("CIVIL_CLUSTER_WORKER_TIMEOUT")),
+        return cls(crawler, redis_url(s, cls), keys_for(s), stale=s.getfloat("CIVIL_CLUSTER_WORKER_TIMEOUT", default("CIVIL_CLUSTER_WORKER_TIMEOUT")),
                    host_prefetch=s.getint("CIVIL_CLUSTER_HOST_PREFETCH", default("CIVIL_CLUSTER_HOST_PREFETCH")),
                    idle_poll=s.getfloat("CIVIL_CLUSTER_IDLE_POLL", default("CIVIL_CLUSTER_IDLE_POLL")))
 
@@ -72,19 +72,31 @@ class ClusterScheduler(Scheduler):
 
     def open(self, spider: Spider) -> Any:
         self.spider = spider
-        self.queue = LeasedQueue(self.server, spider, self.queue_key, self.serializer, keys=self.keys)
+        self.queue = LeasedQueue(self.server, spider, self.keys,
+                                 lambda r: self.crawler.request_fingerprinter.fingerprint(r).hex())
         return deferred_from_coro(self._open())
 
     async def _open(self) -> None:
-        async def join() -> list[int]:
-            self._beat(keys=[self.keys.workers], args=[self.keys.worker, self.stale_ms])
-            return [self.server.scard(self.keys.seen), self.server.zcard(self.keys.queue),
-                    int(self.server.get(self.keys.in_flight) or 0)]
+        k = self.keys
 
-        seen, queued, in_flight = await call_async(self.outage, "joining the cluster", join)
-        if seen and not queued and not in_flight:
+        async def join() -> list[Any]:
+            self._beat(keys=[k.workers], args=[k.worker, self.stale_ms])
+            self.server.hsetnx(k.meta, "partitions", k.partitions)
+            pipe = self.server.pipeline(transaction=False)
+            pipe.hget(k.meta, "partitions")
+            for p in range(k.partitions):
+                pipe.scard(k.seen(p))
+            return list(pipe.execute()) + [self.pending()]
+
+        stored, *seen_counts, pending = await call_async(self.outage, "joining the cluster", join)
+        if int(stored) != k.partitions:
+            raise ValueError(f"the cluster {k.cluster} on {self.outage.url} was started with {int(stored)} "
+                             f"partitions, this worker has {k.partitions}: set CIVIL_CLUSTER_PARTITIONS = {int(stored)} "
+                             "(every worker of a cluster must split its keys the same way)")
+        if sum(seen_counts) and not pending:
             logger.warning("cluster %s has already finished a crawl (%d URLs seen): its seeds count as seen, so "
-                           "nothing new is fetched; use a new --cluster name for a new crawl", self.keys.queue, seen)
+                           "nothing new is fetched; use a new --cluster name for a new crawl", k.cluster,
+                           sum(seen_counts))
         self._heart.start(1.0, now=False)
         if self.idle_poll > 0:
             self._poll.start(self.idle_poll, now=False)
@@ -93,129 +105,151 @@ class ClusterScheduler(Scheduler):
         for loop in (self._heart, self._poll):
             if loop.running:
                 loop.stop()
-        self._sweep(collect=True)
+        if self.queue is None:
+            return
+        self.leases.sweep(collect=True)
         try:
-            self._flush_backlog()
-            self._flush_acks()
+            self._trip([])
             # hand back whatever this worker still holds (a stop mid-crawl), so the others finish it
-            n = self._reclaim(keys=self._reclaim_keys(self.keys.worker), args=[self.keys.worker, -1])
+            n = self._reclaim_worker(self.keys.worker, -1)
             if n:
                 logger.info("handed %d unfinished requests back to the cluster", n)
         except UNAVAILABLE as exc:
             logger.warning("could not leave the cluster cleanly (%s); a survivor will reclaim this worker's "
                            "requests after %.0f s", exc, self.stale_ms / 1000)
 
-    def _reclaim_keys(self, worker: str) -> list[str]:
-        k = self.keys
-        return [k.workers, k.leases_of(worker), k.queue, k.in_flight, k.pending_of(worker), k.seen]
-
     # -- queue ---------------------------------------------------------------------------------------------
 
     def enqueue_request(self, request: Request) -> bool:
-        fp = "" if request.dont_filter else self.df.request_fingerprint(request)
-        try:
-            pushed = self.queue.push_new(request, fp)
-        except UNAVAILABLE as exc:
-            self.outage.failed("queueing a request (kept in memory until Redis answers)", exc)
-            self._backlog.append(request)
-            return True
-        if not pushed:
-            self.stats.inc_value("dupefilter/filtered")
-            return False
-        self.stats.inc_value("scheduler/enqueued/redis")
+        """Keep ``request`` for the next trip to Redis; a duplicate is reported then (``request_dropped``)."""
+        self._pushes.append(request)
+        if len(self._pushes) >= PUSH_BATCH:
+            try:
+                self._trip([])
+            except UNAVAILABLE as exc:
+                self.outage.failed("queueing requests (kept in memory until Redis answers)", exc)
         return True
 
     def next_request(self) -> Request | None:
-        self._sweep()
-        done, self._done = self._done, []
-        try:
-            self._flush_backlog()  # first: a lease ends only once what its callback yielded is in Redis
-            got = self.queue.pop_leased(self._held, self.host_prefetch, done)
-        except UNAVAILABLE as exc:
-            self._done[:0] = done  # ending a lease twice is harmless (HDEL), losing the ack is not
-            self.outage.failed("taking a request from the shared queue", exc)
+        if self.queue is None:
+            return None
+        self.leases.sweep()
+        if self._pushes:
+            self._empty_until.clear()  # they go with the first look, and may fill any partition
+        now = time.monotonic()
+        parts = [(self._cursor + i) % self.keys.partitions for i in range(self.keys.partitions)]
+        parts = [p for p in parts if self._empty_until.get(p, 0.0) <= now][:TRIES]
+        if not parts:
             self._starved = True
             return None
-        for lease in done:
-            self._live.pop(lease, None)
-        self.outage.ok()
-        if got is None:
+        for part in parts:
+            claim, lease = self.queue.claim(part, self._held, self.host_prefetch, [])
+            try:
+                got = self.queue.claimed(self._trip([claim], claim_part=part)[-1])
+            except UNAVAILABLE as exc:
+                self.outage.failed("taking a request from the shared queue", exc)
+                self._starved = True
+                return None
+            self.outage.ok()
+            if got is not None:
+                break
+            self._empty_until[part] = now + self.idle_poll / 2  # the poll looks again after idle_poll
+        else:
+            self._cursor = (parts[-1] + 1) % self.keys.partitions  # the next look starts with the others
             self._starved = True
             return None
         self._starved = False
-        request, lease, host = got
+        self._cursor = (part + 1) % self.keys.partitions
+        request, host, paused, reason = got
+        if paused > 0:
+            self.crawler.signals.send_catch_log(host_paused, host=host, seconds=paused, reason=reason)
         self._held[host] += 1
-        self._live[lease] = weakref.finalize(request, self._finished, lease, host)
+        self.leases.hold(request, lease, host)
         request.meta["cluster_lease"] = lease
         self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def has_pending_requests(self) -> bool:
         """True while anything is queued or leased anywhere in the cluster (or Redis cannot say)."""
-        self._sweep()
+        self.leases.sweep()
+        if self._pushes:
+            return True
         try:
-            self._flush_backlog()
-            if self._backlog:
-                return True
-            self._flush_acks()
-            pipe = self.server.pipeline(transaction=False)
-            pipe.zcard(self.keys.queue)
-            pipe.get(self.keys.in_flight)
-            queued, in_flight = pipe.execute()
+            self._trip([])
+            return self.pending()
         except UNAVAILABLE as exc:
             self.outage.failed("checking for pending requests", exc)
             return True
-        return bool(queued or int(in_flight or 0))
 
-    # -- when Scrapy is done with a request ----------------------------------------------------------------
+    def pending(self) -> bool:
+        """Anything queued or leased in the cluster (one pipeline over the partitions)."""
+        pipe = self.server.pipeline(transaction=False)
+        for p in range(self.keys.partitions):
+            pipe.zcard(self.keys.queue(p))
+            pipe.get(self.keys.in_flight(p))
+        return any(int(n or 0) for n in pipe.execute())
 
-    def _in_progress(self) -> set[Request] | None:
-        """The engine's requests not yet finished: from the download until its callback's output is handled.
+    def __len__(self) -> int:
+        try:
+            pipe = self.server.pipeline(transaction=False)
+            for p in range(self.keys.partitions):
+                pipe.zcard(self.keys.queue(p))
+            return sum(pipe.execute()) + len(self._pushes)
+        except UNAVAILABLE:
+            return len(self._pushes)
 
-        Scrapy's engine adds a request when it starts downloading it and removes it once the scraper has
-        handled what its callback (or errback) returned: yielded requests are queued (here: in Redis), items
-        have passed the pipelines. None if this Scrapy has no such set (then the garbage collector decides).
+    def keep_stopped(self, request: Request) -> None:
+        """A request the stop caught before it left: never fetched, so its lease is not ended; close() hands it
+        back to the cluster for the others."""
+        self.leases.drop(request.meta.get("cluster_lease", ""))
+
+    # -- one trip to Redis ---------------------------------------------------------------------------------
+
+    def _trip(self, calls: list[Call], claim_part: int | None = None) -> list[Any]:
+        """Run ``calls`` after the waiting pushes and lease ends, in one round trip; returns their answers.
+
+        A lease ends only in a trip after the one that carried what its callback yielded. The ends of leases of
+        ``claim_part`` go inside the claim (the last call) when there is one; on an outage everything is kept.
         """
-        slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
-        inprogress = getattr(slot, "inprogress", None)
-        return inprogress if isinstance(inprogress, set) else None
+        assert self.queue is not None
+        pushes, self._pushes = self._pushes, []
+        acks, later = (self._acks, self._acks_after) if pushes else (self._acks + self._acks_after, [])
+        self._acks, self._acks_after = [], []
+        by_part: dict[int, list[str]] = defaultdict(list)
+        for lease in acks:
+            by_part[int(lease.split(".", 1)[0])].append(lease)
+        if claim_part is not None and calls:
+            claim = calls[-1]
+            mine = by_part.pop(claim_part, [])
+            calls = calls[:-1] + [Call(claim.script, claim.keys, [claim.args[0], claim.args[1], len(mine), *mine,
+                                                                  *claim.args[3:]])]
+        push_calls = self.queue.pushes(pushes)
+        ack_calls = [self.queue.acks(p, leases) for p, leases in by_part.items()]
+        try:
+            answers = run_calls(self.server, [c for c, _ in push_calls] + ack_calls + calls) if (
+                push_calls or ack_calls or calls) else []
+        except BaseException:
+            self._pushes[:0] = pushes
+            self._acks[:0], self._acks_after[:0] = acks, later
+            raise
+        self._acks += later  # what their callbacks yielded went in this trip
+        for (_, batch), answer in zip(push_calls, answers, strict=False):
+            for request, pushed in zip(batch, answer, strict=True):
+                if pushed:
+                    self.stats.inc_value("scheduler/enqueued/redis")
+                else:
+                    self.stats.inc_value("dupefilter/filtered")
+                    self.crawler.signals.send_catch_log(signals.request_dropped, request=request, spider=self.spider)
+        return answers[len(push_calls) + len(ack_calls):]
 
-    def _sweep(self, collect: bool = False) -> None:
-        """End the leases of the requests the engine has finished with (no garbage collection on the hot path).
-
-        Every request this scheduler hands out enters the engine's in-progress set in the same synchronous
-        step (``ExecutionEngine._start_scheduled_request``), and this runs only from later reactor steps, so
-        a leased request that is not in the set is done. A request dropped because the crawl is stopping keeps
-        its lease: :meth:`close` hands it back to the cluster.
-        """
-        inprogress = self._in_progress()
-        if inprogress is None:
-            if collect:
-                gc.collect()
-            else:
-                self._collect()
-            return
-        for lease, finalizer in list(self._live.items()):
-            info = finalizer.peek()  # None once finished (its ack may still be on the way)
-            if info is None or info[0] in inprogress:
-                continue
-            if info[0].meta.get("civil_refused") == "shutdown":
-                finalizer.detach()  # not done: never fetched; close() re-queues it for the others
-                del self._live[lease]
-                continue
-            finalizer()  # runs _finished once
-
-    def _collect(self) -> None:
-        """Fallback without the engine's in-progress set: end the leases of finished requests caught in
-        reference cycles (at most once a second)."""
-        if self._live and time.monotonic() - self._last_gc > 1.0:
-            self._last_gc = time.monotonic()
-            gc.collect()
-
-    def _wake_if_starved(self) -> None:
-        """Scrapy looks at the scheduler again only when one of its own requests finishes, or on its 5 s
-        heartbeat; work other workers queue meanwhile would wait. While the last look found nothing this
-        worker could take, ask the engine to look again now (every ``CIVIL_CLUSTER_IDLE_POLL`` seconds)."""
+    def _tick(self) -> None:
+        """Every CIVIL_CLUSTER_IDLE_POLL s: send what waits, and if the last look at the shared queue found nothing,
+        ask the engine to look again (it looks on its own only when a request finishes, or every 5 s)."""
+        if self.queue is not None and (self._pushes or self._acks or self._acks_after):
+            try:
+                self._trip([])
+            except UNAVAILABLE as exc:
+                self.outage.failed("queueing requests (kept in memory until Redis answers)", exc)
         if not self._starved:
             return
         self._starved = False  # next_request sets it again if there is still nothing to take
@@ -224,53 +258,46 @@ class ClusterScheduler(Scheduler):
         if nextcall is not None:
             nextcall.schedule()
 
-    def __len__(self) -> int:
-        return len(self.queue) if hasattr(self, "queue") else 0
-
     def _finished(self, lease: str, host: str) -> None:
         """Scrapy holds the request no more: its callback ran and what it yielded is queued (GC-safe: no I/O)."""
-        self._done.append(lease)
+        self._acks_after.append(lease)
         self._held[host] -= 1
-
-    def _flush_acks(self) -> None:
-        if self._done:
-            done, self._done = self._done, []
-            try:
-                self._ack(keys=[self.keys.leases, self.keys.in_flight], args=done)
-            except UNAVAILABLE:
-                self._done[:0] = done
-                raise
-            for lease in done:
-                self._live.pop(lease, None)
-
-    def _flush_backlog(self) -> None:
-        while self._backlog:
-            request = self._backlog[0]
-            fp = "" if request.dont_filter else self.df.request_fingerprint(request)
-            self.queue.push_new(request, fp)
-            self._backlog.pop(0)
 
     # -- heartbeat and reclaim -----------------------------------------------------------------------------
 
     def _heartbeat(self) -> None:
-        self._sweep()
+        if self.queue is None:
+            return
+        self.leases.sweep()
+        k = self.keys
         try:
-            self._flush_backlog()
-            self._flush_acks()
-            stale = [w.decode() for w in self._beat(keys=[self.keys.workers], args=[self.keys.worker, self.stale_ms])]
+            self._trip([])
+            stale = [w.decode() for w in self._beat(keys=[k.workers], args=[k.worker, self.stale_ms])]
         except UNAVAILABLE as exc:
             self.outage.failed("sending this worker's heartbeat", exc)
             self._stale_since.clear()  # a worker is only dead if it stays silent while Redis answers us
             return
         self.outage.ok()
         now = time.monotonic()
-        self._stale_since = {w: self._stale_since.get(w, now) for w in stale if w != self.keys.worker}
+        self._stale_since = {w: self._stale_since.get(w, now) for w in stale if w != k.worker}
         for w, since in self._stale_since.items():
             if now - since >= self.stale_ms / 1000:
                 try:
-                    n = self._reclaim(keys=self._reclaim_keys(w), args=[w, self.stale_ms])
+                    n = self._reclaim_worker(w, self.stale_ms)
                 except UNAVAILABLE:
                     return
                 if n >= 0:
                     logger.warning("worker %s stopped answering: %d of its requests are back in the queue", w, n)
                     self.stats.inc_value("civil/cluster/reclaimed", n)
+
+    def _reclaim_worker(self, worker: str, stale_ms: int) -> int:
+        """Put ``worker``'s leased requests back in the queue, if its heartbeat is (still) stale or ``stale_ms`` is
+        -1; returns how many, or -1 if it beat again. Every step can run twice: survivors may reclaim together."""
+        k = self.keys
+        if not self._is_stale(keys=[k.workers], args=[worker, stale_ms]):
+            return -1
+        answers = run_calls(self.server, [
+            Call(self._reclaim, [k.leases_of(p, worker), k.queue(p), k.in_flight(p), k.pending_of(p, worker),
+                                 k.seen(p)], []) for p in range(k.partitions)])
+        self._forget(keys=[k.workers], args=[worker, stale_ms])
+        return sum(int(n) for n in answers)

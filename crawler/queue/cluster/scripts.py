@@ -1,34 +1,47 @@
-"""The Lua scripts of the cluster's frontier: each one step, atomic on the Redis server."""
+"""The Lua scripts of the cluster's frontier: each one atomic step on the Redis server.
+
+Every key a script touches is one of its KEYS, and all of them are in one partition (one hash slot; see
+crawler.net.rediskeys), so the scripts run on a Redis Cluster as on one server.
+"""
 
 _NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
 
-#: KEYS: dupefilter set, queue zset, this worker's pending set. ARGV: fingerprint ('' = don't filter), score,
-#: member, url. Filter and push in one step, so a kill cannot leave a request "seen" but never queued.
+#: KEYS: dupefilter set, queue zset, this worker's pending set. ARGV: groups of (fingerprint ('' = don't filter),
+#: score, member, url). Filter and push in one step, so a kill cannot leave a request "seen" but never queued.
+#: Returns a 0/1 per request (0: a duplicate).
 PUSH = """
-if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then redis.call('SREM', KEYS[3], ARGV[4]) return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-redis.call('SREM', KEYS[3], ARGV[4])
-return 1
+local out = {}
+for i = 1, #ARGV, 4 do
+  if ARGV[i] ~= '' and redis.call('SADD', KEYS[1], ARGV[i]) == 0 then
+    out[#out + 1] = 0
+  else
+    redis.call('ZADD', KEYS[2], ARGV[i + 1], ARGV[i + 2])
+    out[#out + 1] = 1
+  end
+  redis.call('SREM', KEYS[3], ARGV[i + 3])
+end
+return out
 """
 
-#: KEYS: queue zset, lease hash, in-flight counter. ARGV: lease id, window, key prefix, number of acks n, n lease
-#: ids to end first, then this worker's hosts as "host count" with the host prefetch last. One round trip per pop:
-#: end the finished leases, then look at the first ``window`` queued requests and move the best one into this
-#: worker's lease hash: first a host whose turn has come (per-host gate: gap passed, no pause, nothing out) and
-#: that this worker holds nothing of, then one whose turn has come, then any host it holds nothing of, then any
-#: host it holds fewer than the prefetch of. Only a preference: the gate still decides when a request leaves.
+#: KEYS: queue zset, this worker's lease hash, in-flight counter, the partition's ready hash (crawler.pace.cluster).
+#: ARGV: lease id, window, number of acks n, n lease ids to end first, then this worker's hosts as "host count" with
+#: the host prefetch last. One round trip per pop: end the finished leases, then look at the first ``window`` queued
+#: requests and move the best one into this worker's lease hash: first a host whose turn has come (per-host gate: gap
+#: passed, no pause, nothing out) and that this worker holds nothing of, then one whose turn has come, then any host
+#: it holds nothing of, then any host it holds fewer than the prefetch of. Only a preference: the gate still decides
+#: when a request leaves. Returns {member, ms the host stays paused, pause reason} or false.
 CLAIM_NEXT = _NOW + """
-local n = tonumber(ARGV[4])
+local n = tonumber(ARGV[3])
 local done = 0
-for i = 5, 4 + n do done = done + redis.call('HDEL', KEYS[2], ARGV[i]) end
+for i = 4, 3 + n do done = done + redis.call('HDEL', KEYS[2], ARGV[i]) end
 if done > 0 then redis.call('DECRBY', KEYS[3], done) end
 local held, prefetch = {}, tonumber(ARGV[#ARGV])
-for i = 5 + n, #ARGV - 1 do
+for i = 4 + n, #ARGV - 1 do
   local sp = string.find(ARGV[i], ' ', 1, true)
   held[string.sub(ARGV[i], 1, sp - 1)] = tonumber(string.sub(ARGV[i], sp + 1))
 end
 local members = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[2]) - 1, 'WITHSCORES')
-local best, best_rank, ready = nil, 99, {}
+local best, best_rank, view = nil, 99, {}
 for i = 1, #members, 2 do
   local m = members[i]
   local head = string.sub(m, 1, (string.find(m, '\\n', 1, true) or (#m + 1)) - 1)
@@ -36,12 +49,13 @@ for i = 1, #members, 2 do
   local host = sp and string.sub(head, sp + 1) or ''
   local h = held[host] or 0
   if h < prefetch then
-    if ready[host] == nil then
-      local st = redis.call('HMGET', ARGV[3] .. 'host:' .. host, 'next', 'paused')
-      ready[host] = (tonumber(st[1]) or 0) <= now and (tonumber(st[2]) or 0) <= now
-        and redis.call('ZCOUNT', ARGV[3] .. 'leases:' .. host, now, '+inf') == 0
+    if view[host] == nil then view[host] = redis.call('HGET', KEYS[4], host) or '' end
+    local at = tonumber(string.match(view[host], '^%d+') or '0')
+    if at > 0 and at <= now then  -- its turn has come and no pause runs: the entry has nothing left to say
+      redis.call('HDEL', KEYS[4], host)
+      view[host] = ''
     end
-    local rank = (ready[host] and 0 or 2) + (h > 0 and 1 or 0)
+    local rank = (at <= now and 0 or 2) + (h > 0 and 1 or 0)
     if rank < best_rank then best, best_rank = i, rank end
     if rank == 0 then break end
   end
@@ -51,7 +65,11 @@ local m = members[best]
 redis.call('ZREM', KEYS[1], m)
 redis.call('HSET', KEYS[2], ARGV[1], members[best + 1] .. '\\n' .. m)
 redis.call('INCR', KEYS[3])
-return m
+local head = string.sub(m, 1, (string.find(m, '\\n', 1, true) or (#m + 1)) - 1)
+local sp = string.find(head, ' ', 1, true)
+local _, paused, reason = string.match(view[sp and string.sub(head, sp + 1) or ''], '^(%d+) (%d+) ?(.*)$')
+paused = tonumber(paused) or 0
+return {m, math.max(0, paused - now), paused > now and reason or ''}
 """
 
 #: KEYS: lease hash, in-flight counter. ARGV: lease ids.
@@ -68,26 +86,46 @@ redis.call('ZADD', KEYS[1], now, ARGV[1])
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[2]))
 """
 
-#: KEYS: workers zset, lease hash, queue zset, in-flight counter, pending set, seen set.
-#: ARGV: worker, stale ms (-1: reclaim unconditionally, for a worker closing itself).
-RECLAIM = _NOW + """
+#: KEYS: workers zset. ARGV: worker, stale ms (-1: unconditionally). True if ``worker`` is (still) to be reclaimed:
+#: its heartbeat is stale, or it is closing itself.
+IS_STALE = _NOW + """
 local hb = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if tonumber(ARGV[2]) >= 0 and hb and tonumber(hb) > now - tonumber(ARGV[2]) then return -1 end
-local items = redis.call('HVALS', KEYS[2])
+return tonumber(ARGV[2]) < 0 or (hb ~= false and tonumber(hb) <= now - tonumber(ARGV[2]))
+"""
+
+#: KEYS: workers zset. ARGV: worker, stale ms (-1: unconditionally). Forget a reclaimed worker, unless it beat again.
+FORGET = _NOW + """
+local hb = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) >= 0 and hb and tonumber(hb) > now - tonumber(ARGV[2]) then return 0 end
+return redis.call('ZREM', KEYS[1], ARGV[1])
+"""
+
+#: KEYS (one partition): the worker's lease hash, queue zset, in-flight counter, the worker's pending set, seen set.
+#: Put the worker's leased requests back in the queue and forget the URLs it had claimed but not decided on, so
+#: that a survivor decides on them. Returns the number of requests put back.
+RECLAIM = """
+local items = redis.call('HVALS', KEYS[1])
 for _, v in ipairs(items) do
   local i = string.find(v, '\\n', 1, true)
-  redis.call('ZADD', KEYS[3], tonumber(string.sub(v, 1, i - 1)), string.sub(v, i + 1))
+  redis.call('ZADD', KEYS[2], tonumber(string.sub(v, 1, i - 1)), string.sub(v, i + 1))
 end
-if #items > 0 then redis.call('DECRBY', KEYS[4], #items) end
-for _, u in ipairs(redis.call('SMEMBERS', KEYS[5])) do redis.call('SREM', KEYS[6], u) end
-redis.call('DEL', KEYS[2], KEYS[5])
-redis.call('ZREM', KEYS[1], ARGV[1])
+if #items > 0 then redis.call('DECRBY', KEYS[3], #items) end
+for _, u in ipairs(redis.call('SMEMBERS', KEYS[4])) do redis.call('SREM', KEYS[5], u) end
+redis.call('DEL', KEYS[1], KEYS[4])
 return #items
 """
 
-#: KEYS: seen set, this worker's pending set. ARGV: url. First sight marks the URL pending until decided.
+#: KEYS: seen set, this worker's pending set. ARGV: urls. First sight marks a URL pending until decided.
+#: Returns a 0/1 per URL (1: first sight, this worker decides on it).
 MARK = """
-if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('SADD', KEYS[2], ARGV[1])
-return 1
+local out = {}
+for i = 1, #ARGV do
+  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
+    redis.call('SADD', KEYS[2], ARGV[i])
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
 """

@@ -173,11 +173,13 @@ def one(n: int, seconds: float, concurrency: int) -> tuple[float, float, float]:
     finally:
         server.close()
     c, s = civil["pages"] / civil["seconds"], plain["pages"] / plain["seconds"]
-    broken = lambda r: ", ".join(f"{k} {v}" for k, v in r.items() if k != "requests") or "none"  # noqa: E731
+    broken = lambda r: ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("requests", "examples")) or "none"  # noqa: E731
     for name, r, rules in (("civilcrawl", civil, civil_rules), ("scrapy    ", plain, plain_rules)):
         print(f"hosts={n}: {name} {r['pages']} pages in {r['seconds']:.0f} s = {r['pages'] / r['seconds']:.1f} pages/s "
               f"({rules['requests']} requests other than robots.txt = {rules['requests'] / r['seconds']:.1f}/s), "
               f"{r['cpu']:.0f} CPU s, peak RSS {r['peak_rss']:.0f} MB; rules broken at the server: {broken(rules)}")
+    for example in civil_rules["examples"]:
+        print(f"hosts={n}: civilcrawl broke a gap: {example}")
     print(f"hosts={n}: ratio {c / s if s else float('nan'):.2f}; frontier at the SIGKILL: {civil['queued']} queued "
           f"of {civil['urls']} URLs; RSS growth per queued URL {civil['rss_per_queued']:.0f} B; state folder "
           f"{civil['state_bytes'] / 1e6:.1f} MB = {civil['state_per_queued']:.0f} B per URL; "

@@ -84,9 +84,12 @@ def required_gap(i: int, delay: float) -> float:
     return max(delay, rule)
 
 
-def violations(hits: list[Hit], agent: str, delay: float, slack: float = 0.05) -> dict[str, int]:
-    """Rules broken at the server by the crawler whose User-Agent contains ``agent``, counted by kind."""
+def violations(hits: list[Hit], agent: str, delay: float, slack: float = 0.05,
+               examples: list[str] | None = None) -> dict[str, int]:
+    """Rules broken at the server by the crawler whose User-Agent contains ``agent``, counted by kind
+    (the first few gaps broken described in ``examples``)."""
     out = {"gap": 0, "disallowed": 0, "robots-503-fetched": 0, "retry-after": 0}
+    examples = [] if examples is None else examples
     by_host: dict[int, list[Hit]] = {}
     for h in hits:
         m = _HOST.match(h.host)
@@ -101,7 +104,11 @@ def violations(hits: list[Hit], agent: str, delay: float, slack: float = 0.05) -
         out["disallowed"] += sum(1 for h in pages if (kind == 3 and h.path.startswith("/private/"))
                                  or (kind == 6 and h.path.startswith("/p/1")))
         gap = required_gap(i, delay)
-        out["gap"] += sum(1 for a, b in pairwise(pages) if b.t - a.t < gap - slack)
+        for a, b in pairwise(pages):
+            if b.t - a.t < gap - slack:
+                out["gap"] += 1
+                if len(examples) < 5:
+                    examples.append(f"{host(i)}: {a.path} ({a.status}) then {b.path} {b.t - a.t:.3f} s later < {gap:g} s")
         for a, b in pairwise(hs):
             if a.status == 503 and a.path != "/robots.txt" and b.t - a.t < 2.0 - slack:
                 out["retry-after"] += 1
@@ -133,5 +140,7 @@ def serve(n: int, seconds: float) -> None:
             with srv._lock:
                 hits = list(srv.hits)
             pages = sum(1 for h in hits if cmd[1] in h.user_agent and h.path != "/robots.txt")
-            print(json.dumps({"requests": pages, **violations(hits, cmd[1], float(cmd[2]))}), flush=True)
+            examples: list[str] = []
+            broken = violations(hits, cmd[1], float(cmd[2]), examples=examples)
+            print(json.dumps({"requests": pages, **broken, "examples": examples}), flush=True)
     time.sleep(0)

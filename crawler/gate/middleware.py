@@ -38,7 +38,7 @@ from crawler.gate.announce import setting_label, start_line
 from crawler.gate.handback import Stopping, stopped
 from crawler.gate.images import AUDIT_REASONS, ImageJudge, is_image
 from crawler.gate.readcache import ReadCache
-from crawler.gate.reads import AITXT, AUX_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
+from crawler.gate.reads import AITXT, AUX_META, PROBE_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
 from crawler.gate.wire import CLEARED_META
 from crawler.images.context import personal_context
 from crawler.net.guard import GuardRefusal, NetworkGuard
@@ -95,6 +95,7 @@ class CivilGate(DecisionReads, TermsCheck):
         self.politeness: Politeness = build_from_crawler(pace, crawler, stopping=lambda: not self._engine_running())
         self.delay_label = setting_label(s, "CIVIL_DELAY")
         self.reads = read_cache(s.get("CIVIL_STATE_DIR"))  # robots.txt, tdmrep.json, ai.txt, terms
+        self._ahead: dict[str, float] = {}  # origins whose reads were made ahead (DecisionReads.prepare)
         if s.get("CIVIL_READ_STORE"):
             self.reads = ReadCache(build_from_crawler(load_object(s.get("CIVIL_READ_STORE")), crawler,
                                                       stopping=lambda: not self._engine_running()))
@@ -310,7 +311,7 @@ class CivilGate(DecisionReads, TermsCheck):
     # -- helpers ------------------------------------------------------------------------------------------
 
     def _refuse(self, request: Request, host: str, reason: str, detail: str, decision: str = A.REFUSED) -> None:
-        if ROBOTS_META not in request.meta and AUX_META not in request.meta:
+        if not any(k in request.meta for k in (ROBOTS_META, AUX_META, PROBE_META)):
             self.audit.record(request.url, host, decision, reason, detail, via=request.meta.get("civil_via"))
         request.meta["civil_refused"] = reason
         raise Refused(f"{reason}: {detail}")
@@ -441,7 +442,8 @@ class CivilGate(DecisionReads, TermsCheck):
         if policy.max_depth is not None and depth > policy.max_depth:
             self._refuse(request, host, "policy", f"depth {depth} > {policy.max_depth} ({policy.where('crawl.max_depth')})",
                          A.SKIPPED)
-        if policy.max_pages is not None and self._site_pages.get(policy.site, 0) >= policy.max_pages:
+        if policy.max_pages is not None and self._site_pages.get(policy.site, 0) >= policy.max_pages \
+                and request.url not in self._prefetched:  # a page read for the terms was counted then
             self._refuse(request, host, "policy", f"site budget of {policy.max_pages} pages used "
                                                   f"({policy.where('crawl.max_pages')})", A.SKIPPED)
 

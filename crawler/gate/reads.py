@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -40,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 ROBOTS_META = "civil_robots"  # marks our own robots.txt fetches; value: the origin they are for
 AUX_META = "civil_aux"  # other files read for a decision (tdmrep.json, ai.txt, terms): (label, origin)
+PROBE_META = "civil_probe"  # a decision taken ahead (DecisionReads.prepare): it reads what it needs, records nothing
+AHEAD_FOR = 600.0  # seconds a host counts as prepared: then its reads are looked at again (they may have expired)
+_AHEAD: ContextVar[bool] = ContextVar("civil_read_ahead", default=False)  # inside prepare(): reads go after pages
 TDMREP, AITXT = "/.well-known/tdmrep.json", "/ai.txt"
 
 
@@ -92,6 +96,39 @@ class DecisionReads:
     """The gate's reads for its decisions (mixed into :class:`crawler.gate.middleware.CivilGate`); cached in ``self.reads``."""
 
     reads: ReadCache
+    _ahead: dict[str, float]  # origin -> when (monotonic) it was prepared
+
+    def prepared(self, url: str) -> bool:
+        """Has :meth:`prepare` run for ``url``'s origin lately? (a bad URL needs nothing: the gate refuses it)"""
+        try:
+            return time.monotonic() - self._ahead.get(origin(url), float("-inf")) < AHEAD_FOR
+        except BadURL:
+            return True
+
+    async def prepare(self, url: str) -> None:
+        """Decide on ``url`` once ahead, recording nothing: the reads its decision needs (robots.txt, terms,
+        tdmrep.json, ai.txt) are then done and its host's pace set, so the request itself, handed out later
+        (crawler.queue.hosts), waits for none of them inside the engine's slots."""
+        try:
+            _, host, _ = split_origin(url)
+            url_origin = origin(url)
+        except BadURL:
+            return
+        _AHEAD.set(True)  # this task's own context: its reads wait behind requests whose turn has come
+        try:
+            await self.decide(Request(url, meta={PROBE_META: True, "civil_admitted": True}), host, url_origin)
+        except Refused:
+            pass  # the request itself is refused (and recorded) when it comes
+        finally:
+            self._ahead[url_origin] = time.monotonic()
+
+    async def _download(self, request: Request) -> Response:
+        """Fetch a decision read through the gate once its host's turn has come: waiting here holds no engine slot."""
+        try:
+            await self.politeness.wait_ready(split_origin(request.url)[1], origin(request.url), behind=_AHEAD.get())
+        except BadURL:
+            pass
+        return await self.crawler.engine.download_async(request)
 
     async def robots_for(self, url: str) -> RobotsRecord:
         """The robots.txt record for a URL's origin, fetching it (politely, through this gate) when needed."""
@@ -122,7 +159,7 @@ class DecisionReads:
                 ROBOTS_META: url_origin, "dont_redirect": True, "dont_retry": True,
                 "handle_httpstatus_all": True, "dont_obey_robotstxt": True})
             try:
-                response = await self.crawler.engine.download_async(request)
+                response = await self._download(request)
             except Refused:
                 if request.meta.get("civil_refused") == "shutdown":
                     raise  # a Stopping: no decision for the requests waiting for it either
@@ -154,7 +191,7 @@ class DecisionReads:
             AUX_META: (label, url_origin), "dont_redirect": True, "dont_retry": True,
             "handle_httpstatus_all": True, "download_maxsize": PARSE_LIMIT})
         try:
-            response = await self.crawler.engine.download_async(request)
+            response = await self._download(request)
         except Refused as exc:  # refused (robots, guard): the signal is unknown, not an error
             if request.meta.get("civil_refused") == "shutdown":
                 raise  # a Stopping: not an answer, so nothing is kept
@@ -175,7 +212,7 @@ class DecisionReads:
         async def fetch(url: str) -> tuple[int, Any, str, str] | None:
             request = Request(url, dont_filter=True, priority=900, meta={AUX_META: ("terms", url_origin)})
             try:
-                response = await self.crawler.engine.download_async(request)
+                response = await self._download(request)
             except Exception:
                 return None
             if url == home and response.status == 200:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 
@@ -66,6 +66,7 @@ class HostState:
     floor: float = 0.0
     last_origin: str | None = None
     held_to: float = 0.0  # the gap the last start was held to, since the previous start at this host
+    turn_wait: float = 0.0  # seconds the next request waited for this turn before reaching the gate (the scheduler)
 
     @property
     def effective_gap(self) -> float:
@@ -98,20 +99,31 @@ class GaveUp(Exception):
 class Politeness:
     """Hands out permission to start a request, per host, never faster than the host's gap."""
 
-    def __init__(self, stopping: Callable[[], bool] | None = None) -> None:
+    def __init__(self, stopping: Callable[[], bool] | None = None, max_wait: float = float("inf"),
+                 continues: bool = False) -> None:
         self.stopping = stopping  # polled while waiting, so a stopping crawl never drains queues at crawl pace
+        self.max_wait = max_wait  # longer pauses are not waited out: the gate refuses the host's requests
+        # A run that continues an earlier one (a job resumed after a kill) does not know when that one last
+        # reached each host: every host counts as reached when this one began, so no gap breaks across the restart.
+        self.began = time.monotonic() if continues else float("-inf")
         self.hosts: dict[str, HostState] = {}
+        self.on_free: list[Callable[[str], None]] = []  # told when a host's turn is free again (the scheduler)
+        self.spare: Callable[[], Awaitable[None]] | None = None  # the scheduler's: wait for an engine slot no one needs
         self._closing = False
         self._closed: asyncio.Event | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, stopping: Callable[[], bool] | None = None) -> Self:
-        return cls(stopping=stopping)
+        from crawler.options import default
+
+        s = crawler.settings  # a job's state folder: its run may follow a killed one
+        return cls(stopping=stopping, max_wait=s.getfloat("CIVIL_MAX_RETRY_AFTER", default("CIVIL_MAX_RETRY_AFTER")),
+                   continues=bool(s.get("CIVIL_STATE_DIR")))
 
     def state(self, host: str) -> HostState:
         st = self.hosts.get(host)
         if st is None:
-            st = self.hosts[host] = HostState()
+            st = self.hosts[host] = HostState(last_start=self.began)
         return st
 
     def load(self, host: str) -> int:
@@ -139,6 +151,34 @@ class Politeness:
         if until > st.paused_until:
             st.paused_until, st.pause_reason = until, reason
 
+    def next_turn(self, host: str, origin: str | None = None) -> float:
+        """When (monotonic) a request of ``origin`` could start at ``host`` without waiting; inf while the host is
+        at its concurrency (:attr:`on_free` tells when that ends). A pause over ``max_wait`` counts as now: such
+        a request is refused at once, not kept waiting."""
+        st = self.hosts.get(host)
+        if st is None:
+            return self.began
+        if st.active >= st.concurrency or st.queue:
+            return float("inf")
+        ready = st.ready_at(origin)
+        return float("-inf") if st.paused_until - time.monotonic() > self.max_wait else ready
+
+    async def wait_ready(self, host: str, origin: str | None = None, *, behind: bool = False) -> None:
+        """Sleep until ``host``'s turn could be taken, without taking it: callers wait here, not in the downloader
+        (a race to the turn is still settled by :meth:`acquire`). ``behind``: then also wait for :attr:`spare` (the
+        scheduler's word that no request whose turn has come needs the slot). Returns at once when stopping."""
+        await self._until_turn(host, origin)
+        if behind and self.spare is not None:
+            await self.spare()
+            await self._until_turn(host, origin)  # another request may have taken the turn meanwhile
+
+    async def _until_turn(self, host: str, origin: str | None) -> None:
+        while not (self._closing or (self.stopping is not None and self.stopping())):
+            wait = self.next_turn(host, origin) - time.monotonic()
+            if wait <= 0:
+                return
+            await self._sleep(min(wait, GIVE_UP_POLL))
+
     def paused_for(self, host: str) -> float:
         st = self.hosts.get(host)
         return max(0.0, st.paused_until - time.monotonic()) if st else 0.0
@@ -164,7 +204,7 @@ class Politeness:
                 except BaseException:
                     if fut.done() and not fut.cancelled():  # the slot was handed over just before: give it back
                         st.active -= 1
-                        self._wake_next(st)
+                        self._wake_next(st, host)
                     else:
                         fut.cancel()
                         if entry in st.queue:
@@ -176,9 +216,10 @@ class Politeness:
                 paced = await _until(self._wait_turn(host, st, origin), give_up)
             except BaseException:
                 st.active -= 1
-                self._wake_next(st)
+                self._wake_next(st, host)
                 raise
             st.in_flight += 1
+            paced, st.turn_wait = paced + st.turn_wait, 0.0
             now = time.monotonic()
             host_gap, origin_gap = st.gap_for(origin)
             st.held_to = max(host_gap, origin_gap if origin == st.last_origin else 0.0)
@@ -218,10 +259,13 @@ class Politeness:
             st.errors += 1
         elif ok and st.errors:
             st.errors -= 1
-        self._wake_next(st)
+        self._wake_next(st, host)
 
-    def _wake_next(self, st: HostState) -> None:
+    def _wake_next(self, st: HostState, host: str) -> None:
         """Hand free slots over; with several origins, to the waiter whose origin's turn comes first."""
+        if not st.queue and st.active < st.concurrency:
+            for listener in self.on_free:
+                listener(host)
         while st.queue and st.active < st.concurrency:
             if len(st.origins) > 1:
                 entry = min(st.queue, key=lambda e: st.ready_at(e[1]))  # stable: FIFO among equals

@@ -1,44 +1,46 @@
-"""Host-aware scheduling: hand out requests of the hosts with the least work waiting at the gate.
+"""Host-aware scheduling: hand out a request only when its host's turn has come, so waiting costs no engine slot.
 
-Requests wait out their host's gap inside the gate, so Scrapy's own per-slot counts do not see them;
-without this, one slow host could fill every concurrent slot while other hosts sit idle.
+Scrapy counts every request between the scheduler and the answer against CONCURRENT_REQUESTS, including one
+that sits in the gate waiting out its host's gap or the reads the gate needs first (robots.txt, terms,
+tdmrep.json). This queue keeps such requests itself: hosts wait in a heap keyed by the time the pacer
+(crawler.pace.local) says their next request may start, and the engine is woken when the earliest comes due.
+A host whose decision reads are not done yet is warmed up first (the gate's ``prepare``, a few hosts at a
+time, outside the engine's slots); its requests are handed out once they can leave without waiting. The
+gate still enforces every gap: a request handed out early only waits there, it never leaves sooner.
 
-Per request the work does not grow with the number of hosts: Scrapy's queue asks every queued host for
-its load on each pop (and sums every host's queue for ``len``); this one keeps a count, takes hosts in
-turn (a popped host goes to the back) and stops at the first idle one. Hosts with work at the gate are
-at most the requests let out (CONCURRENT_REQUESTS), so a pop looks at no more hosts than that.
+Per request the work does not grow with the number of hosts: a heap push/pop (log n), dict lookups, and a
+look at the requests out (at most CONCURRENT_REQUESTS). ``len()`` is a kept count.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import heapq
+import logging
+import time
+from collections import deque
 from contextlib import suppress
+from itertools import count
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.pqueues import DownloaderAwarePriorityQueue, _path_safe
+from scrapy.utils.asyncio import call_later
 
-from crawler.net.urls import BadURL, host_of
+from crawler.net.urls import BadURL, host_of, origin
 from crawler.pace.local import Politeness
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
 
+logger = logging.getLogger(__name__)
+INF = float("inf")
+PATIENCE = 10.0  # seconds a read made ahead waits behind the pages at most
 
-class _GateLoad:
-    """Stands in for Scrapy's downloader interface: load per host as the gate counts it."""
 
-    def __init__(self, crawler: Crawler):
-        # the downloader middleware that paces hosts (the gate), known by its pacer: the gate is floors above
-        middlewares = crawler.engine.downloader.middleware.middlewares
-        self.gate = next((mw for mw in middlewares if isinstance(getattr(mw, "politeness", None), Politeness)), None)
-
-    def load(self, host: str) -> int:
-        return self.gate.politeness.load(host) if self.gate else 0
-
-    def stats(self, hosts: Iterable[str]) -> list[tuple[int, str]]:
-        return [(self.load(h), h) for h in hosts]
+class _Slots:
+    """Stands in for Scrapy's downloader interface: requests are queued per host."""
 
     @staticmethod
     def get_slot_key(request: Request) -> str:
@@ -48,50 +50,253 @@ class _GateLoad:
             return ""
 
 
+def _origin(url: str) -> str | None:
+    try:
+        return origin(url)
+    except BadURL:
+        return None
+
+
 class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
-    """Scrapy's downloader-aware queue, keyed by host, balanced by the gate's per-host load, O(1) per request."""
+    """Per-host queues behind a heap of next turns; requests leave only when their host may be contacted."""
 
-    def __init__(self, crawler: Crawler, *args, **kwargs):
+    def __init__(self, crawler: Crawler, *args: Any, **kwargs: Any):
         super().__init__(crawler, *args, **kwargs)
-        self._downloader_interface = _GateLoad(crawler)  # type: ignore[assignment]
+        self._downloader_interface = _Slots()  # type: ignore[assignment]
         self._count = sum(len(q) for q in self.pqueues.values())  # a resumed JOBDIR's queues, counted once
+        self._heap: list[tuple[float, int, str]] = []  # (due, tie-break, host)
+        self._due: dict[str, float] = {}  # host -> the due time of its one live heap entry
+        self._seq = count()
+        self._out: dict[str, list[Request]] = {}  # host -> its requests handed out and still in the downloader
+        self._warming: dict[str, list[str]] = {}  # origin whose reads are under way -> hosts waiting for them
+        self._held: set[str] = set()  # hosts waiting for a warm-up (theirs or a free slot for one)
+        self._cold: dict[str, None] = {}  # hosts waiting for a free warm-up slot, in order
+        self._since: dict[str, float] = {}  # host -> when its next request first waited here for its turn
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._spare_waiters: deque[asyncio.Future[None]] = deque()
+        # hosts whose reads are under way at once: their reads only fill slots the pages leave free
+        self.warm_limit = 4 * max(1, crawler.settings.getint("CONCURRENT_REQUESTS", 16))
+        self._gate: Any = None
+        self._pacer: Politeness | None = None
+        self._wake_at = INF
+        self._wake_call: Any = None
+        for host in self.pqueues:
+            self._schedule(host, -INF)
 
-    def _pick(self) -> str | None:
-        """The first host in turn with nothing at the gate, else the least loaded one."""
-        load = self._downloader_interface.load  # type: ignore[attr-defined]
-        best, least = None, 0
-        for slot in self.pqueues:
-            n = load(slot)
-            if n == 0:
-                return slot
-            if best is None or n < least:
-                best, least = slot, n
-        return best
+    # -- what the queue asks of the gate and the pacer ---------------------------------------------------
+
+    def _find_gate(self) -> None:
+        """The gate among the downloader middlewares, known by what it offers: its pacer (and ``prepare``)."""
+        if self._pacer is not None:
+            return
+        try:
+            middlewares = self.crawler.engine.downloader.middleware.middlewares
+        except AttributeError:
+            return
+        for mw in middlewares:
+            if isinstance(getattr(mw, "politeness", None), Politeness):
+                self._gate, self._pacer = mw, mw.politeness
+                mw.politeness.on_free.append(self._freed)
+                mw.politeness.spare = self._spare
+                return
+
+    def _prepared(self, url: str) -> bool:
+        prepared = getattr(self._gate, "prepared", None)
+        return prepared is None or prepared(url)
+
+    def _in_downloader(self, request: Request) -> bool:
+        try:
+            return request in self.crawler.engine.downloader.active
+        except AttributeError:
+            return False
+
+    # -- the heap of hosts --------------------------------------------------------------------------------
+
+    def _schedule(self, host: str, due: float) -> None:
+        """Look at ``host`` again at ``due`` (monotonic); an earlier look already planned stands."""
+        if self._due.get(host, INF) <= due:
+            return
+        self._due[host] = due
+        heapq.heappush(self._heap, (due, next(self._seq), host))
+        self._wake(due)
+
+    def _freed(self, host: str) -> None:
+        """The pacer says ``host``'s turn is free (an answer came back): look at its next request."""
+        if host in self.pqueues and host not in self._out and host not in self._held:
+            self._schedule(host, -INF)
+
+    async def _spare(self) -> None:
+        """Wait until the engine has a slot no request whose turn has come needs: reads made ahead go after the
+        pages (granted by pop() when it has nothing to hand out; after PATIENCE seconds they go anyway)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._spare_waiters.append(waiter)
+        self._wake(-INF)
+        await asyncio.wait({waiter}, timeout=PATIENCE)
+        if not waiter.done():
+            waiter.cancel()
+
+    def _grant_spare(self) -> None:
+        try:
+            downloader = self.crawler.engine.downloader
+            free = downloader.total_concurrency - len(downloader.active)
+        except AttributeError:
+            free = len(self._spare_waiters)
+        while free > 0 and self._spare_waiters:
+            waiter = self._spare_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
+
+    def _return_out(self) -> None:
+        """Hosts whose requests have left the downloader (answered, refused, dropped) are looked at again."""
+        back = []
+        for host, requests in self._out.items():
+            requests[:] = [r for r in requests if self._in_downloader(r)]
+            if not requests:
+                back.append(host)
+        for host in back:
+            del self._out[host]
+            if host in self.pqueues:
+                self._schedule(host, -INF)  # the pacer says when it may go
+
+    # -- warm-ups: the gate's decision reads for a host, before its first request is handed out ------------
+
+    def _warm(self, host: str, url: str) -> None:
+        key = _origin(url) or url
+        self._held.add(host)
+        if key in self._warming:
+            self._warming[key].append(host)
+        elif len(self._warming) < self.warm_limit:
+            self._warming[key] = [host]
+            task = asyncio.ensure_future(self._gate.prepare(url))
+            self._tasks.add(task)
+            task.add_done_callback(lambda t, k=key: self._warmed(t, k))
+        else:
+            self._cold[host] = None
+
+    def _warmed(self, task: asyncio.Future[Any], key: str) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            logger.debug("reading ahead for %s failed (its requests read at the gate): %s", key, exc)
+        for host in self._warming.pop(key, ()):
+            self._held.discard(host)
+            self._schedule(host, -INF)
+        if self._cold:
+            self._wake(-INF)  # a warm-up slot is free: pop() starts the next
+
+    def _unpark(self) -> None:
+        """Hosts waiting for a warm-up slot, as many as there are free slots, are looked at now (in order)."""
+        for _ in range(self.warm_limit - len(self._warming)):
+            if not self._cold:
+                return
+            host = next(iter(self._cold))
+            del self._cold[host]
+            self._held.discard(host)
+            if host in self.pqueues:
+                self._schedule(host, -INF)
+
+    # -- Scrapy's queue interface ---------------------------------------------------------------------------
 
     def push(self, request: Request) -> None:
         super().push(request)
         self._count += 1
+        host = self._downloader_interface.get_slot_key(request)
+        if host not in self._out and host not in self._held:
+            self._schedule(host, -INF)
 
     def pop(self) -> Request | None:
-        slot = self._pick()
-        if slot is None:
-            return None
-        queue = self.pqueues.pop(slot)
+        self._find_gate()
+        if self._out:
+            self._return_out()
+        if self._cold and len(self._warming) < self.warm_limit:
+            self._unpark()
+        now = time.monotonic()
+        while self._heap and self._heap[0][0] <= now:
+            due, _, host = heapq.heappop(self._heap)
+            if self._due.get(host) != due:
+                continue  # superseded by an earlier look
+            del self._due[host]
+            queue = self.pqueues.get(host)
+            if queue is None or self._at_limit(host) or (head := queue.peek()) is None:
+                continue  # nothing queued; or requests out: looked at again when they are back
+            if not self._prepared(head.url):
+                self._warm(host, head.url)
+                continue
+            turn = self._pacer.next_turn(host, _origin(head.url)) if self._pacer is not None else -INF
+            if turn == INF:  # at its concurrency (the gate's own reads): on_free brings it back; this is a fallback
+                self._schedule(host, now + 1.0)
+            elif turn > now:
+                self._since.setdefault(host, now)
+                self._schedule(host, turn)
+            else:
+                return self._hand_out(host, queue, now)
+        if self._spare_waiters:
+            self._grant_spare()
+        if self._heap:
+            self._wake(self._heap[0][0])
+        return None
+
+    def _at_limit(self, host: str) -> bool:
+        out = self._out.get(host)
+        if not out:
+            return False
+        st = self._pacer.hosts.get(host) if self._pacer is not None else None
+        return len(out) >= (st.concurrency if st is not None else 1)
+
+    def _hand_out(self, host: str, queue: Any, now: float) -> Request | None:
         request = queue.pop()
-        if len(queue):
-            self.pqueues[slot] = queue  # to the back: hosts take turns
-        else:
+        if len(queue) == 0:
+            del self.pqueues[host]
             queue.close()
             if self.key:  # reclaim the slot's folder (rmdir leaves it if files remain)
                 with suppress(OSError):
-                    Path(self.key, _path_safe(slot)).rmdir()
-        if request is not None:
-            self._count -= 1
+                    Path(self.key, _path_safe(host)).rmdir()
+        if request is None:
+            return None
+        self._count -= 1
+        self._out.setdefault(host, []).append(request)
+        if self._pacer is not None:  # the pacer tells the gate (and its audit record) how long it waited for its turn
+            self._pacer.state(host).turn_wait = now - self._since.pop(host, now)
+        if host in self.pqueues and not self._at_limit(host) and self._pacer is not None:
+            # more than one request at a time: the next may go one gap after this one
+            self._schedule(host, now + self._pacer.state(host).effective_gap)
         return request
 
     def peek(self) -> Request | None:
-        slot = self._pick()
-        return self.pqueues[slot].peek() if slot is not None else None
+        """A request of the host due first (it may not be handed out yet)."""
+        for _, _, host in self._heap[:1]:
+            if (queue := self.pqueues.get(host)) is not None:
+                return queue.peek()
+        return next((q.peek() for q in self.pqueues.values()), None)
+
+    def close(self) -> dict[str, list[int]]:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._wake_call is not None:
+            self._wake_call.cancel()
+        if self._pacer is not None and self._freed in self._pacer.on_free:
+            self._pacer.on_free.remove(self._freed)
+        return super().close()
 
     def __len__(self) -> int:
         return self._count
+
+    # -- waking the engine when the next host comes due ---------------------------------------------------------
+
+    def _wake(self, due: float) -> None:
+        """Have the engine ask for requests at ``due``: by itself it asks again only when an answer comes back."""
+        if due >= self._wake_at:
+            return  # it is woken earlier already
+        if self._wake_call is not None:
+            self._wake_call.cancel()
+        try:
+            self._wake_call = call_later(max(0.0, due - time.monotonic()), self._poke)
+        except RuntimeError:  # no reactor yet (a queue built outside a crawl): the engine asks by itself
+            return
+        self._wake_at = due
+
+    def _poke(self) -> None:
+        self._wake_at, self._wake_call = INF, None
+        slot = getattr(self.crawler.engine, "_slot", None)  # Scrapy has no public "look again"
+        if slot is not None:
+            slot.nextcall.schedule()

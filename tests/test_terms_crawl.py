@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
-from crawler.cli.localsite import LocalServer, Reply, Site
-from tests.conftest import CONTACT
+from crawler.cli.localsite import Hit, LocalServer, Reply, Site
+from tests.conftest import CONTACT, CrawlResult, run_crawl
 
 ALLOW_ALL = Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain")
 FORBID_EN = "<h1>Terms</h1><p>Welcome.</p><p>You may not use any automated means to access or copy the Service.</p>"
@@ -67,38 +68,70 @@ def paths(server, host):
     return [h.path for h in server.hits_for(host)]
 
 
-def test_forbidding_terms_refuse_the_site_by_default(crawl, server):
-    r = crawl("footer.test", args=("--delay", "0"), terms=None)
+DISCOVERED = ("footer.test", "rel.test", "moved.test", "header.test", "jsonld.test", "guess.test", "blocked.test",
+              "latin1.test", "rate.test")
+
+
+@dataclass
+class Discovered:
+    """One crawl of the sites above (terms read by default, --delay 0) and the requests it made: each test below
+    checks its own site in it (one start-up instead of one per site)."""
+
+    result: CrawlResult
+    hits: list[Hit]
+    server: LocalServer
+
+    def paths(self, host: str) -> list[str]:
+        return [h.path for h in self.hits if h.host == host]
+
+    def items(self, host: str) -> set[str]:
+        return {i["url"] for i in self.result.items if i["url"].startswith(self.server.url(host))}
+
+    def audit(self, host: str) -> list[dict]:
+        return [x for x in self.result.audit if x["url"].startswith(self.server.url(host))]
+
+
+@pytest.fixture(scope="module")
+def discovered(server, tmp_path_factory):
+    before = len(server.hits)
+    r = run_crawl(server, tmp_path_factory.mktemp("discovered"), *DISCOVERED, args=("--delay", "0"), terms=None)
     assert r.returncode == 0, r.stderr
-    assert r.items == [], "nothing kept from a site whose terms forbid automated access"
-    assert paths(server, "footer.test") == ["/robots.txt", "/", "/legal/cgu"], "no request beyond robots.txt, home, terms"
-    home = [x for x in r.audit if x["url"] == server.url("footer.test")]
+    return Discovered(r, server.hits[before:], server)
+
+
+def test_forbidding_terms_refuse_the_site_by_default(discovered, server):
+    d = discovered
+    assert d.items("footer.test") == set(), "nothing kept from a site whose terms forbid automated access"
+    assert d.paths("footer.test") == ["/robots.txt", "/", "/legal/cgu"], "no request beyond robots.txt, home, terms"
+    home = [x for x in d.result.audit if x["url"] == server.url("footer.test")]
     assert [x["reason"] for x in home] == ["terms", "tos"]
     assert "automated means" in home[-1]["detail"] and "/legal/cgu" in home[-1]["detail"]
 
 
-def test_harmless_terms_are_crawled_and_the_home_page_read_once(crawl, server):
-    r = crawl("rel.test", args=("--delay", "0"), terms=None)
-    assert {i["url"] for i in r.items} == {server.url("rel.test", p) for p in ("/", "/a", "/b")}
-    assert paths(server, "rel.test").count("/") == 1 and "/x/tos" in paths(server, "rel.test")
+def test_harmless_terms_are_crawled_and_the_home_page_read_once(discovered, server):
+    d = discovered
+    assert d.items("rel.test") == {server.url("rel.test", p) for p in ("/", "/a", "/b")}
+    assert d.paths("rel.test").count("/") == 1 and "/x/tos" in d.paths("rel.test")
 
 
-def test_home_page_that_redirects(crawl, server):
-    r = crawl("moved.test", args=("--delay", "0"), terms=None)
-    assert r.items == [] and "/en/legal/terms" in paths(server, "moved.test"), "links relative to where home moved"
-    assert "/en/a" not in paths(server, "moved.test")
+def test_home_page_that_redirects(discovered):
+    d = discovered
+    assert d.items("moved.test") == set() and "/en/legal/terms" in d.paths("moved.test"), \
+        "links relative to where home moved"
+    assert "/en/a" not in d.paths("moved.test")
 
 
-def test_link_header_route(crawl, server):
-    r = crawl("header.test", args=("--delay", "0"), terms=None)
-    assert r.items == [] and "/policy/use" in paths(server, "header.test") and "/a" not in paths(server, "header.test")
+def test_link_header_route(discovered):
+    d = discovered
+    assert d.items("header.test") == set() and "/policy/use" in d.paths("header.test")
+    assert "/a" not in d.paths("header.test")
 
 
-def test_jsonld_relative_url_in_graph_and_unmet_permission(crawl, server, tmp_path):
-    r = crawl("jsonld.test", args=("--delay", "0"), terms=None)
-    refused = [x for x in r.audit if x["reason"] == "tos"]
-    assert r.items == [] and refused and "condition not met: permission" in refused[0]["detail"]
-    assert "/legal/t.html" in paths(server, "jsonld.test")
+def test_jsonld_relative_url_in_graph_and_unmet_permission(discovered, crawl, server, tmp_path):
+    d = discovered
+    refused = [x for x in d.audit("jsonld.test") if x["reason"] == "tos"]
+    assert d.items("jsonld.test") == set() and refused and "condition not met: permission" in refused[0]["detail"]
+    assert "/legal/t.html" in d.paths("jsonld.test")
     policies = tmp_path / "policies"
     policies.mkdir()
     (policies / "j.yaml").write_text("site: jsonld.test\npermission:\n  granted_by: the site's owner\n  on: 2026-12-01\n")
@@ -106,26 +139,26 @@ def test_jsonld_relative_url_in_graph_and_unmet_permission(crawl, server, tmp_pa
     assert server.url("jsonld.test", "/a") in {i["url"] for i in r.items}, "a policy file's permission meets it"
 
 
-def test_common_path_in_the_sites_language_only_where_robots_allows(crawl, server):
-    r = crawl("guess.test", args=("--delay", "0"), terms=None)
-    assert r.items == [] and paths(server, "guess.test")[:3] == ["/robots.txt", "/", "/agb"]
-    r = crawl("blocked.test", args=("--delay", "0"), terms=None)
-    hits = paths(server, "blocked.test")
+def test_common_path_in_the_sites_language_only_where_robots_allows(discovered, server):
+    d = discovered
+    assert d.items("guess.test") == set() and d.paths("guess.test")[:3] == ["/robots.txt", "/", "/agb"]
+    hits = d.paths("blocked.test")
     assert "/agb" not in hits and "/terms" not in hits, "robots.txt disallows them: not even tried"
-    assert server.url("blocked.test", "/a") in {i["url"] for i in r.items}, "unknown terms: crawled"
+    assert server.url("blocked.test", "/a") in d.items("blocked.test"), "unknown terms: crawled"
 
 
-def test_latin1_terms_page(crawl, server):
-    r = crawl("latin1.test", args=("--delay", "0"), terms=None)
-    assert r.items == [] and "/mentions" in paths(server, "latin1.test") and "/a" not in paths(server, "latin1.test")
+def test_latin1_terms_page(discovered):
+    d = discovered
+    assert d.items("latin1.test") == set() and "/mentions" in d.paths("latin1.test")
+    assert "/a" not in d.paths("latin1.test")
 
 
-def test_rate_condition_paces_the_crawl(crawl, server):
-    r = crawl("rate.test", args=("--delay", "0"), terms=None)
-    assert {server.url("rate.test", p) for p in ("/a", "/b")} <= {i["url"] for i in r.items}
-    hits = [h for h in server.hits_for("rate.test") if h.path in ("/a", "/b")]
+def test_rate_condition_paces_the_crawl(discovered, server):
+    d = discovered
+    assert {server.url("rate.test", p) for p in ("/a", "/b")} <= d.items("rate.test")
+    hits = [h for h in d.hits if h.host == "rate.test" and h.path in ("/a", "/b")]
     assert hits[1].t - hits[0].t >= 0.5, "120 requests per minute: one every 0.5 s"
-    assert any("terms of service" in x.get("detail", "") for x in r.audit if x["reason"] == "rate")
+    assert any("terms of service" in x.get("detail", "") for x in d.audit("rate.test") if x["reason"] == "rate")
 
 
 @pytest.mark.parametrize("host, purpose, crawled", [

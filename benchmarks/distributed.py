@@ -1,7 +1,7 @@
 """Cluster throughput: 1, 2 and 4 workers on 40 local hosts with a small per-host delay, pages/s for each.
 
     python benchmarks/distributed.py [--hosts 40] [--pages 25] [--delay 0.1] [--latency 0.1] [--concurrency 8]
-                                     [--workers 1,2,4] [--no-cpu-table] [--redis redis://127.0.0.1:6379/0]
+                                     [--workers 1,2,4] [--no-cpu-table] [--redis URL | --own-redis | --own-cluster]
 
 Under each row: Redis commands per page (INFO commandstats, commands run inside the Lua scripts included),
 Redis CPU time per page (INFO cpu: exact with --own-redis, a private redis-server on a free port), and the
@@ -62,14 +62,28 @@ def site(pages: int, delay: float, latency: float = 0.0) -> Site:
     return Site(routes, fallback=lambda hit: Reply(404, "not found", content_type="text/plain", delay=latency))
 
 
-def commandstats(redis_url: str) -> dict[str, tuple[int, int]]:
-    """Redis's own count of calls and CPU microseconds per command (INFO commandstats)."""
+def servers(redis_url: str) -> list:
+    """A plain client for each Redis server: the one of a redis:// URL, every node of a Redis Cluster."""
     import redis
 
-    r = redis.Redis.from_url(redis_url)
-    cpu = r.info("cpu")
-    stats = {k.removeprefix("cmdstat_"): (v["calls"], v["usec"]) for k, v in r.info("commandstats").items()}
-    stats["(cpu)"] = (0, round((cpu["used_cpu_user"] + cpu["used_cpu_sys"]) * 1e6))  # the server's own CPU time
+    from crawler.net.redisclient import cluster_url, sync_client
+
+    if cluster_url(redis_url) is None:
+        return [redis.Redis.from_url(redis_url)]
+    return [redis.Redis(host=n.host, port=n.port) for n in sync_client(redis_url).get_nodes()]
+
+
+def commandstats(redis_url: str) -> dict[str, tuple[int, int]]:
+    """Redis's own count of calls and CPU microseconds per command (INFO commandstats), summed over the servers;
+    ``(cpu)`` is the servers' CPU time, ``(cpu N)`` server N's."""
+    stats: dict[str, tuple[int, int]] = {}
+    for i, r in enumerate(servers(redis_url)):
+        cpu = r.info("cpu")
+        for k, v in r.info("commandstats").items():
+            calls, usec = stats.get(k.removeprefix("cmdstat_"), (0, 0))
+            stats[k.removeprefix("cmdstat_")] = (calls + v["calls"], usec + v["usec"])
+        stats[f"(cpu {i})"] = (0, round((cpu["used_cpu_user"] + cpu["used_cpu_sys"]) * 1e6))
+        stats["(cpu)"] = (0, stats.get("(cpu)", (0, 0))[1] + stats[f"(cpu {i})"][1])
     return stats
 
 
@@ -87,12 +101,15 @@ def redis_cost(before: dict, after: dict, pages: int, requests: int, sends: Coun
     # the server's CPU time: commandstats' usec counts a script and the commands inside it twice, and leaves out
     # reading and writing the sockets
     usec = delta.pop("(cpu)")[1] - idle
-    delta = {k: v for k, v in delta.items() if v[0] > 0 and k not in ("info", "commandstats")}
+    shares = [u for k, (_, u) in sorted(delta.items()) if k.startswith("(cpu ")]
+    delta = {k: v for k, v in delta.items() if v[0] > 0 and k not in ("info", "commandstats", "cluster|nodes",
+                                                                          "cluster|slots", "cluster|shards")}
     calls = sum(c for c, _ in delta.values())
     top = sorted(delta.items(), key=lambda kv: -kv[1][0])[:8]
     return {"commands_per_page": calls / max(1, pages), "usec_per_page": usec / max(1, pages),
             "round_trips_per_request": sum(sends.values()) / max(1, requests), "top": top,
-            "sends": {k: v / max(1, requests) for k, v in sends.most_common()}}
+            "sends": {k: v / max(1, requests) for k, v in sends.most_common()},
+            "shares": [u / max(1, sum(shares)) for u in shares] if len(shares) > 1 else []}
 
 
 def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay: float, concurrency: int) -> dict:
@@ -116,12 +133,9 @@ def run(workers: int, srv: LocalServer, hosts: list[str], redis_url: str, delay:
         for line in (Path(f"{tmp}/sends").read_text().splitlines() if Path(f"{tmp}/sends").exists() else []):
             sends.update(json.loads(line))
     stats1 = commandstats(redis_url)
-    import redis
-
-    r = redis.Redis.from_url(redis_url)
-    keys = list(r.scan_iter(f"civil:{cluster}:*", count=1000))
-    if keys:
-        r.delete(*keys)
+    for r in servers(redis_url):
+        for key in r.scan_iter(f"civil:{cluster}:*", count=1000):
+            r.delete(key)
     every = srv.hits[before:]
     pages = [h for h in every if h.path != "/robots.txt" and not h.path.startswith("/.well-known/")]
     span = pages[-1].t - pages[0].t if len(pages) > 1 else float("nan")
@@ -153,6 +167,8 @@ def table(title: str, srv: LocalServer, hosts: list[str], a: argparse.Namespace,
               f"{res['usec_per_page']:.0f} us of Redis CPU (the whole server less its idle timers; exact with "
               f"--own-redis); calls per page: "
               + ", ".join(f"{k} {c / max(1, res['pages']):.2f}" for k, (c, _) in res["top"]), flush=True)
+        if res["shares"]:
+            print("          Redis CPU by node: " + ", ".join(f"{share:.0%}" for share in res["shares"]), flush=True)
         print(f"          round trips per request sent: {res['round_trips_per_request']:.2f} (heartbeats and polls "
               "too): " + ", ".join(f"{k} {v:.2f}" for k, v in res["sends"].items() if v >= 0.005), flush=True)
         rows.append(res)
@@ -272,16 +288,25 @@ def main() -> None:
     ap.add_argument("--no-cpu-table", action="store_true", help="skip the CPU-bound table (old configuration)")
     ap.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     ap.add_argument("--own-redis", action="store_true", help="start a private redis-server (exact command counts)")
+    ap.add_argument("--own-cluster", action="store_true",
+                    help="start a private 3-node Redis Cluster (tests/cluster.py) and crawl on it")
     a = ap.parse_args()
     private = None
     if a.own_redis:
         a.redis, private = own_redis(tempfile.mkdtemp(prefix="civil-redis-"))
+    elif a.own_cluster:
+        from tests.cluster import OwnRedisCluster
+
+        own = OwnRedisCluster().start()
+        a.redis, private = own.url, own
     try:
         tables(a)
     finally:
-        if private is not None:
+        if isinstance(private, subprocess.Popen):
             private.terminate()
             private.wait()
+        elif private is not None:
+            private.kill()
 
 
 def tables(a: argparse.Namespace) -> None:

@@ -44,7 +44,7 @@ def test_backoff_steps_are_the_formula(gap):
 
 @pytest.mark.parametrize("gap", [0.0, 0.25, 1.5, 100.0])
 def test_script_waits_what_python_computes(crawl, gap):
-    """For 0-12 consecutive errors the script holds a host for exactly backed_off(gap, errors) after its last
+    """For 0-12 consecutive errors the script starts the next turn exactly backed_off(gap, errors) after the last
     start: the table Python passes is the only formula."""
     url, name = crawl
     r, k = sync_client(url), keys(name)
@@ -52,15 +52,15 @@ def test_script_waits_what_python_computes(crawl, gap):
     for errors in range(13):
         host = f"h{errors}.test"
         now_s, now_us = r.time()
-        r.hset(k.host(host), mapping={"last": now_s * 1000 + now_us // 1000, "errors": errors})
-        granted, wait_ms, got_errors, _ = acquire(keys=[k.host(host), k.host_leases(host), k.host_ready(host)],
-                                                  args=[0, 1, 60_000, "t", KEY_TTL_MS, host, *_steps_ms(gap)])
+        last = now_s * 1000 + now_us // 1000
+        r.hset(k.host(host), mapping={"last": last, "errors": errors})
+        granted, wait_ms, got_errors, _, _ = acquire(keys=[k.host(host), k.host_leases(host), k.host_ready(host)],
+                                                     args=[0, 1, 60_000, "t", KEY_TTL_MS, host, *_steps_ms(gap)])
         expected = backed_off(gap, errors) * 1000
-        assert got_errors == errors
-        if expected == 0:
-            assert granted == 1
-        else:
-            assert granted == 0 and expected - 50 <= wait_ms <= expected, (errors, wait_ms, expected)
+        assert got_errors == errors and granted == 1, "nothing out at the host: a turn, reserved ahead"
+        assert expected - 50 <= wait_ms <= expected, (errors, wait_ms, expected)
+        assert last + expected <= int(r.hget(k.host(host), "last")) <= last + expected + 50, \
+            "later turns count from the reserved start"
 
 
 def test_two_workers_hold_one_hosts_gap(crawl):
@@ -148,3 +148,43 @@ def test_a_pages_links_are_claimed_in_one_trip(crawl):
     assert trips == [links], "one trip for the page's links"
     a.expect([])  # links[10:] were claimed but never asked about
     assert b.claim_all(links[10:]) == [True, True], "handed back: another worker may decide on them"
+
+
+def test_a_pause_travels_with_its_release_and_a_reserved_turn_is_handed_back(crawl):
+    """The gate pauses a host right after it releases it (Retry-After): one script call carries both, so no other
+    worker's turn falls between them. A turn reserved ahead and then given up (a stop, a spent budget) is handed
+    back at once instead of blocking the host until its lease expires."""
+    url, name = crawl
+    from crawler.pace.local import GaveUp
+
+    r, k = sync_client(url), keys(name)
+
+    async def run() -> tuple[bytes | None, list[int]]:
+        p = ClusterPoliteness(url, k, margin=0.0)
+        p._pause = None  # a separate PAUSE call would fail here
+        p.set_gap("ra.test", 0.0, "test")
+        await p.acquire("ra.test")
+        p.release("ra.test", server_error=True)
+        p.pause("ra.test", 30.0, "HTTP 503, Retry-After 30")
+        await p._settled("ra.test")
+        paused = r.hget(k.host("ra.test"), "reason")
+        p.set_gap("rb.test", 2.0, "test")
+        await p.acquire("rb.test")
+        p.release("rb.test", ok=True)
+        await p._settled("rb.test")
+        out = [r.zcard(k.host_leases("rb.test"))]
+        deadline = time.monotonic() + 0.3
+        waiter = asyncio.ensure_future(p.acquire("rb.test", give_up=lambda: time.monotonic() > deadline))
+        await asyncio.sleep(0.15)  # the next turn is 2 s ahead: reserved now
+        out.append(r.zcard(k.host_leases("rb.test")))
+        with pytest.raises(GaveUp):
+            await waiter
+        await asyncio.sleep(0)
+        await p._settled("rb.test")
+        out.append(r.zcard(k.host_leases("rb.test")))
+        await p.redis.aclose()
+        return paused, out
+
+    paused, out = asyncio.run(run())
+    assert paused == b"HTTP 503, Retry-After 30"
+    assert out == [0, 1, 0], "no turn out, one reserved, handed back"

@@ -33,7 +33,7 @@ from crawler.net.redisclient import (
 )
 from crawler.net.rediskeys import Keys, keys_for
 from crawler.options import default
-from crawler.pace.local import GAP_MARGIN, HostState, PageBudget, Politeness, ShutdownError, backoff_steps
+from crawler.pace.local import GAP_MARGIN, HostState, PageBudget, Politeness, ShutdownError, backed_off, backoff_steps
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -52,28 +52,48 @@ end
 
 #: KEYS: host hash, host lease zset, partition's ready hash. ARGV: margin ms, concurrency, lease ms, token, ttl ms,
 #: host, then the gap in ms for 0, 1, 2, ... consecutive errors (crawler.pace.local.backoff_steps: the back-off
-#: formula is Python's, not repeated here). Returns {granted, wait ms (-1: all leases out), errors, pause ms left}.
+#: formula is Python's, not repeated here). Returns {granted, wait ms, errors, pause ms left, busy}.
+#: When nothing is out at the host and no pause runs, the turn is granted at once, to start after ``wait ms`` (when
+#: the gap since the last start or answer has passed): a reservation, so the worker does not ask again. Nobody can
+#: pause the host meanwhile (nothing else is out there, and a worker releasing a turn sends its pause with it), and
+#: later turns count their gap from this start. Otherwise it is refused: ``wait ms`` until the pause ends, until the
+#: gap has passed (others are out), or when all leases are out (``busy``), until the latest of them starts.
 ACQUIRE = _NOW + _MARK_READY + """
 local h = redis.call('HMGET', KEYS[1], 'last', 'paused', 'errors', 'reason')
 local last, paused, errors = tonumber(h[1]), tonumber(h[2]) or 0, tonumber(h[3]) or 0
-local gap, margin = tonumber(ARGV[7 + math.min(errors, #ARGV - 7)]), tonumber(ARGV[1])
-local ready = paused
-if last and gap > 0 then ready = math.max(ready, last + gap + margin) end
+local gap, margin, lease = tonumber(ARGV[7 + math.min(errors, #ARGV - 7)]), tonumber(ARGV[1]), tonumber(ARGV[3])
+local held = gap > 0 and gap + margin or 0
 local left = math.max(0, paused - now)
-if now < ready then return {0, ready - now, errors, left} end
+if left > 0 then return {0, left, errors, left, 0} end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return {0, -1, errors, left} end
-redis.call('HSET', KEYS[1], 'last', now, 'gap', gap > 0 and gap + margin or 0)
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[4])
-mark(KEYS[3], ARGV[6], now + tonumber(ARGV[3]), paused, h[4])
+local out = redis.call('ZCARD', KEYS[2])
+local start = math.max(now, (last or now) + held)
+if out >= tonumber(ARGV[2]) then
+  local latest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+  return {0, math.max(0, tonumber(latest[2]) - lease - now), errors, 0, 1}
+end
+if out > 0 and start > now then return {0, start - now, errors, 0, 0} end
+redis.call('HSET', KEYS[1], 'last', start, 'gap', held)
+redis.call('ZADD', KEYS[2], start + lease, ARGV[4])
+mark(KEYS[3], ARGV[6], start + lease, paused, h[4])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[5]) end
-return {1, 0, errors, left}
+return {1, start - now, errors, 0, 0}
 """
 
 #: KEYS: host hash, host lease zset, partition's ready hash. ARGV: token, error delta (1: server error, -1: success,
-#: 0: neither), host. The gap then counts from this finish too: a start that left its worker late cannot shorten it.
+#: 0: neither), host, pause ms (-1: none), pause reason, ttl ms. The gap then counts from this finish too: a start
+#: that left its worker late cannot shorten it. A pause the answer asked for (Retry-After) lands with the release,
+#: so no other worker's turn can fall between the two.
 RELEASE = _NOW + _MARK_READY + """
 redis.call('ZREM', KEYS[2], ARGV[1])
+local pause = tonumber(ARGV[4])
+if pause >= 0 then
+  local untl = now + pause
+  if untl > (tonumber(redis.call('HGET', KEYS[1], 'paused')) or 0) then
+    redis.call('HSET', KEYS[1], 'paused', untl, 'reason', ARGV[5])
+  end
+  redis.call('PEXPIRE', KEYS[1], pause + tonumber(ARGV[6]))
+end
 local h = redis.call('HMGET', KEYS[1], 'last', 'gap', 'paused', 'reason', 'errors')
 if (tonumber(h[1]) or 0) < now then redis.call('HSET', KEYS[1], 'last', now) end
 local d = tonumber(ARGV[2])
@@ -81,7 +101,7 @@ if d > 0 then redis.call('HINCRBY', KEYS[1], 'errors', 1)
 elseif d < 0 and (tonumber(h[5]) or 0) > 0 then redis.call('HINCRBY', KEYS[1], 'errors', -1) end
 if redis.call('ZCOUNT', KEYS[2], now, '+inf') == 0 then
   local paused = tonumber(h[3]) or 0
-  mark(KEYS[3], ARGV[3], math.max(now + (tonumber(h[2]) or 0), paused), paused, h[4])
+  mark(KEYS[3], ARGV[3], math.max(math.max(now, tonumber(h[1]) or 0) + (tonumber(h[2]) or 0), paused), paused, h[4])
 end
 return 1
 """
@@ -117,7 +137,7 @@ def _steps_ms(gap: float) -> tuple[int, ...]:
     return tuple(round(step * 1000) for step in backoff_steps(gap))
 
 
-BUSY_POLL = 0.02  # all leases out: ask again soon (the holder releases when its answer is back)
+BUSY_POLL = 0.02  # all leases out: ask again soon, at the soonest (the holder releases when its answer is back)
 KEY_TTL_MS = 7 * 24 * 3600 * 1000
 
 
@@ -135,6 +155,7 @@ class ClusterPoliteness(Politeness):
         self._release = self.redis.register_script(RELEASE)
         self._pause = self.redis.register_script(PAUSE)
         self._tokens: dict[str, deque[str]] = defaultdict(deque)
+        self._pause_with_release: dict[str, list[Any]] = {}  # host -> [pause ms, reason] for a release not yet sent
         self._updates: dict[str, asyncio.Task[None]] = {}
         self._ids = itertools.count()
         self._origin_gaps: dict[str, dict[str, tuple[float, str]]] = {}
@@ -168,7 +189,7 @@ class ClusterPoliteness(Politeness):
             args: list[int | str] = [self.margin_ms, st.concurrency, self.lease_ms, token, KEY_TTL_MS, host,
                                      *_steps_ms(st.gap)]
             try:
-                granted, wait_ms, errors, pause_ms = await self._acquire(keys=self._keys(host), args=args)
+                granted, wait_ms, errors, pause_ms, busy = await self._acquire(keys=self._keys(host), args=args)
             except UNAVAILABLE as exc:
                 self.outage.failed(f"asking for a turn at {host}", exc)
                 wait = 0.25
@@ -176,12 +197,26 @@ class ClusterPoliteness(Politeness):
                 self.outage.ok()
                 st.errors = int(errors)
                 st.paused_until = max(st.paused_until, time.monotonic() + int(pause_ms) / 1000)
+                wait = int(wait_ms) / 1000
                 if granted:
                     self._tokens[host].append(token)
-                    return paced
-                wait = int(wait_ms) / 1000 if int(wait_ms) >= 0 else BUSY_POLL
+                    if wait > 0:
+                        await self._reserved(host, token, wait)
+                    return paced + wait
+                if busy:  # the holders' answers come back when they come back: look again every half gap
+                    wait = max(wait, BUSY_POLL, min(backed_off(st.gap, st.errors) / 2, 1.0))
             await self._wait(wait)
             paced += wait
+
+    async def _reserved(self, host: str, token: str, wait: float) -> None:
+        """Wait for a turn granted ahead; if the wait ends otherwise (a stop, a budget spent), hand the turn back."""
+        try:
+            await self._wait(wait)
+        except BaseException:
+            self._tokens[host].remove(token)
+            self._chain(host, f"handing back a turn at {host}",
+                        lambda: self._release(keys=self._keys(host), args=[token, 0, host, -1, "", KEY_TTL_MS]))
+            raise
 
     async def _wait(self, seconds: float) -> None:
         """Sleep ``seconds`` without asking Redis meanwhile, but notice a stopping crawl within 0.25 s."""
@@ -195,15 +230,27 @@ class ClusterPoliteness(Politeness):
         tokens = self._tokens.get(host)
         token = tokens.popleft() if tokens else ""
         delta = 1 if server_error else (-1 if ok else 0)
-        self._chain(host, f"releasing a turn at {host}",
-                    lambda: self._release(keys=self._keys(host), args=[token, delta, host]))
+        # A pause the same answer asks for (the gate pauses right after it releases) goes in this call: it reads
+        # ``with_pause`` when it is sent, from the next turn of the event loop on.
+        with_pause = self._pause_with_release[host] = [-1, ""]
+
+        def send() -> Awaitable[Any]:
+            if self._pause_with_release.get(host) is with_pause:
+                del self._pause_with_release[host]
+            return self._release(keys=self._keys(host), args=[token, delta, host, *with_pause, KEY_TTL_MS])
+
+        self._chain(host, f"releasing a turn at {host}", send)
 
     def pause(self, host: str, seconds: float, reason: str) -> None:
         super().pause(host, seconds, reason)
-        if math.isfinite(seconds):  # an endless pause (Crawl-delay over our cap) is every worker's own decision
-            keys = [self.keys.host(host), self.keys.host_ready(host)]
-            self._chain(host, f"pausing {host}",
-                        lambda: self._pause(keys=keys, args=[round(seconds * 1000), reason, KEY_TTL_MS, host]))
+        if not math.isfinite(seconds):
+            return  # an endless pause (Crawl-delay over our cap) is every worker's own decision
+        if (with_release := self._pause_with_release.get(host)) is not None:
+            with_release[:] = [max(with_release[0], round(seconds * 1000)), reason]
+            return
+        keys = [self.keys.host(host), self.keys.host_ready(host)]
+        self._chain(host, f"pausing {host}",
+                    lambda: self._pause(keys=keys, args=[round(seconds * 1000), reason, KEY_TTL_MS, host]))
 
     def paused_elsewhere(self, host: str, seconds: float, reason: str) -> None:
         """Another worker paused ``host`` (the scheduler read it with the request it claimed): a pause of this

@@ -24,7 +24,7 @@ from crawler.net.rediskeys import Keys, keys_for
 from crawler.options import default
 from crawler.pace.cluster import host_paused
 from crawler.queue.cluster.leases import LeasedQueue
-from crawler.queue.cluster.scripts import BEAT, FORGET, IS_STALE, RECLAIM
+from crawler.queue.cluster.scripts import BEAT, FORGET, IS_STALE, PENDING, RECLAIM
 from crawler.queue.cluster.sweep import LeaseSweeper
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class ClusterScheduler:
         self.stale_ms, self.host_prefetch, self.idle_poll = int(stale * 1000), host_prefetch, idle_poll
         self._beat, self._reclaim = self.server.register_script(BEAT), self.server.register_script(RECLAIM)
         self._is_stale, self._forget = self.server.register_script(IS_STALE), self.server.register_script(FORGET)
+        self._pending = self.server.register_script(PENDING)
         self.queue: LeasedQueue | None = None
         self.leases = LeaseSweeper(crawler, self._finished)
         self._pushes: list[Request] = []  # queued by Scrapy, not yet in Redis
@@ -175,19 +176,16 @@ class ClusterScheduler:
         if self._pushes:
             return True
         try:
-            self._trip([])
             return self.pending()
         except UNAVAILABLE as exc:
             self.outage.failed("checking for pending requests", exc)
             return True
 
     def pending(self) -> bool:
-        """Anything queued or leased in the cluster (one pipeline over the partitions)."""
-        pipe = self.server.pipeline(transaction=False)
-        for p in range(self.keys.partitions):
-            pipe.zcard(self.keys.queue(p))
-            pipe.get(self.keys.in_flight(p))
-        return any(int(n or 0) for n in pipe.execute())
+        """Anything queued or leased in the cluster (in the trip that ends the leases this worker is done with)."""
+        k = self.keys
+        return any(int(n) for n in self._trip([Call(self._pending, [k.queue(p), k.in_flight(p)], [])
+                                               for p in range(k.partitions)]))
 
     def __len__(self) -> int:
         try:
@@ -243,9 +241,9 @@ class ClusterScheduler:
         return answers[len(push_calls) + len(ack_calls):]
 
     def _tick(self) -> None:
-        """Every CIVIL_CLUSTER_IDLE_POLL s: send what waits, and if the last look at the shared queue found nothing,
+        """Every CIVIL_CLUSTER_IDLE_POLL s: send the requests that wait, and if the last look at the shared queue found nothing,
         ask the engine to look again (it looks on its own only when a request finishes, or every 5 s)."""
-        if self.queue is not None and (self._pushes or self._acks or self._acks_after):
+        if self.queue is not None and self._pushes:  # others may be waiting for them; lease ends can wait
             try:
                 self._trip([])
             except UNAVAILABLE as exc:

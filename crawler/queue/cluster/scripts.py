@@ -80,6 +80,11 @@ if n > 0 then redis.call('DECRBY', KEYS[2], n) end
 return n
 """
 
+#: KEYS: queue zset, in-flight counter. Requests queued or leased in the partition.
+PENDING = """
+return redis.call('ZCARD', KEYS[1]) + (tonumber(redis.call('GET', KEYS[2])) or 0)
+"""
+
 #: KEYS: workers zset. ARGV: worker, stale ms. Beat, and list the workers whose heartbeat is stale.
 BEAT = _NOW + """
 redis.call('ZADD', KEYS[1], now, ARGV[1])

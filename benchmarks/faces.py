@@ -1,12 +1,14 @@
 """Measure the personal-image check per class, on the dev split and the held-out split, and its speed.
 
 Data: images made here from scikit-image's data and drawings (always), plus ../shared/datasets/faces-dev
-when given (--data), split as pinned in benchmarks/faces_split.tsv. Prints recall on faces and false
+when given (--data), split as pinned in benchmarks/faces_split.tsv, plus illustrations Debian ships when
+given (--art, see benchmarks/faces_train.py; every third by name is held out). Prints recall on faces and false
 refusals on non-faces per class (photo, small <= 96 px, drawing, cgi, animal; photo-stressed = faces-dev's
 face photos as GIF, posterised, six flat colours, JPEG q12, blurred grey, rotated 35 degrees, and small
 inside a large picture), then images/s on one core for ~640 px JPEGs
 (decode included), with the time split into decode, metadata, detector and strip.
-Usage: python benchmarks/faces.py [--data ../shared/datasets/faces-dev] [--cores 1] [--list-errors]
+Usage: python benchmarks/faces.py [--data ../shared/datasets/faces-dev] [--art DIR] [--cores 1] [--list-errors]
+       [--photo-threshold P] (try another photo-check threshold; the shipped one is in photo_weights.json)
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from benchmarks.faces_data import CLASSES, Item, encode, load, scaled
 from crawler.images.check import PERSONAL_IMAGE, check_image
 from crawler.images.decode import decode_image
-from crawler.images.faces import THRESHOLD, FaceDetector
+from crawler.images.faces import THRESHOLD, FaceDetector, _rgb
 from crawler.images.metadata import read_metadata
 from crawler.images.strip import strip_metadata
 
@@ -87,17 +89,24 @@ def speed(items: list[Item], detector: FaceDetector, cores: int) -> None:
     print(f"640 px JPEGs ({len(jpegs)}): {len(jpegs) / cpu:.1f} images/s on {cores} core(s) by CPU time, "
           f"{len(jpegs) / wall:.1f} by wall clock (load average {os.getloadavg()[0]:.1f})")
     stages: dict[str, list[float]] = defaultdict(list)
+    photo = detector._photo
+    assert photo is not None
     for data in jpegs:
         t = [time.thread_time()]
         decoded = decode_image(data)
         t.append(time.thread_time())
         read_metadata(decoded.source, data, "research")
         t.append(time.thread_time())
-        detector.scores(decoded.image)
+        found = detector.candidates(decoded.image)
+        t.append(time.thread_time())
+        rgb = _rgb(decoded.image)
+        for c in found:
+            if c[4] >= detector.threshold:
+                photo.probability(rgb, c)
         t.append(time.thread_time())
         strip_metadata(decoded.image, decoded.format)
         t.append(time.thread_time())
-        for name, a, b in zip(("decode", "metadata", "detector", "strip"), t, t[1:], strict=False):
+        for name, a, b in zip(("decode", "metadata", "yunet", "photo check", "strip"), t, t[1:], strict=False):
             stages[name].append((b - a) * 1000)
     print("  ms per image (mean / median): " + ", ".join(
         f"{k} {statistics.fmean(v):.1f} / {statistics.median(v):.1f}" for k, v in stages.items()))
@@ -106,6 +115,8 @@ def speed(items: list[Item], detector: FaceDetector, cores: int) -> None:
 def main(argv: list[str] | None = None) -> int | str:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, help="faces-dev folder (positives/, negatives/, MANIFEST.tsv)")
+    ap.add_argument("--art", type=Path, help="folder with Debian's illustration packages unpacked (faces_train.py)")
+    ap.add_argument("--photo-threshold", type=float, help="photo-check threshold to try instead of the shipped one")
     ap.add_argument("--cores", type=int, default=1, help="CPU cores to use (default 1)")
     ap.add_argument("--list-errors", action="store_true", help="name every missed face and false refusal")
     args = ap.parse_args(argv)
@@ -122,10 +133,13 @@ def main(argv: list[str] | None = None) -> int | str:
     cold = time.perf_counter() - t0
     if not detector.available:
         return f"face detector unavailable: {detector.error}"
-    items = load(args.data)
-    print(f"detector: YuNet 2023mar via OpenCV {cv2.__version__}, threshold {THRESHOLD:.2f}, cores {args.cores}")
+    if args.photo_threshold is not None and detector._photo is not None:
+        detector._photo.threshold = args.photo_threshold
+    items = load(args.data, args.art)
+    print(f"detector: YuNet 2023mar via OpenCV {cv2.__version__}, threshold {THRESHOLD:.2f}, photo check "
+          f"{detector._photo.threshold if detector._photo else '-'}, cores {args.cores}")
     results = judge(items, detector)
-    sources = [s for s in ("faces-dev", "made") if any(i.name.startswith(s) for i, _ in items)]
+    sources = [s for s in ("faces-dev", "made", "art") if any(i.name.startswith(s) for i, _ in items)]
     for source in sources:
         table(results, source)
     if len(sources) > 1:
@@ -134,7 +148,7 @@ def main(argv: list[str] | None = None) -> int | str:
         errors(results)
     ms = [r[3] * 1000 for r in results]
     print(f"median ms per image as given (CPU): {statistics.median(ms):.1f}")
-    speed([i for i, _ in items if i.cls != "photo-stressed"], detector, args.cores)
+    speed([i for i, _ in items if i.cls != "photo-stressed" and not i.name.startswith("art/")], detector, args.cores)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"cold start (model load): {cold * 1000:.0f} ms; peak RSS {rss:.0f} MiB")
     return 0

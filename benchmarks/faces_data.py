@@ -145,6 +145,41 @@ def made() -> list[Item]:
     return items
 
 
+#: Illustrations Debian packages ship, unpacked into one folder (``apt-get download openclipart-png
+#: wesnoth-1.16-data fonts-noto-color-emoji`` then ``dpkg-deb -x`` each into it): drawn people, animals and
+#: painted portraits. Folder part -> class; people and animals only, where face-like candidates are.
+ART = {"openclipart/png/people/": "drawing", "openclipart/png/animals/": "drawing", "/portraits/": "drawing"}
+#: Emoji with faces (smileys, people, animal faces), drawn by the Noto Color Emoji font at 109 px.
+EMOJI_FONT = "fonts/truetype/noto/NotoColorEmoji.ttf"
+EMOJI = (*range(0x1F600, 0x1F650), *range(0x1F466, 0x1F488), *range(0x1F9D1, 0x1F9DE), *range(0x1F431, 0x1F43F))
+
+
+def art(root: Path) -> list[Item]:
+    """Debian-shipped illustrations under ``root`` (see ART), as PNG bytes; emoji drawn on white."""
+    items = []
+    for path in sorted(root.rglob("*.png")):
+        cls = next((c for part, c in ART.items() if part in path.as_posix()), None)
+        if cls:
+            name = "art/" + path.relative_to(root).as_posix()
+            items.append(Item(name, False, cls, name, path.read_bytes()))
+    fonts = list(root.rglob(EMOJI_FONT.rsplit("/", 1)[1]))
+    if fonts:
+        from PIL import ImageDraw, ImageFont
+
+        font = ImageFont.truetype(str(fonts[0]), 109)
+        for cp in EMOJI:
+            image = Image.new("RGB", (160, 160), (255, 255, 255))
+            ImageDraw.Draw(image).text((16, 16), chr(cp), font=font, embedded_color=True)
+            if image.getbbox() is not None and image.getextrema() != ((255, 255),) * 3:
+                items.append(Item(f"art/emoji/U+{cp:X}", False, "drawing", f"art/emoji/U+{cp:X}", encode(image, "PNG")))
+    return items
+
+
+def art_split(item: Item) -> str:
+    """Every third illustration by the hash of its name is held out from training and tuning."""
+    return "held-out" if int(hashlib.sha256(item.name.encode()).hexdigest(), 16) % 3 == 1 else "dev"
+
+
 def with_stressed_copies(items: list[Item]) -> list[Item]:
     """faces-dev's larger face photos also as GIF, posterised, heavily compressed and blurred grey copies."""
     out = list(items)
@@ -185,11 +220,13 @@ def pinned_split() -> dict[str, str]:
         return {row["file"]: row["split"] for row in csv.DictReader(fh, delimiter="\t")}
 
 
-def load(dev_root: Path | None) -> list[tuple[Item, str]]:
+def load(dev_root: Path | None, art_root: Path | None = None) -> list[tuple[Item, str]]:
     """All items with their split; faces-dev's split comes from faces_split.tsv and must cover every file."""
     made_items = made()
     made_split = split(made_items)
     out = [(item, made_split[item.group]) for item in made_items]
+    if art_root is not None:
+        out += [(item, art_split(item)) for item in art(art_root)]
     if dev_root is not None:
         pinned = pinned_split()
         dev_items = faces_dev(dev_root)

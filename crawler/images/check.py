@@ -26,9 +26,10 @@ class ImageVerdict:
     ok: bool
     reason: str | None
     detail: str
-    faces: tuple[float, ...] = ()  # candidate scores >= faces.REPORT_FLOOR; >= detector threshold are faces
+    faces: tuple[float, ...] = ()  # candidate scores >= faces.REPORT_FLOOR (YuNet's, before the photo check)
     metadata: tuple[str, ...] = ()  # field names found (personal and usage)
     clean: bytes | None = None
+    drawn: int = 0  # candidates >= the detector threshold that the photo check took for drawn or rendered faces
 
 
 def check_image(data: bytes, *, purpose: str = DEFAULT_PURPOSE, detector: FaceDetector | None = None) -> ImageVerdict:
@@ -44,12 +45,12 @@ def check_image(data: bytes, *, purpose: str = DEFAULT_PURPOSE, detector: FaceDe
     fields = found.personal + found.usage
     detector = detector or default_detector()
     try:
-        scores = detector.scores(decoded.image)
+        seen = detector.find(decoded.image)
     except DetectorUnavailable as exc:
         return ImageVerdict(False, DETECTOR_UNAVAILABLE, str(exc), metadata=fields)
     except Exception as exc:  # OpenCV error on odd input: undecided, so refused
         return ImageVerdict(False, DETECTOR_UNAVAILABLE, f"face detection failed: {type(exc).__name__}", metadata=fields)
-    n_faces = detector.faces(scores)
+    scores, n_faces = seen.scores, seen.faces
     why = []
     if n_faces:
         why.append(f"{n_faces} face{'s' if n_faces > 1 else ''}")
@@ -63,4 +64,5 @@ def check_image(data: bytes, *, purpose: str = DEFAULT_PURPOSE, detector: FaceDe
         clean = strip_metadata(decoded.image, decoded.format)
     except StripError as exc:
         return ImageVerdict(False, STRIP_FAILED, str(exc), scores, fields)
-    return ImageVerdict(True, None, "no face, no personal metadata", scores, fields, clean)
+    drawn = f"; {seen.drawn} drawn or rendered face{'s' if seen.drawn > 1 else ''} kept" if seen.drawn else ""
+    return ImageVerdict(True, None, "no face, no personal metadata" + drawn, scores, fields, clean, seen.drawn)

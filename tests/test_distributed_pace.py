@@ -188,3 +188,22 @@ def test_a_pause_travels_with_its_release_and_a_reserved_turn_is_handed_back(cra
     paused, out = asyncio.run(run())
     assert paused == b"HTTP 503, Retry-After 30"
     assert out == [0, 1, 0], "no turn out, one reserved, handed back"
+
+
+def test_every_script_touches_only_keys_it_declares():
+    """Redis Cluster runs a script on the slot of its KEYS only: no script may name a key it builds itself (the
+    claim once read ARGV[3] .. 'host:' .. host). The cluster runs above check it live; this reads every script."""
+    import re
+
+    import crawler.distributed.reads as reads
+    import crawler.pace.cluster as pace
+    import crawler.queue.cluster.scripts as queue
+
+    scripts = {f"{m.__name__}.{name}": lua for m in (pace, queue, reads) for name, lua in vars(m).items()
+               if isinstance(lua, str) and "redis.call(" in lua}
+    assert len(scripts) >= 14
+    for name, lua in scripts.items():
+        for command, key in re.findall(r"redis\.call\('(\w+)'(?:,\s*([^,)]+))?", lua):
+            assert command == "TIME" or re.fullmatch(r"KEYS\[(\d|i)\]|key", key), (name, command, key)
+        for key in re.findall(r"\bmark\(([^,]+),", lua):
+            assert re.fullmatch(r"KEYS\[(\d|i)\]|key", key), (name, key)

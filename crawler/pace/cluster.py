@@ -137,7 +137,7 @@ def _steps_ms(gap: float) -> tuple[int, ...]:
     return tuple(round(step * 1000) for step in backoff_steps(gap))
 
 
-BUSY_POLL = 0.02  # all leases out: ask again soon, at the soonest (the holder releases when its answer is back)
+BUSY_POLL = 0.02  # all leases out at a host without a gap: ask again this soon
 KEY_TTL_MS = 7 * 24 * 3600 * 1000
 
 
@@ -203,8 +203,9 @@ class ClusterPoliteness(Politeness):
                     if wait > 0:
                         await self._reserved(host, token, wait)
                     return paced + wait
-                if busy:  # the holders' answers come back when they come back: look again every half gap
-                    wait = max(wait, BUSY_POLL, min(backed_off(st.gap, st.errors) / 2, 1.0))
+                if busy:  # look again a gap later: any release before then still grants the turn a gap after it,
+                    # so waiting that long loses nothing, and asking sooner only costs round trips
+                    wait = max(wait, BUSY_POLL, backed_off(st.gap, st.errors) + self.margin_ms / 1000)
             await self._wait(wait)
             paced += wait
 

@@ -83,7 +83,7 @@ ADDON_SPIDER = textwrap.dedent('''
     process = CrawlerProcess({"ADDONS": {"crawler.addon.CivilAddon": 0}, "CIVIL_CONTACT": sys.argv[2],
                               "CIVIL_RESOLVE": {"fineterms.test": "127.0.0.1"},
                               "CIVIL_ALLOW_NETWORKS": ["127.0.0.1/32"], "CIVIL_AUDIT": sys.argv[3],
-                              "LOG_LEVEL": "WARNING"})
+                              "CIVIL_DELAY": 0, "LOG_LEVEL": "WARNING"})  # no floor of ours: Crawl-delay must hold
     crawler = process.create_crawler(Mine)
     process.crawl(crawler)
     process.start()

@@ -226,7 +226,7 @@ class Mine(Spider):
 
 process = CrawlerProcess({"ADDONS": {"crawler.addon.CivilAddon": 0}, "CIVIL_CONTACT": sys.argv[2],
                           "CIVIL_RESOLVE": {sys.argv[3]: "127.0.0.1"}, "CIVIL_ALLOW_NETWORKS": ["127.0.0.1/32"],
-                          "FEEDS": {sys.argv[4]: {"format": "jsonlines"}}, "LOG_LEVEL": "WARNING"})
+                          "FEEDS": {sys.argv[4]: {"format": "jsonlines"}}, "CIVIL_DELAY": 0, "LOG_LEVEL": "WARNING"})
 process.crawl(Mine)
 process.start()
 '''

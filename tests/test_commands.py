@@ -38,7 +38,7 @@ def test_check_names_the_policy_file(server, tmp_path):
 
 
 def test_tos_command_and_draft(server, tmp_path):
-    p = cli(server, "tos", server.url("terms.test"), "--write", str(tmp_path), hosts=("terms.test",))
+    p = cli(server, "tos", server.url("terms.test"), "--write", str(tmp_path), "--delay", "0", hosts=("terms.test",))
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("verdict: forbidden") and "automated means" in p.stdout
     drafts = list(tmp_path.glob("*.yaml"))

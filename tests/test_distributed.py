@@ -42,7 +42,7 @@ def redis_url():
 
 @pytest.fixture
 def one_host():
-    with LocalServer({"one.test": site(16, 1.0), "half.test": site(20, 0.5)}) as srv:
+    with LocalServer({"one.test": site(8, 1.0), "half.test": site(12, 0.5)}) as srv:
         yield srv
 
 
@@ -65,13 +65,13 @@ def check_crawl(cluster: Cluster, srv: LocalServer, host: str, n: int, delay: fl
     assert per_url["http://elsewhere.test/"] == 1, "an off-site link seen by every worker is decided once"
 
 
-@pytest.mark.parametrize("workers,host,n,delay", [(2, "one.test", 16, 1.0), (4, "half.test", 20, 0.5)])
+@pytest.mark.parametrize("workers,host,n,delay", [(2, "one.test", 8, 1.0), (4, "half.test", 12, 0.5)])
 def test_workers_share_one_hosts_gap(workers, host, n, delay, redis_url, one_host, tmp_path):
     run_workers_on_one_host(workers, host, n, delay, redis_url, one_host, tmp_path)
 
 
 def test_workers_share_one_hosts_gap_on_a_redis_cluster(one_host, tmp_path):
-    run_workers_on_one_host(3, "half.test", 20, 0.5, redis_cluster_or_skip(), one_host, tmp_path)
+    run_workers_on_one_host(3, "half.test", 12, 0.5, redis_cluster_or_skip(), one_host, tmp_path)
 
 
 def run_workers_on_one_host(workers, host, n, delay, redis_url, one_host, tmp_path):

@@ -27,7 +27,8 @@ def test_crawl_shows_live_progress_on_a_terminal_and_a_summary(server, tmp_path)
                                "/a": Reply(body=html("a")), "/b": Reply(body=html("b"))})
     leader, follower = pty.openpty()  # stderr is a terminal, stdout a pipe: as `civilcrawl crawl ... | less`
     p = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", server.url(HOST), "--contact", CONTACT,
-                          "--resolve", f"{HOST}=127.0.0.1", "--allow-network", "127.0.0.1/32", "--delay", "0.3"],
+                          "--resolve", f"{HOST}=127.0.0.1", "--allow-network", "127.0.0.1/32", "--delay", "0.3",
+                          "--terms", "policy"],
                          stdout=subprocess.PIPE, stderr=follower, cwd=tmp_path)
     os.close(follower)
     seen = b""

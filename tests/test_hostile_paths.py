@@ -86,10 +86,24 @@ def crawl(tmp_path: Path, server: LocalServer, host: str, *args: str, allow: str
                    "--terms", "policy", *args)  # terms reads have records of their own: not what these tests count
 
 
+TOGETHER = ("v6odd.test", "nested.test", "dupes.test", "hops.test")
+
+
+@pytest.fixture(scope="module")
+def together(site, tmp_path_factory) -> CrawlResult:
+    """One crawl of the sites whose tests need no option of their own (one start-up, not four): each test checks its
+    own site's records and requests."""
+    resolve = [a for host in TOGETHER for a in ("--resolve", f"{host}=127.0.0.1")]
+    r = run_cli(tmp_path_factory.mktemp("together"), *(site.url(host) for host in TOGETHER), *resolve,
+                "--allow-network", "127.0.0.1/32", "--terms", "policy")
+    assert r.returncode == 0, r.stderr
+    return r
+
+
 # -- 9: IPv6 ranges no list called private ----------------------------------------------------------------
 
-def test_site_local_and_documentation_ipv6_are_refused_before_connecting(tmp_path, site):
-    r = crawl(tmp_path, site, "v6odd.test")
+def test_site_local_and_documentation_ipv6_are_refused_before_connecting(together):
+    r = together
     assert r.final("http://[fec0::1]/")["reason"] == "private-network"
     assert "site-local" in r.final("http://[fec0::1]/")["detail"]
     assert r.final("http://[3fff::1]/")["reason"] == "private-network"
@@ -139,9 +153,8 @@ def test_unavailable_after_at_the_ends_of_time_is_a_decision(tmp_path, site):
     assert "Traceback" not in r.stderr
 
 
-def test_deeply_nested_tdmrep_is_no_signal_not_a_lost_page(tmp_path, site):
-    r = crawl(tmp_path, site, "nested.test")
-    assert r.returncode == 0, r.stderr
+def test_deeply_nested_tdmrep_is_no_signal_not_a_lost_page(together, site):
+    r = together
     assert r.final(site.url("nested.test"))["reason"] == "ok"
     assert r.final(site.url("nested.test", "/a"))["reason"] == "ok"
     assert "RecursionError" not in r.stderr
@@ -199,9 +212,8 @@ def test_every_unexpected_exception_is_an_error_record_and_a_failed_exit(tmp_pat
 
 # -- 8: requests Scrapy drops or does not follow get their record ----------------------------------------
 
-def test_scrapys_duplicates_are_recorded_once(tmp_path, site):
-    r = crawl(tmp_path, site, "dupes.test")
-    assert r.returncode == 0, r.stderr
+def test_scrapys_duplicates_are_recorded_once(together, site):
+    r = together
     assert r.final(site.url("dupes.test", "/a?x=1&y=2"))["reason"] == "ok"
     assert r.final(site.url("dupes.test", "/ab"))["reason"] == "ok"
     for url in (site.url("dupes.test", "/a?y=2&x=1"), site.url("dupes.test", "/%61b")):
@@ -211,9 +223,8 @@ def test_scrapys_duplicates_are_recorded_once(tmp_path, site):
     assert fetched == ["/a?x=1&y=2", "/ab"]
 
 
-def test_redirect_limit_and_non_http_redirects_are_refusals(tmp_path, site):
-    r = crawl(tmp_path, site, "hops.test")
-    assert r.returncode == 0, r.stderr
+def test_redirect_limit_and_non_http_redirects_are_refusals(together, site):
+    r = together
     for i in range(11):  # the seed's link, then ten redirects followed
         assert r.final(site.url("hops.test", f"/hop/{i}"))["status"] == 302
     limit = r.final(site.url("hops.test", "/hop/11"))

@@ -1,6 +1,6 @@
 """Requests waiting for their host's turn hold no engine slot: with two slots, slow hosts do not hold up fast ones.
 
-Two hosts ask for a Crawl-delay of 1.5 s, six others for nothing (our own 0.05 s applies); the crawl has only
+Two hosts ask for a Crawl-delay of 1 s, six others for nothing (our own 0.05 s applies); the crawl has only
 CONCURRENT_REQUESTS = 2 and reads every site's terms (home page and usual paths) and tdmrep.json first. Were the
 slow hosts' waiting requests (their reads, then their pages) counted against the two slots, the fast hosts
 would wait for them; here every fast page is fetched before the slow hosts are half done, and every host's gap
@@ -17,7 +17,7 @@ from crawler.cli.localsite import LocalServer, Reply, Site, html
 from tests.conftest import CONTACT
 
 SLOW, FAST = ["slow0.test", "slow1.test"], [f"fast{i}.test" for i in range(6)]
-CRAWL_DELAY, DELAY, PAGES = 1.5, 0.05, 5
+CRAWL_DELAY, DELAY, PAGES = 1.0, 0.05, 5
 
 
 def site(crawl_delay: float | None) -> Site:
@@ -57,7 +57,7 @@ def test_waiting_for_a_turn_holds_no_slot_and_every_gap_holds(tmp_path):
         gap = CRAWL_DELAY if h in SLOW else DELAY
         after_robots = [x for x in got if x.path != "/robots.txt"]
         assert min(LocalServer.gaps(after_robots)) >= gap, (h, LocalServer.gaps(after_robots))
-    # terms (home + 4 usual paths) and tdmrep.json come first: 6 reads, then 4 more pages, each 1.5 s apart
+    # terms (home + 4 usual paths) and tdmrep.json come first: 6 reads, then 4 more pages, each 1 s apart
     slow_half = min(sorted(x.t for x in hits[h])[5] for h in SLOW)  # the 6th request of either slow host
     last_fast = max(x.t for h in FAST for x in hits[h])
     assert last_fast < slow_half, f"fast hosts done {last_fast - slow_half:.2f} s after the slow ones' 6th request"

@@ -16,6 +16,7 @@ from crawler.audit import log as A
 from crawler.decide.robots import PARSED
 from crawler.decide.scope import Scope
 from crawler.gate.middleware import CivilGate
+from crawler.gate.state import RequestState, image_verdict, page_verdict, state_meta
 from crawler.images.store import ImageStore
 from crawler.net.urls import BadURL, origin
 from crawler.options import default
@@ -78,7 +79,7 @@ class CivilSpider(Spider):
         self.nofollow_only.pop(url, None)
         if not self._admit(url, depth, via):
             return None
-        meta = {"civil_admitted": True, "depth": depth, **({"civil_via": via} if via else {})}
+        meta = {**state_meta(admitted=True, via=via), "depth": depth}
         return Request(url, callback=self.parse, errback=self.failed, meta=meta)
 
     def _admit(self, url: str, depth: int, via: str | None) -> bool:
@@ -114,7 +115,7 @@ class CivilSpider(Spider):
             return None
         self.sitemap_sites[site] += 1
         return Request(url, callback=self.parse_sitemap, errback=self.failed,
-                       meta={"civil_admitted": True, "depth": 0, "civil_via": sitemaps.VIA, "sitemap_site": site})
+                       meta={**state_meta(admitted=True, via=sitemaps.VIA), "depth": 0, "sitemap_site": site})
 
     def parse_sitemap(self, response: Response) -> list[Request]:
         """The pages (or, for an index, the sitemaps) a sitemap lists, each through the gate."""
@@ -138,17 +139,17 @@ class CivilSpider(Spider):
         gate = self.gate
         if self.sitemaps:
             yield from self._sitemaps_for(response.url)
-        verdict = response.meta.get("civil_page")
+        verdict = page_verdict(response.request)
         item: dict[str, Any] = {"url": response.url, "status": response.status,
-                                "fetched_at": A.utc_iso(response.meta.get("civil_started"))}
-        root = verdict.root if verdict is not None else None
-        if root is None:
+                                "fetched_at": A.utc_iso(RequestState.answered(response).started)}
+        if verdict is None or verdict.root is None:
             if verdict is None or verdict.item_allowed:
                 item.update(content_type=(verdict.content_type if verdict else None) or None, title="", text="", links=[])
                 if self.item_fields:
                     item.update(extra_fields(response, self.item_fields))
                 yield item
             return
+        root = verdict.root
         links = links_of(root, response.url)
         if verdict.item_allowed:
             images = images_of(root, response.url) if self.image_store is not None else []
@@ -199,18 +200,19 @@ class CivilSpider(Spider):
             waiters.append(page)
             if len(waiters) == 1:  # the first page to want it asks for it
                 yield Request(url, callback=self.stored_image, errback=self.no_image, dont_filter=True, priority=10,
-                              meta={"civil_admitted": True, "civil_image_of": page, "civil_image_url": url,
-                                    "depth": depth})
+                              meta={**state_meta(admitted=True, image_of=page, image_url=url), "depth": depth})
 
     def stored_image(self, response: Response) -> list[Any]:
-        verdict = response.meta.get("civil_image")
+        verdict = image_verdict(response.request)
+        url = RequestState.answered(response).image_url or response.url
         record = None
         if verdict is not None:
-            record = {"url": response.meta["civil_image_url"], **self.image_store.save(verdict)}
-        return self._image_done(response.meta["civil_image_url"], record)
+            record = {"url": url, **self.image_store.save(verdict)}
+        return self._image_done(url, record)
 
     def no_image(self, failure: Failure) -> list[Any]:
-        return self._image_done(failure.request.meta["civil_image_url"], None)
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
+        return self._image_done(RequestState.of(request).image_url or request.url, None)
 
     def _image_done(self, url: str, record: dict[str, str] | None) -> list[Any]:
         self.image_results[url] = record

@@ -81,22 +81,21 @@ def _fetch_all(urls: list[str], args: argparse.Namespace) -> dict[str, Any]:
 async def _fetch_through(gate: Any, urls: list[str]) -> dict[str, Any]:
     from scrapy import Request
 
-    from crawler.gate.reads import Refused
+    from crawler.gate.refusal import Refused
+    from crawler.gate.state import image_verdict, state_meta
 
     out: dict[str, Any] = {}
     for url in urls:
-        request = Request(url, dont_filter=True, meta={"civil_image_of": url, "handle_httpstatus_all": True})
+        request = Request(url, dont_filter=True, meta={**state_meta(image_of=url), "handle_httpstatus_all": True})
         try:
             response = await gate.crawler.engine.download_async(request)
         except Refused as exc:
-            reason, _, detail = str(exc).partition(": ")
-            reason = request.meta.get("civil_refused") or ("too-large" if "civil_too_large" in request.meta else reason)
-            out[url] = ("refused", reason, detail or str(exc))
+            out[url] = ("refused", exc.reason, exc.detail or str(exc))
             continue
         except Exception as exc:  # unreachable, timed out: said per URL, never a traceback
             out[url] = ("error", f"GET {url} failed: {type(exc).__name__}: {exc}".rstrip(": "))
             continue
-        verdict = request.meta.get("civil_image")
+        verdict = image_verdict(request)
         if verdict is not None:
             out[url] = ("verdict", verdict)
         elif response.status != 200:

@@ -15,8 +15,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
-from crawler.gate.handback import Stopping
 from crawler.gate.readcache import Fetch, ReadKind
+from crawler.gate.refusal import Stopping
 from crawler.net.redisclient import UNAVAILABLE, Outage, async_client, call_async, redis_url
 from crawler.net.rediskeys import key_prefix
 from crawler.options import default

@@ -10,15 +10,17 @@ from scrapy import Request
 
 from crawler.decide.optout import decide
 from crawler.decide.robots import PARSED, robots_rule
-from crawler.gate.middleware import CivilGate, Refused
+from crawler.gate.middleware import CivilGate
 from crawler.gate.reads import TERMS_READ
+from crawler.gate.refusal import Refused
+from crawler.gate.state import RequestState, state_meta
 from crawler.net.urls import origin, split_origin
 
 
 async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
     """Run the gate's checks for ``url`` without fetching it, and say what decided."""
     out: dict[str, Any] = {"url": url, "purpose": gate.purpose, "token": gate.token}
-    request = Request(url, meta={"civil_admitted": True, "depth": 0})
+    request = Request(url, meta={**state_meta(admitted=True), "depth": 0})
     _, host, _ = split_origin(url)
     url_origin = origin(url)
     policy = gate._policy_for(url)
@@ -30,8 +32,7 @@ async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
         await gate.decide(request, host, url_origin)
         out["decision"], out["reason"], out["detail"] = "fetch", None, ""
     except Refused as exc:
-        out["decision"], out["reason"] = "refuse", request.meta.get("civil_refused")
-        out["detail"] = str(exc).split(": ", 1)[-1]
+        out["decision"], out["reason"], out["detail"] = "refuse", exc.reason, exc.detail
     record = gate.robots_known(url_origin)
     if record is None and out["reason"] not in ("tos", "private-network", "bad-url", "robots-unavailable"):
         record = await gate._robots_for(url_origin)  # refused before robots.txt was read: read it to explain
@@ -48,7 +49,7 @@ async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
     out["terms"] = terms.describe() if terms else (
         f"policy: {policy.automated_access} ({policy.where('terms')})" if policy and policy.terms else
         "not checked (use --terms discover)")
-    signals = request.meta.get("civil_signals", [])
+    signals = RequestState.of(request).signals
     decision = decide(signals, gate.purpose, art3=gate.art3)
     out["signals"] = [{"signal": s.name, "value": s.value, "source": s.source, "effect": e} for s, e in decision.seen]
     return out

@@ -20,7 +20,8 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
-from crawler.gate.reads import AUX_META, ROBOTS_META, Refused
+from crawler.gate.refusal import Refused
+from crawler.gate.state import RequestState
 
 if TYPE_CHECKING:
     from crawler.gate.middleware import CivilGate
@@ -43,7 +44,7 @@ def note(gate: CivilGate, request: Request, exc: BaseException, where: str, deci
     logger.error("unexpected %s while %s %s", type(exc).__name__, where, request.url,
                  exc_info=(type(exc), exc, exc.__traceback__))
     gate.crawler.stats.inc_value(ERRORS_STAT)
-    if ROBOTS_META in request.meta or AUX_META in request.meta:
+    if RequestState.of(request).is_read:
         return  # their reader turns the failure into its decision (robots.txt unreachable: disallow all)
     gate.audit.record(request.url, gate._host(request), decision, "error", f"{where}: {describe(exc)}", **extra)
 
@@ -70,11 +71,12 @@ def audited(where: str, decision: str) -> Callable[[Callable[..., Awaitable[T]]]
 
 
 def _fail(gate: CivilGate, request: Request, exc: Exception, where: str, decision: str, **extra: Any) -> NoReturn:
-    if (host := request.meta.pop("civil_host", None)) is not None:
+    state = RequestState.of(request)
+    if (host := state.host) is not None:
+        state.host = None
         gate.politeness.release(host)  # the request held the host's turn: hand it back
     note(gate, request, exc, where, decision, **extra)
-    request.meta["civil_refused"] = "error"
-    raise Refused(f"error: {describe(exc)}") from exc
+    raise Refused("error", describe(exc)) from exc
 
 
 def watch(gate: CivilGate) -> None:

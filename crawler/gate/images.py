@@ -2,7 +2,7 @@
 
 A refused image (a face, personal metadata, or one that could not be checked) is dropped with its audit
 record; its bytes reach no spider, pipeline, cache or file. Accepted images carry their stripped bytes
-on ``response.meta["civil_image"]``.
+in crawler.gate.state.image_verdict.
 """
 
 from __future__ import annotations

@@ -35,11 +35,13 @@ from crawler.decide.scope import Scope, out_of_scope
 from crawler.decide.terms.check import TermsCheck
 from crawler.gate import dropped, failures
 from crawler.gate.announce import setting_label, start_line
-from crawler.gate.handback import Stopping, stopped
+from crawler.gate.handback import stopped
 from crawler.gate.images import AUDIT_REASONS, ImageJudge, is_image
 from crawler.gate.readcache import ReadCache
-from crawler.gate.reads import AITXT, AUX_META, PROBE_META, ROBOTS_META, TDMREP, DecisionReads, Refused, read_cache
-from crawler.gate.wire import CLEARED_META
+from crawler.gate.reads import AITXT, TDMREP, DecisionReads, read_cache
+from crawler.gate.refusal import Refused, Stopping
+from crawler.gate.sizecap import BodyCap
+from crawler.gate.state import STATE_META, RequestState, image_verdict, set_image_verdict, set_page_verdict
 from crawler.images.context import personal_context
 from crawler.net.guard import GuardRefusal, NetworkGuard
 from crawler.net.identity import DEFAULT_TOKEN, user_agent
@@ -47,7 +49,7 @@ from crawler.net.urls import BadURL, origin, redirect_target, split_origin
 from crawler.net.webbotauth import RequestSigner
 from crawler.options import default
 from crawler.pace.local import GaveUp, PageBudget, Politeness, ShutdownError
-from crawler.page.bodies import ACCEPT_ENCODING, BodyCap, TooLarge
+from crawler.page.bodies import ACCEPT_ENCODING, TooLarge
 from crawler.page.bodies import decode as decode_body
 from crawler.page.inspect import PageVerdict, inspect
 
@@ -57,7 +59,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
-_RETRY_KEEPS = ("civil_admitted", "civil_via")  # a retry is the same URL, found the same way
 
 
 class CivilGate(DecisionReads, TermsCheck):
@@ -116,7 +117,7 @@ class CivilGate(DecisionReads, TermsCheck):
                                  stopping=lambda: crawler.crawling is False or not self._engine_running())
         self._host_gaps: dict[str, dict[str, tuple[float, str]]] = {}
         self._pinned_slots: set[str] = set()
-        self.body_cap = BodyCap(self.max_bytes, PARSE_LIMIT, ROBOTS_META)
+        self.body_cap = BodyCap(self.max_bytes, PARSE_LIMIT)
         crawler.signals.connect(self.body_cap.on_headers, signal=signals.headers_received)
         crawler.signals.connect(self.body_cap.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
@@ -172,13 +173,13 @@ class CivilGate(DecisionReads, TermsCheck):
 
     @failures.audited("checking the request", A.REFUSED)
     async def process_request(self, request: Request) -> None:
-        meta = request.meta
+        state = RequestState.of(request).own(request)
         try:
             _, host, _ = split_origin(request.url)
             url_origin = origin(request.url)
         except BadURL as exc:
             self._refuse(request, "", "bad-url", str(exc))
-        if ROBOTS_META in meta:
+        if state.is_robots:
             await self._check_network(request, host)
             await self._take_turn(request, host)
             return None
@@ -188,8 +189,8 @@ class CivilGate(DecisionReads, TermsCheck):
             stopped(self.crawler, request)
             raise
         # outside the page budget: images (they go through every check) and tdmrep.json/ai.txt; terms pages count
-        free = "civil_image_of" in meta or (AUX_META in meta and meta[AUX_META][0] != "terms")
-        if AUX_META not in meta and (reused := self._prefetched.pop(request.url, None)) is not None:
+        free = state.image_of is not None or (state.is_read and state.read != "terms")
+        if not state.is_read and (reused := self._prefetched.pop(request.url, None)) is not None:
             return self._reuse(request, host, reused)
         if not free and self.budget.exhausted():
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
@@ -198,8 +199,8 @@ class CivilGate(DecisionReads, TermsCheck):
         site_full = not free and policy is not None and policy.max_pages is not None and \
             self._site_pages.get(policy.site, 0) >= policy.max_pages
         if site_full or (not free and not self.budget.take()):
-            self.politeness.release(host, origin=meta.get("civil_origin"))
-            meta.pop("civil_host", None)
+            self.politeness.release(host, origin=state.origin)
+            state.host = None
             if site_full:
                 self._refuse(request, host, "policy", f"site budget of {policy.max_pages} pages used "
                                                       f"({policy.where('crawl.max_pages')})", A.SKIPPED)
@@ -213,12 +214,12 @@ class CivilGate(DecisionReads, TermsCheck):
 
         Raises Refused (with the audit record written) or returns the site's policy.
         """
-        meta = request.meta
-        aux = AUX_META in meta
-        if not aux and not meta.get("civil_admitted"):
+        state = RequestState.of(request)
+        aux = state.is_read
+        if not aux and not state.admitted:
             self._check_scope(request, host, url_origin)
         policy = self._policy_for(request.url)
-        self._check_policy(request, host, policy, meta.get("depth", 0))
+        self._check_policy(request, host, policy, request.meta.get("depth", 0))
         await self._check_network(request, host)
         record = (await self._robots_for(url_origin)).effective(time.time())
         if not record.allows(request.url, self.token):
@@ -232,28 +233,27 @@ class CivilGate(DecisionReads, TermsCheck):
 
     @failures.audited("reading the answer", A.FETCHED)
     async def process_response(self, request: Request, response: Response) -> Response | Request:
-        meta = request.meta
-        host = meta.pop("civil_host", None)
+        state = RequestState.of(request)
+        host, state.host = state.host, None
         if host is None:
             return response
         status = response.status
         server_error = status in RETRY_STATUSES
-        self.politeness.release(host, server_error=server_error, ok=status < 400, origin=meta.get("civil_origin"))
+        self.politeness.release(host, server_error=server_error, ok=status < 400, origin=state.origin)
         try:  # every check below reads the real bytes: undo gzip/deflate here, under the size cap
-            robots = ROBOTS_META in meta  # robots.txt: its first 500 KiB, whatever its size
+            robots = state.is_robots  # robots.txt: its first 500 KiB, whatever its size
             response = decode_body(response, PARSE_LIMIT if robots else self.max_bytes, head=robots)
         except ValueError as exc:
-            too_large = isinstance(exc, TooLarge)
-            request.meta["civil_refused"] = "too-large" if too_large else "error"
-            if ROBOTS_META not in meta and AUX_META not in meta:
-                self.audit.record(request.url, host, A.REFUSED if too_large else A.FETCHED,
-                                  "too-large" if too_large else "error", str(exc), status=status, **self._timing(meta))
-            raise Refused(str(exc)) from None
-        if ROBOTS_META in meta or AUX_META in meta:
-            label, target = (("robots-txt", meta[ROBOTS_META]) if ROBOTS_META in meta else meta[AUX_META])
+            reason = "too-large" if isinstance(exc, TooLarge) else "error"
+            if not state.is_read:
+                self.audit.record(request.url, host, A.REFUSED if reason == "too-large" else A.FETCHED,
+                                  reason, str(exc), status=status, **self._timing(state))
+            raise Refused(reason, str(exc)) from None
+        if state.is_read:
+            label, target = state.read or "", state.read_for
             sitemaps = robots_sitemaps(response.body) if label == "robots-txt" and 200 <= status < 300 else []
             self.audit.record(request.url, host, A.FETCHED, label, f"{label} for {target}", status=status,
-                              sitemaps=sitemaps or None, **self._timing(meta))
+                              sitemaps=sitemaps or None, **self._timing(state))
             return response
         note = ""
         if status in (429, 503):
@@ -267,54 +267,55 @@ class CivilGate(DecisionReads, TermsCheck):
                 return retry
         elif server_error and (retry := self._retry(request, f"HTTP {status}")):
             return retry
-        reason = "retry-after" if note or meta.get("civil_retry_note") else ("rate" if meta.get("civil_waited", 0) > 0.001 else "ok")
-        detail = "; ".join(x for x in (note, meta.get("civil_retry_note", ""), self._pace_detail(host, meta)) if x)
-        if meta.get("civil_attempts"):
-            detail += f"; attempt {meta['civil_attempts'] + 1}"
+        reason = "retry-after" if note or state.retry_note else ("rate" if state.waited > 0.001 else "ok")
+        detail = "; ".join(x for x in (note, state.retry_note, self._pace_detail(host, state)) if x)
+        if state.attempts:
+            detail += f"; attempt {state.attempts + 1}"
         if 300 <= status < 400 and (loc := response.headers.get("Location")):
             detail = f"{detail}; redirect to {redirect_target(request.url, loc)}".lstrip("; ")
-        if "civil_image" in meta or (200 <= status < 300 and is_image(response, "civil_image_of" in meta)):
+        if image_verdict(request) is not None or (200 <= status < 300 and is_image(response, state.image_of is not None)):
             return await self._judge_image(request, response, host, reason, detail)
         verdict = self.read_page(request, response)
         if refusal := verdict.refusal():
             reason, detail = refusal[0], f"{refusal[1]}; no item kept"
         elif notes := verdict.notes():
             detail = f"{detail}; {notes}".lstrip("; ")
-        self.audit.record(request.url, host, A.FETCHED, reason, detail, status=status, **self._timing(meta))
+        self.audit.record(request.url, host, A.FETCHED, reason, detail, status=status, **self._timing(state))
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
-        meta = request.meta
         if isinstance(exception, Refused):
             return None
-        host = meta.pop("civil_host", None)
+        state = RequestState.of(request)
+        host, state.host = state.host, None
         if host is None:  # refused by another middleware before reaching us (e.g. Scrapy's offsite filter)
             if not isinstance(exception, IgnoreRequest):
                 failures.note(self, request, exception, "before the gate, on", A.REFUSED)
-            elif ROBOTS_META not in meta and AUX_META not in meta:
+            elif not state.is_read:
                 self.audit.record(request.url, self._host(request), A.SKIPPED, "offsite", str(exception) or "filtered")
             return None
-        too_large = meta.get("civil_too_large")
-        self.politeness.release(host, server_error=too_large is None, origin=meta.get("civil_origin"))
-        if ROBOTS_META in meta or AUX_META in meta:
+        too_large = state.too_large
+        self.politeness.release(host, server_error=too_large is None, origin=state.origin)
+        if state.is_read:
             return None  # the fetcher of robots.txt (or tdmrep.json, ai.txt) records what this means
         if too_large is not None:
-            self.audit.record(request.url, host, A.REFUSED, "too-large",
-                              f"{too_large} bytes > cap of {meta.get('civil_cap', self.max_bytes)}", **self._timing(meta))
-            raise Refused("too large")
+            cap = state.cap if state.cap is not None else self.max_bytes
+            self.audit.record(request.url, host, A.REFUSED, "too-large", f"{too_large} bytes > cap of {cap}",
+                              **self._timing(state))
+            raise Refused("too-large", "too large")
         detail = f"{type(exception).__name__}: {exception}".strip(": ")
         if retry := self._retry(request, detail):
             return retry  # type: ignore[return-value]
-        self.audit.record(request.url, host, A.FETCHED, "error", detail, **self._timing(meta))
+        self.audit.record(request.url, host, A.FETCHED, "error", detail, **self._timing(state))
         return None
 
     # -- helpers ------------------------------------------------------------------------------------------
 
     def _refuse(self, request: Request, host: str, reason: str, detail: str, decision: str = A.REFUSED) -> None:
-        if not any(k in request.meta for k in (ROBOTS_META, AUX_META, PROBE_META)):
-            self.audit.record(request.url, host, decision, reason, detail, via=request.meta.get("civil_via"))
-        request.meta["civil_refused"] = reason
-        raise Refused(f"{reason}: {detail}")
+        state = RequestState.of(request)
+        if state.recorded:
+            self.audit.record(request.url, host, decision, reason, detail, via=state.via)
+        raise Refused(reason, detail)
 
     def _out_of_scope(self, url: str, url_origin: str, depth: int, scope: Any) -> tuple[str, str] | None:
         """(reason, detail) when a URL is outside the crawl's scope (crawler.decide.scope) or too deep, else None."""
@@ -348,8 +349,8 @@ class CivilGate(DecisionReads, TermsCheck):
             self.politeness.set_gap(host, self.delay, f"{self.delay_label} {self.delay:g}", self.host_concurrency)
         paused = self.politeness.paused_for(host)
         if paused > self.max_wait:
-            state = self.politeness.state(host)
-            self._refuse(request, host, "retry-after", f"{state.pause_reason}; {paused:.0f} s left > {self.max_wait:g} s")
+            reason = self.politeness.state(host).pause_reason
+            self._refuse(request, host, "retry-after", f"{reason}; {paused:.0f} s left > {self.max_wait:g} s")
         try:
             url_origin = origin(request.url)
             waited = await self.politeness.acquire(host, give_up, origin=url_origin)
@@ -359,13 +360,11 @@ class CivilGate(DecisionReads, TermsCheck):
         except GaveUp:  # the page budget was spent while this request waited: no turn taken, nothing sent
             self._refuse(request, host, "max-pages", self.budget.describe(), A.SKIPPED)
         self._pin_slot(request)
-        meta = request.meta
-        meta["civil_host"], meta["civil_origin"] = host, url_origin
-        meta[CLEARED_META] = request.url  # crawler.gate.wire sends only the URL cleared here
-        meta["civil_waited"] = waited
-        meta["civil_started"] = time.time()
-        meta["civil_bytes"] = 0
-        meta["civil_gap"] = self.politeness.state(host).held_to  # the gap this start was held to
+        state = RequestState.of(request)
+        state.host, state.origin = host, url_origin
+        state.cleared_url = request.url  # crawler.gate.wire sends only the URL cleared here
+        state.waited, state.started, state.bytes = waited, time.time(), 0
+        state.gap = self.politeness.state(host).held_to  # the gap this start was held to
         request.headers["User-Agent"] = self.user_agent  # identity is a floor: set last, over any other setting
         # Web Bot Auth signatures (self.signer) are added by crawler.gate.wire, as the request goes on the wire
         request.headers["Accept-Encoding"] = ACCEPT_ENCODING  # what crawler.page.bodies can undo under a size cap
@@ -450,10 +449,11 @@ class CivilGate(DecisionReads, TermsCheck):
     async def _check_signals(self, request: Request, host: str, url_origin: str, record: RobotsRecord,
                              policy: Policy | None) -> None:
         """Opt-outs known before fetching: robots.txt Content-Signal/Content-Usage, the site's terms, tdmrep.json, ai.txt."""
+        state = RequestState.of(request)
         signals: list = []
         if record.kind == PARSED:
             signals = signals_from_robots(record.body, self.token, request.url)
-            request.meta["civil_signals"] = signals
+            state.signals = signals
             self._refuse_by_signals(request, host, signals)  # refused already? then read no more files
         await self.check_terms(request, host, url_origin, policy)
         path = "/" + request.url.split("://", 1)[1].partition("/")[2]
@@ -465,22 +465,22 @@ class CivilGate(DecisionReads, TermsCheck):
             aitxt = await self._aux(url_origin, AITXT)
             if aitxt is not None and (sig := aitxt_signal(aitxt, self.token, request.url)) is not None:
                 signals.append(sig)
-        request.meta["civil_signals"] = signals
+        state.signals = signals
         self._refuse_by_signals(request, host, signals)
-        request.meta["civil_robot_signals"] = [s for s in signals if s.source.startswith("robots")]
+        state.robot_signals = [s for s in signals if s.source.startswith("robots")]
 
     async def _judge_image(self, request: Request, response: Response, host: str, reason: str, detail: str) -> Response:
         """Refuse personal images before any other component sees their bytes; keep accepted ones stripped."""
-        verdict = request.meta.get("civil_image") or await self.images.judge(response.body)  # judged at the wire
-        timing = self._timing(request.meta)
+        verdict = image_verdict(request) or await self.images.judge(response.body)  # judged at the wire
+        timing = self._timing(RequestState.of(request))
         if not verdict.ok:
             why = AUDIT_REASONS.get(verdict.reason or "", "image-unchecked")
             self.audit.record(request.url, host, A.REFUSED, why, verdict.detail, status=response.status, **timing)
             self.crawler.stats.inc_value(f"civil/images/refused/{why}")
-            raise Refused(f"{why}: {verdict.detail}")  # the response, and its bytes, go no further
+            raise Refused(why, verdict.detail)  # the response, and its bytes, go no further
         self.audit.record(request.url, host, A.FETCHED, reason, f"image accepted, metadata stripped; {detail}".rstrip("; "),
                           status=response.status, **timing)
-        request.meta["civil_image"] = verdict
+        set_image_verdict(request, verdict)
         return response.replace(body=verdict.clean or b"")
 
     def admit_image(self, url: str, attrs: dict[str, str], page: str, verdict: Any) -> bool:
@@ -518,41 +518,40 @@ class CivilGate(DecisionReads, TermsCheck):
     def read_page(self, request: Request, response: Response) -> PageVerdict:
         """The page's directives and signals for our purpose (one parse), with robots.txt's and tdmrep.json's."""
         url_origin = origin(request.url)
-        signals = request.meta.pop("civil_robot_signals", None)
+        state = RequestState.of(request)
+        signals, state.robot_signals = state.robot_signals, None
         if signals is None:  # not checked before this answer (a replayed or reused page): read them now
             record = self.robots_known(url_origin)
             signals = [s for s in signals_from_robots(record.body, self.token, request.url)
                        if s.source.startswith("robots")] if record and record.kind == PARSED else []
         verdict = inspect(response, token=self.token, purpose=self.purpose, art3=self.art3, robots_signals=signals,
                           tdm_rules=self.tdm_rules(url_origin))
-        request.meta["civil_page"] = verdict
+        set_page_verdict(request, verdict)
         return verdict
 
     def _refuse_by_signals(self, request: Request, host: str, signals: list) -> None:
         if signals and not (decision := decide(signals, self.purpose, art3=self.art3)).allowed:
             self._refuse(request, host, decision.reason or "purpose", decision.detail)
 
-    def _pace_detail(self, host: str, meta: dict[str, Any]) -> str:
+    def _pace_detail(self, host: str, state: RequestState) -> str:
         st = self.politeness.state(host)
-        waited = meta.get("civil_waited", 0.0)
+        waited = state.waited
         return f"waited {waited:.3f} s; gap {st.effective_gap:g} s from {st.gap_source}" if waited > 0.001 else ""
 
     @staticmethod
-    def _timing(meta: dict[str, Any]) -> dict[str, Any]:
-        started = meta.get("civil_started")
-        return {"started": A.utc_iso(started) if started else None, "wait": round(meta.get("civil_waited", 0.0), 3),
-                "gap": meta.get("civil_gap"), "bytes": meta.get("civil_bytes"),
-                "earlier": meta.get("civil_earlier"),  # starts of the attempts before a retry: the server saw them
-                "via": meta.get("civil_via")}  # how the URL was found, when not by a link (crawler.page.sitemaps)
+    def _timing(state: RequestState) -> dict[str, Any]:
+        started = state.started
+        return {"started": A.utc_iso(started) if started else None, "wait": round(state.waited, 3),
+                "gap": state.gap, "bytes": state.bytes,
+                "earlier": state.earlier,  # starts of the attempts before a retry: the server saw them
+                "via": state.via}  # how the URL was found, when not by a link (crawler.page.sitemaps)
 
     def _retry(self, request: Request, note: str) -> Request | None:
-        attempts = request.meta.get("civil_attempts", 0)
-        if attempts >= self.retry_times or request.meta.get("dont_retry"):
+        state = RequestState.of(request)
+        if state.attempts >= self.retry_times or request.meta.get("dont_retry"):
             return None
-        meta = {k: v for k, v in request.meta.items() if not k.startswith("civil_") or k in _RETRY_KEEPS}
-        started = request.meta.get("civil_started")
-        earlier = request.meta.get("civil_earlier", []) + ([A.utc_iso(started)] if started else [])
-        meta.update(civil_attempts=attempts + 1, civil_retry_note=note, civil_earlier=earlier)
+        started = A.utc_iso(state.started) if state.started else None
+        meta = {**request.meta, STATE_META: state.retried(note, started)}
         return request.replace(meta=meta, dont_filter=True)
 
     @staticmethod

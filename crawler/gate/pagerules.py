@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import Request
 
 from crawler.audit import log as A
+from crawler.gate.state import RequestState, page_verdict
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -51,8 +52,7 @@ class PageRulesMiddleware:
     @staticmethod
     def _rules(response: Response) -> tuple[bool, bool]:
         """(items allowed, links followed) for what a callback yields from ``response``."""
-        request = getattr(response, "request", None)
-        verdict = request.meta.get("civil_page") if request is not None else None
+        verdict = page_verdict(getattr(response, "request", None))
         if verdict is None:
             return True, True
         return verdict.item_allowed, verdict.follow
@@ -61,7 +61,7 @@ class PageRulesMiddleware:
         items_ok, follow = rules
         stats = self.crawler.stats
         if isinstance(x, Request):
-            if follow or "civil_image_of" in x.meta:  # civilcrawl's images were admitted by the gate already
+            if follow or RequestState.of(x).image_of is not None:  # civilcrawl's images were admitted by the gate already
                 self.sent.add(x.url)
                 self.held.pop(x.url, None)
                 return True

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from crawler.audit import log as A
@@ -35,20 +34,15 @@ from crawler.decide.robots import (
 )
 from crawler.decide.terms.finder import MAX_GUESSES, TermsResult, find_terms
 from crawler.gate.readcache import FolderStore, ReadCache, ReadKind
+from crawler.gate.refusal import Refused, Stopping
+from crawler.gate.state import ROBOTS_TXT, state_meta
 from crawler.net.urls import BadURL, origin, split_origin
 
 logger = logging.getLogger(__name__)
 
-ROBOTS_META = "civil_robots"  # marks our own robots.txt fetches; value: the origin they are for
-AUX_META = "civil_aux"  # other files read for a decision (tdmrep.json, ai.txt, terms): (label, origin)
-PROBE_META = "civil_probe"  # a decision taken ahead (DecisionReads.prepare): it reads what it needs, records nothing
 AHEAD_FOR = 600.0  # seconds a host counts as prepared: then its reads are looked at again (they may have expired)
 _AHEAD: ContextVar[bool] = ContextVar("civil_read_ahead", default=False)  # inside prepare(): reads go after pages
 TDMREP, AITXT = "/.well-known/tdmrep.json", "/ai.txt"
-
-
-class Refused(IgnoreRequest):
-    """A request the gate refused; its audit record is already written."""
 
 
 @dataclass
@@ -116,7 +110,7 @@ class DecisionReads:
             return
         _AHEAD.set(True)  # this task's own context: its reads wait behind requests whose turn has come
         try:
-            await self.decide(Request(url, meta={PROBE_META: True, "civil_admitted": True}), host, url_origin)
+            await self.decide(Request(url, meta=state_meta(probe=True, admitted=True)), host, url_origin)
         except Refused:
             pass  # the request itself is refused (and recorded) when it comes
         finally:
@@ -156,14 +150,14 @@ class DecisionReads:
         url = f"{url_origin}/robots.txt"
         for _ in range(MAX_REDIRECTS + 1):
             request = Request(url, dont_filter=True, priority=1000, meta={
-                ROBOTS_META: url_origin, "dont_redirect": True, "dont_retry": True,
+                **state_meta(read=ROBOTS_TXT, read_for=url_origin), "dont_redirect": True, "dont_retry": True,
                 "handle_httpstatus_all": True, "dont_obey_robotstxt": True})
             try:
                 response = await self._download(request)
-            except Refused:
-                if request.meta.get("civil_refused") == "shutdown":
-                    raise  # a Stopping: no decision for the requests waiting for it either
-                return unreachable(url_origin, f"{url}: {request.meta.get('civil_refused')}", previous, time.time())
+            except Stopping:
+                raise  # no decision for the requests waiting for it either
+            except Refused as exc:
+                return unreachable(url_origin, f"{url}: {exc.reason}", previous, time.time())
             except Exception as exc:
                 return unreachable(url_origin, f"{url}: {type(exc).__name__}: {exc}", previous, time.time())
             location = response.headers.get("Location")
@@ -188,13 +182,13 @@ class DecisionReads:
     async def _fetch_file(self, url_origin: str, path: str) -> FileRead:
         label = "tdmrep" if path == TDMREP else "ai-txt"
         request = Request(url_origin + path, dont_filter=True, priority=900, meta={
-            AUX_META: (label, url_origin), "dont_redirect": True, "dont_retry": True,
+            **state_meta(read=label, read_for=url_origin), "dont_redirect": True, "dont_retry": True,
             "handle_httpstatus_all": True, "download_maxsize": PARSE_LIMIT})
         try:
             response = await self._download(request)
+        except Stopping:
+            raise  # not an answer, so nothing is kept
         except Refused as exc:  # refused (robots, guard): the signal is unknown, not an error
-            if request.meta.get("civil_refused") == "shutdown":
-                raise  # a Stopping: not an answer, so nothing is kept
             return FileRead(request.url, None, "", time.time(), str(exc))
         except Exception as exc:  # unreachable: unknown too, and tried again soon
             return FileRead(request.url, None, "", time.time(), f"{type(exc).__name__}: {exc}")
@@ -210,7 +204,7 @@ class DecisionReads:
         home = url_origin + "/"
 
         async def fetch(url: str) -> tuple[int, Any, str, str] | None:
-            request = Request(url, dont_filter=True, priority=900, meta={AUX_META: ("terms", url_origin)})
+            request = Request(url, dont_filter=True, priority=900, meta=state_meta(read="terms", read_for=url_origin))
             try:
                 response = await self._download(request)
             except Exception:

@@ -16,9 +16,8 @@ from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
 from crawler.audit import log as A
-from crawler.gate.reads import Refused
-
-_NOT_FOLLOWED = "civil_redirect_not_followed"  # meta: a target Scrapy will not follow (not http or https)
+from crawler.gate.refusal import Refused
+from crawler.gate.state import RequestState
 
 
 class _Recorded:
@@ -37,7 +36,7 @@ class _Recorded:
                                 **kwargs: Any) -> Request:
         redirected = super()._build_redirect_request(source_request, response, url=url, **kwargs)  # type: ignore[misc]
         if urlparse_cached(redirected).scheme not in ("http", "https"):
-            source_request.meta[_NOT_FOLLOWED] = url
+            RequestState.of(source_request).unfollowed_redirect = url  # not http or https: Scrapy will not follow
         return redirected
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
@@ -48,7 +47,7 @@ class _Recorded:
             self._refuse(redirected.url, "redirect-limit",
                          f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES) from {first}; "
                          "not followed")
-            raise Refused(f"redirect-limit: {redirected.url}") from None
+            raise Refused("redirect-limit", redirected.url) from None
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         try:
@@ -56,8 +55,10 @@ class _Recorded:
         except ValueError as exc:  # a Location no URL parser takes (http://[::1, a bad port)
             location = (response.headers.get("Location") or b"").decode("latin-1")
             self._refuse(location, "bad-url", f"redirect from {request.url}: {exc}")
-            raise Refused(f"bad-url: {location}") from None
-        if (target := request.meta.pop(_NOT_FOLLOWED, None)) is not None and result is response:
+            raise Refused("bad-url", location) from None
+        state = RequestState.of(request)
+        target, state.unfollowed_redirect = state.unfollowed_redirect, None
+        if target is not None and result is response:
             self._refuse(target, "bad-url", f"redirect from {request.url}: only http and https URLs are followed")
         return result
 

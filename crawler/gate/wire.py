@@ -19,7 +19,8 @@ from scrapy.utils.misc import build_from_crawler, load_object
 
 from crawler.audit import log as A
 from crawler.gate.images import AUDIT_REASONS, is_image
-from crawler.gate.reads import AUX_META, ROBOTS_META, Refused
+from crawler.gate.refusal import Refused
+from crawler.gate.state import RequestState, set_image_verdict
 from crawler.net.guard import GuardRefusal
 from crawler.net.urls import split_origin
 from crawler.page.bodies import ACCEPT_ENCODING
@@ -36,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 #: the setting the add-on fills with the handlers it wraps, per scheme (what DOWNLOAD_HANDLERS said before)
 INNER_SETTING = "CIVIL_WIRE_HANDLERS"
-CLEARED_META = "civil_url"  # the URL the gate cleared, set as the request took its turn
 
 
 class CivilDownloadHandler:
@@ -86,8 +86,9 @@ class CivilDownloadHandler:
     async def _before(self, gate: CivilGate, request: Request) -> None:
         """The gate's clearance, the network guard (target and proxy), then the identity, just before sending."""
         meta = request.meta
-        cleared = meta.get(CLEARED_META)
-        if "civil_host" not in meta or cleared is None:
+        state = RequestState.of(request)
+        cleared = state.cleared_url
+        if state.host is None or cleared is None:
             refuse(gate, request, "gate-bypassed", "the request reached the network without taking its turn at "
                    "civilcrawl's gate")
         if cleared != request.url:
@@ -126,30 +127,28 @@ def _proxy(proxy: str | None) -> tuple[str | None, int | None]:
 def refuse(gate: CivilGate, request: Request, reason: str, detail: str, status: int | None = None,
            url: str | None = None) -> None:
     """Refuse at the wire: give the host's turn back, write the audit record, and raise Refused."""
-    meta = request.meta
-    host = meta.pop("civil_host", None)
+    state = RequestState.of(request)
+    host, state.host = state.host, None
     if host is not None:
         gate.politeness.release(host, ok=status is not None and status < 400)
-    if ROBOTS_META not in meta and AUX_META not in meta:
+    if not state.is_read:
         gate.audit.record(url or request.url, host or gate._host(request), A.REFUSED, reason, detail, status=status,
-                          **gate._timing(meta))
-    meta["civil_refused"] = reason
-    raise Refused(f"{reason}: {detail}")
+                          **gate._timing(state))
+    raise Refused(reason, detail)
 
 
 async def screen(gate: CivilGate, request: Request, response: Response) -> Response:
     """Judge an answer whose bytes are an image (any status, any Content-Type) before anything else sees it.
 
     A refused image raises Refused with its audit record written; an accepted one comes back with its
-    stripped bytes and ``meta["civil_image"]`` set, which the gate's own response step then records.
+    stripped bytes and its verdict kept (crawler.gate.state.image_verdict), which the gate's response step records.
     """
     try:
         decoded = decode_body(response, gate.max_bytes)
     except ValueError:
         return response  # the gate refuses it with the right reason (too-large, error) in its response step
     fmt = image_format(decoded.body)
-    meta = request.meta
-    if fmt is None and not (200 <= decoded.status < 300 and is_image(decoded, "civil_image_of" in meta)):
+    if fmt is None and not (200 <= decoded.status < 300 and is_image(decoded, RequestState.of(request).image_of is not None)):
         return decoded
     stats = gate.crawler.stats
     if fmt is not None and not decoded.headers.get("Content-Type", b"").lower().startswith(b"image/"):
@@ -160,7 +159,7 @@ async def screen(gate: CivilGate, request: Request, response: Response) -> Respo
         stats.inc_value(f"civil/images/refused/{why}")
         label = f"{fmt} bytes" if fmt else "image"
         refuse(gate, request, why, f"{label} served as {_ctype(decoded)}: {verdict.detail}", status=decoded.status)
-    meta["civil_image"] = verdict
+    set_image_verdict(request, verdict)
     return decoded.replace(body=verdict.clean or b"")
 
 

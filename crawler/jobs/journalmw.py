@@ -14,8 +14,10 @@ from scrapy import Request
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from crawler.gate.middleware import CivilGate, Refused
-from crawler.queue.journal import DONE, RECEIVED, REPLAY_META, Journal
+from crawler.gate.middleware import CivilGate
+from crawler.gate.refusal import Refused
+from crawler.gate.state import RequestState
+from crawler.queue.journal import DONE, RECEIVED, Journal
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -26,10 +28,16 @@ REDIRECTS = {301, 302, 303, 307, 308}
 class AlreadyHandled(Refused):
     """A request for a URL this run has finished (a duplicate after a resume): dropped without a record."""
 
+    def __init__(self, detail: str = ""):
+        super().__init__("already-handled", detail)
+
+    def __reduce__(self) -> tuple[type[AlreadyHandled], tuple[str]]:  # type: ignore[override]
+        return type(self), (self.detail,)
+
 
 def _is_page(request: Request) -> bool:
     """A page of the crawl (images are fetched for their page and settled with it; the gate's own files are not)."""
-    return bool(request.meta.get("civil_admitted")) and "civil_image_of" not in request.meta
+    return RequestState.of(request).is_page
 
 
 def _journal(crawler: Crawler) -> Journal | None:
@@ -48,10 +56,10 @@ class ReplayMiddleware:
 
     def process_request(self, request: Request) -> Response | None:
         journal = _journal(self.crawler)
-        meta = request.meta
-        if journal is None or not _is_page(request) or meta.get("civil_attempts"):
+        state = RequestState.of(request)
+        if journal is None or not state.is_page or state.attempts:
             return None
-        if meta.get(REPLAY_META):
+        if state.replay:
             stored = journal.stored_response(request.url)
             if stored is None:
                 raise AlreadyHandled(f"no stored answer for {request.url}")
@@ -110,5 +118,5 @@ class JournalMiddleware:
 
     @staticmethod
     def _tracked(request: Request) -> bool:
-        meta = request.meta
-        return _is_page(request) and not meta.get(REPLAY_META) and "civil_host" in meta
+        state = RequestState.of(request)
+        return state.is_page and not state.replay and state.host is not None

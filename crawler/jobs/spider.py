@@ -17,9 +17,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
+from crawler.gate.refusal import Stopping
+from crawler.gate.state import RequestState, state_meta
 from crawler.jobs.journalmw import AlreadyHandled
 from crawler.jobs.resume import ResumePlan
-from crawler.queue.journal import DONE, REPLAY_META, Journal, Row
+from crawler.queue.journal import DONE, Journal, Row
 from crawler.spider import CivilSpider
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
@@ -73,11 +75,10 @@ class JobSpider(CivilSpider):
 
     def request_for(self, row: Row, *, replay: bool = False) -> Request:
         """A request that carries a resumed URL on, as the first process would have sent it."""
-        meta: dict[str, Any] = {"civil_admitted": True, "depth": row.depth}
+        meta: dict[str, Any] = {**state_meta(admitted=True, replay=replay), "depth": row.depth}
         if row.via:
             meta["redirect_urls"] = [row.via]
         if replay:
-            meta[REPLAY_META] = True
             meta["handle_httpstatus_all"] = True
         request = Request(row.url, callback=self.parse, errback=self.failed, meta=meta, dont_filter=True)
         if not replay:
@@ -99,7 +100,7 @@ class JobSpider(CivilSpider):
     def _parse(self, response: Response) -> Iterator[Any]:
         url = response.request.url if response.request is not None else response.url
         previous = self.journal.get(url)
-        if response.meta.get(REPLAY_META) and response.status >= 400 and response.status != 304:
+        if RequestState.answered(response).replay and response.status >= 400 and response.status != 304:
             self.journal.done(url, ERROR)  # a stored error answer: nothing to parse
             return
         depth = response.meta.get("depth", 0) + 1
@@ -194,7 +195,7 @@ class JobSpider(CivilSpider):
         request = failure.request
         if failure.check(AlreadyHandled):
             return
-        if request.meta.get("civil_refused") == "shutdown":
+        if failure.check(Stopping):
             self.journal.requeue(request.url)
             return
         refused = failure.check(IgnoreRequest) and not failure.check(HttpError)

@@ -21,9 +21,8 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawler.gate.reads import AUX_META
+from crawler.gate.state import RequestState, page_verdict
 from crawler.options import default
-from crawler.queue.journal import REPLAY_META
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -70,10 +69,10 @@ class WarcMiddleware:
         return mw
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if REPLAY_META in request.meta or not self._kept(request):
+        state = RequestState.of(request)
+        if state.replay or not self._kept(request):
             return response  # a job's stored answer (already archived when fetched), or one refused by its page
-        read = request.meta.get(AUX_META)
-        if read and read[0] == "terms" and request.url == read[1] + "/":
+        if state.read == "terms" and request.url == state.read_for + "/":
             return response  # a home page read for its terms: archived when the crawl takes it, after its checks
         digest = hashlib.sha1(response.body).digest()
         if (request.url, response.status, digest) in self._seen:
@@ -88,7 +87,7 @@ class WarcMiddleware:
     @staticmethod
     def _kept(request: Request) -> bool:
         """A page the gate fetched but whose own directives refuse it (an opt-out) is not archived either."""
-        verdict = request.meta.get("civil_page")
+        verdict = page_verdict(request)
         return verdict is None or (getattr(verdict, "item_allowed", True) and not verdict.refusal())
 
     def _record(self, request: Request, response: Response) -> None:

@@ -1,22 +1,15 @@
-"""Bodies under civilcrawl's own size cap: while they stream in, and when their Content-Encoding is undone.
+"""Bodies under civilcrawl's own size cap once they are in: their Content-Encoding undone, under the cap.
 
-:class:`BodyCap` counts the bytes of every answer as they arrive (``headers_received`` and
-``bytes_received``), whatever the framing: a Content-Length, chunked transfer encoding, or a body that
-ends when the connection closes (HTTP/1.0). ``--max-bytes`` (``CIVIL_MAX_BYTES``) is the cap, not Scrapy's
-``DOWNLOAD_MAXSIZE``, which the add-on keeps only as a backstop above it. robots.txt is read up to the
-parse limit (500 KiB) and then closed, whatever its size.
-
-The gate runs before Scrapy's HttpCompressionMiddleware in the response chain, so it decodes what it
-asked for (``Accept-Encoding: gzip, deflate``) itself; a body that inflates past the cap is refused.
+While they stream in, crawler.gate.sizecap counts their bytes and stops them at the same cap. The gate runs
+before Scrapy's HttpCompressionMiddleware in the response chain, so it decodes what it asked for
+(``Accept-Encoding: gzip, deflate``) itself; a body that inflates past the cap is refused.
 """
 
 from __future__ import annotations
 
 import zlib
-from typing import Any
 
-from scrapy.exceptions import StopDownload
-from scrapy.http import Request, Response
+from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.gz import gunzip
 
@@ -24,53 +17,11 @@ ACCEPT_ENCODING = b"gzip, deflate"
 _CHUNK = 64 * 1024
 #: Scrapy's DOWNLOAD_MAXSIZE sits this far above our cap, so ours always stops a body first.
 BACKSTOP_SLACK = 1024 * 1024
-TOO_LARGE_META = "civil_too_large"  # set to the size seen when the cap stopped a download
-BYTES_META = "civil_bytes"  # body bytes received so far
-CAP_META = "civil_cap"  # this request's cap: CIVIL_MAX_BYTES, or a smaller download_maxsize it asked for
 
 
 def backstop(max_bytes: int, parse_limit: int) -> int:
     """Scrapy's DOWNLOAD_MAXSIZE under the add-on: never reached before our own cap stops a body."""
     return max(max_bytes, parse_limit) + BACKSTOP_SLACK
-
-
-class BodyCap:
-    """Stop every download at ``max_bytes`` (or a request's smaller ``download_maxsize``); read a robots.txt
-    (``whole_meta`` requests) up to ``parse_limit`` and close, whatever its size."""
-
-    def __init__(self, max_bytes: int, parse_limit: int, whole_meta: str):
-        self.max_bytes, self.parse_limit, self.whole_meta = max_bytes, parse_limit, whole_meta
-
-    def cap(self, meta: dict[str, Any]) -> int:
-        """This request's cap, fixed on first sight (a redirect's copy of the meta keeps it)."""
-        if CAP_META not in meta:
-            asked = meta.get("download_maxsize")
-            meta[CAP_META] = min(self.max_bytes, asked) if isinstance(asked, int) and asked > 0 else self.max_bytes
-        cap: int = meta[CAP_META]
-        return cap
-
-    def on_headers(self, headers: Any, body_length: Any, request: Request, spider: Any = None) -> None:
-        """Refuse a body announced larger than the cap (an unknown length is a Twisted placeholder, not a number)."""
-        meta = request.meta
-        if self.whole_meta in meta:
-            meta["download_maxsize"] = 0  # no Scrapy limit: on_bytes reads parse_limit bytes, then closes
-            return
-        cap = self.cap(meta)
-        meta["download_maxsize"] = cap + BACKSTOP_SLACK  # Scrapy's limit (read after this signal) stays above ours
-        if isinstance(body_length, int) and body_length > cap:
-            meta[TOO_LARGE_META] = body_length
-            raise StopDownload(fail=True)
-
-    def on_bytes(self, data: bytes, request: Request, spider: Any = None) -> None:
-        """Count what arrives; stop at the cap (robots.txt: keep the first parse_limit bytes, parse those)."""
-        meta = request.meta
-        meta[BYTES_META] = received = meta.get(BYTES_META, 0) + len(data)
-        if self.whole_meta in meta:
-            if received > self.parse_limit:
-                raise StopDownload(fail=False)
-        elif received > self.cap(meta):
-            meta[TOO_LARGE_META] = received
-            raise StopDownload(fail=True)
 
 
 class TooLarge(ValueError):

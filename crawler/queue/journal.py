@@ -20,7 +20,6 @@ from pathlib import Path
 
 DB_NAME = "frontier.sqlite3"  # the file's name from before the journal had its own: state folders keep working
 QUEUED, SENT, RECEIVED, DONE = "queued", "sent", "received", "done"
-REPLAY_META = "civil_replay"  # request meta: the answer stored at a kill stands in for a fetch (jobs.journalmw)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (

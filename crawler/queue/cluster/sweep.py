@@ -54,8 +54,8 @@ class LeaseSweeper:
 
         Every request the scheduler hands out enters the engine's in-progress set in the same synchronous step
         (``ExecutionEngine._start_scheduled_request``), and this runs only from later reactor steps, so a leased
-        request that is not in the set is done. A request dropped because the crawl is stopping keeps its lease:
-        the scheduler's close() hands it back to the cluster.
+        request that is not in the set is done. A request the stop caught before it left was dropped already
+        (the gate's hand-back calls the scheduler's keep_stopped): close() hands it back to the cluster.
         """
         inprogress = self._in_progress()
         if inprogress is None:
@@ -63,11 +63,8 @@ class LeaseSweeper:
                 self._last_gc = time.monotonic()  # requests caught in reference cycles: at most once a second
                 gc.collect()
             return
-        for lease, finalizer in list(self._live.items()):
+        for finalizer in list(self._live.values()):
             info = finalizer.peek()  # None once finished
             if info is None or info[0] in inprogress:
-                continue
-            if info[0].meta.get("civil_refused") == "shutdown":
-                self.drop(lease)  # not done: never fetched; close() re-queues it for the others
                 continue
             finalizer()  # runs _done once

@@ -35,7 +35,7 @@ class RequestState:
     image_url: str | None = None  # an image request: the image's URL as the page gave it
     read: str | None = None  # a file the gate reads to decide: robots-txt, tdmrep, ai-txt or terms
     read_for: str = ""  # the origin that file is read for
-    replay: bool = False  # a job's stored answer stands in for a fetch (crawler.queue.journalmw)
+    replay: bool = False  # a job's stored answer stands in for a fetch (crawler.jobs.journalmw)
     probe: bool = False  # a decision taken ahead (DecisionReads.prepare): it reads what it needs, records nothing
     # retries (crawler.gate.retry)
     attempts: int = 0

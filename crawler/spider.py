@@ -13,8 +13,8 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
-from crawler.decide.robots import PARSED
 from crawler.decide.scope import Scope
+from crawler.gate.admission import Admission
 from crawler.gate.middleware import CivilGate
 from crawler.gate.state import RequestState, image_verdict, page_verdict, state_meta
 from crawler.images.store import ImageStore
@@ -36,8 +36,8 @@ class CivilSpider(Spider):
 
     def __init__(self, seeds: list[str], **kwargs: Any):
         super().__init__(**kwargs)
-        self.civil_seeds = list(dict.fromkeys(seeds))
-        self.civil_scope = Scope(self.civil_seeds)  # the seeds' origins until the settings say more
+        self.seeds = list(dict.fromkeys(seeds))
+        self.crawl_scope = Scope(self.seeds)  # the seeds' origins until the settings say more (the gate holds to it)
         self.item_fields: list[str] = []  # crawler.output.feeds.EXTRA_FIELDS asked for (--item-fields)
         self.sitemaps = False  # follow sitemaps (--sitemaps)
         self.sitemap_sites: dict[str, int] = {}  # origin -> sitemap files requested
@@ -49,7 +49,7 @@ class CivilSpider(Spider):
 
     def _set_crawler(self, crawler: Any) -> None:
         super()._set_crawler(crawler)
-        self.civil_scope = Scope.from_settings(crawler.settings, self.civil_seeds)
+        self.crawl_scope = Scope.from_settings(crawler.settings, self.seeds)
         self.item_fields = crawler.settings.getlist("CIVIL_ITEM_FIELDS")
         self.sitemaps = crawler.settings.getbool("CIVIL_SITEMAPS")
         if crawler.settings.getbool("CIVIL_IMAGES"):
@@ -62,14 +62,15 @@ class CivilSpider(Spider):
         return build_from_crawler(backend, self.crawler)
 
     @property
-    def gate(self) -> CivilGate:
+    def admission(self) -> Admission:
+        """The gate's decisions on URLs before they are requested (crawler.gate.admission)."""
         gate = self.crawler.get_downloader_middleware(CivilGate)
         if gate is None:
             raise RuntimeError("CivilSpider runs only with the civilcrawl add-on (crawler.addon.CivilAddon)")
-        return gate
+        return gate.admission
 
     async def start(self) -> AsyncIterator[Request]:
-        for url in self.civil_seeds:
+        for url in self.seeds:
             if request := self._follow(url, 0):
                 yield request
 
@@ -84,7 +85,7 @@ class CivilSpider(Spider):
 
     def _admit(self, url: str, depth: int, via: str | None) -> bool:
         """The gate's decision on a URL new to the crawl; a refusal is final (the seen-set of a cluster notes it)."""
-        if self.gate.admit(url, depth=depth, scope=self.civil_scope, via=via):
+        if self.admission.link(url, depth=depth, scope=self.crawl_scope, via=via):
             return True
         self.seen.decided(url)
         return False
@@ -99,16 +100,14 @@ class CivilSpider(Spider):
         if site in self.sitemap_sites:
             return
         self.sitemap_sites[site] = 0
-        record = self.gate.robots_known(site)
-        listed = sitemaps.from_robots(record.body) if record is not None and record.kind == PARSED else []
-        for sitemap in [*listed, site + "/sitemap.xml"]:
+        for sitemap in [*self.admission.robots_sitemaps(site), site + "/sitemap.xml"]:
             if request := self._sitemap_request(sitemap, site):
                 yield request
 
     def _sitemap_request(self, url: str, site: str) -> Request | None:
         if self.sitemap_sites[site] >= sitemaps.MAX_FILES:
             if url not in self.seen:
-                self.gate.refuse_unfetched(url, "max-sitemaps", f"more than {sitemaps.MAX_FILES} sitemap files "
+                self.admission.unfetched(url, "max-sitemaps", f"more than {sitemaps.MAX_FILES} sitemap files "
                                                                 f"for {site}", A.SKIPPED)
             return None
         if not self.seen.add_new(url) or not self._admit(url, 0, sitemaps.VIA):
@@ -119,7 +118,7 @@ class CivilSpider(Spider):
 
     def parse_sitemap(self, response: Response) -> list[Request]:
         """The pages (or, for an index, the sitemaps) a sitemap lists, each through the gate."""
-        found = sitemaps.parse(response.body, limit=self.gate.max_bytes)
+        found = sitemaps.parse(response.body, limit=self.admission.max_bytes)
         if found.problem:
             logger.warning("sitemap %s: %s", response.url, found.problem)
         site = response.meta.get("sitemap_site") or origin(response.url)
@@ -136,7 +135,6 @@ class CivilSpider(Spider):
         return list(self._parse(response))
 
     def _parse(self, response: Response) -> Iterator[Any]:
-        gate = self.gate
         if self.sitemaps:
             yield from self._sitemaps_for(response.url)
         verdict = page_verdict(response.request)
@@ -154,7 +152,7 @@ class CivilSpider(Spider):
         if verdict.item_allowed:
             images = images_of(root, response.url) if self.image_store is not None else []
             text = text_of(root)
-            limit = verdict.text_limit(gate.purpose)
+            limit = self.admission.text_limit(verdict)
             item.update(title=title_of(root), text=text if limit is None else text[:limit], links=[u for u, _ in links])
             if self.item_fields:
                 item.update(extra_fields(response, self.item_fields))
@@ -184,7 +182,7 @@ class CivilSpider(Spider):
         page = item["url"]
         wanted = []
         for url, attrs in images:
-            if not self.gate.admit_image(url, attrs, page, verdict):
+            if not self.admission.image(url, attrs, page, verdict):
                 continue
             if url in self.image_results:
                 if self.image_results[url] is not None:
@@ -230,7 +228,7 @@ class CivilSpider(Spider):
         """Links reachable only through nofollow pages or rel=nofollow anchors get their final record now."""
         for url, page in self.nofollow_only.items():
             if url not in self.seen:
-                self.gate.refuse_unfetched(url, "nofollow", f"only linked with nofollow (from {page})", A.SKIPPED)
+                self.admission.unfetched(url, "nofollow", f"only linked with nofollow (from {page})", A.SKIPPED)
 
     def failed(self, failure: Failure) -> None:
         """Download failures are already in the audit log (the gate records them); nothing more to do."""

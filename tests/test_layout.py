@@ -21,9 +21,8 @@ NEUTRAL = frozenset({"__init__", "safeyaml", "options"})
 KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
 KNOWN_CIRCLES = frozenset({
     frozenset({"crawler.audit.chain", "crawler.audit.log"}),
-    frozenset({"crawler.gate.middleware", "crawler.gate.wire"}),
 })
-KNOWN_LONG = frozenset({"crawler/gate/middleware.py"})
+KNOWN_LONG: frozenset[str] = frozenset()
 MAX_LINES, MAX_TOP_MODULES = 400, 10
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.decide.policy import PolicyError, PolicySet, effective_gap, load_dir, load_file, load_policy_set
+from crawler.decide.policy import PolicyError, PolicySet, load_dir, load_file, load_policy_set
 
 UTC = UTC
 
@@ -177,15 +177,6 @@ def test_forbidden_site_refuses_every_path(tmp_path):
                                         ("{min_delay: 5, requests_per_minute: 20}", 5.0), ("{min_delay: 0.5, requests_per_minute: 30}", 2.0)])
 def test_min_gap(tmp_path, crawl, gap):
     assert one(tmp_path, f"site: e.org\ncrawl: {crawl}\n").min_gap() == gap
-
-
-def test_effective_gap(tmp_path):
-    fast = one(tmp_path, "site: e.org\ncrawl:\n  min_delay: 0.5\n")
-    assert effective_gap(fast, 1.0) == (0.5, f"policy {tmp_path / 'p.yaml'}:3")  # may lower our default
-    assert effective_gap(fast, 1.0, robots=2.0) == (2.0, "robots.txt")            # never below robots.txt
-    assert effective_gap(None, 1.0, robots=0.2) == (1.0, "default")
-    slow = one(tmp_path, "site: e.org\ncrawl: {requests_per_minute: 6}\n")
-    assert effective_gap(slow, 1.0, robots=2.0)[0] == 10.0
 
 
 # --- windows ------------------------------------------------------------------------------

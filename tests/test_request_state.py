@@ -67,5 +67,5 @@ def test_retry_and_hand_back_keep_what_the_request_is():
     assert (kept.admitted, kept.via, kept.image_of, kept.host, kept.started) == (True, "sitemap", "http://site.test/",
                                                                                None, None)
     again = state.retried("HTTP 503", "2025-01-01T00:00:01.000Z").retried("HTTP 503", None)
-    assert (again.attempts, again.image_of, again.host) == (2, "http://site.test/", None)
+    assert (again.retry_note, again.image_of, again.host) == ("HTTP 503", "http://site.test/", None)
     assert again.earlier == ["2025-01-01T00:00:00.000Z", "2025-01-01T00:00:01.000Z"]

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.net.urls import origin
 
     async def task(gate):
-        return await gate.terms_for(origin(url))  # exactly as a crawl reads them
+        return await gate.reads.terms(origin(url))  # exactly as a crawl reads them
 
     result = run_task(settings, task)
     v = result.verdict

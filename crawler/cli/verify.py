@@ -110,7 +110,7 @@ def _fetch_robots(args: argparse.Namespace):
     from crawler.cli.task import run_task
 
     try:
-        record = run_task(settings, lambda gate: gate._robots_for(url_origin))
+        record = run_task(settings, lambda gate: gate.reads.robots(url_origin))
     except Exception as exc:  # refused by the network guard, DNS: said plainly, never a traceback
         raise UsageError(f"--robots {args.robots}: could not read it ({exc}); give the file instead") from None
     if record.kind == UNREACHABLE:

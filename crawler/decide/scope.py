@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from crawler.decide.refusal import Refusal
 from crawler.net.urls import BadURL, origin, split_origin
 
 MODES = ("origin", "host", "subdomains", "domain")
@@ -84,6 +85,11 @@ class Scope:
         """Widen the scope to ``url``'s site (a seed, or where a seed redirected to)."""
         self.keys.add(self._key(url))
 
+    def follow_seed(self, first: str, url: str) -> None:
+        """A seed that redirects (``first`` -> ... -> ``url``) is crawled where it moved to."""
+        if first in self.seeds and self.why_out(url) is not None:
+            self.add(url)
+
     def __contains__(self, url: object) -> bool:
         return isinstance(url, str) and self.why_out(url) is None
 
@@ -112,3 +118,13 @@ def out_of_scope(scope: Scope | set[str], url: str, url_origin: str) -> str | No
     if isinstance(scope, Scope):
         return scope.why_out(url)
     return None if url_origin in scope else f"outside {', '.join(sorted(scope))}"
+
+
+def scope_refusal(scope: Scope | set[str] | None, url: str, url_origin: str, depth: int,
+                  max_depth: int | None) -> Refusal | None:
+    """Why ``url``, found ``depth`` links from a seed, is outside the crawl (its scope, ``--max-depth``), or None."""
+    if scope is not None and (why := out_of_scope(scope, url, url_origin)):
+        return Refusal("scope", why, True)
+    if max_depth is not None and depth > max_depth:
+        return Refusal("max-depth", f"depth {depth} > {max_depth}", True)
+    return None

@@ -33,7 +33,7 @@ def watch(gate: CivilGate) -> None:
             detail = f"redirected from {redirected[-1]}: {DETAIL}"
         else:
             detail = DETAIL
-        gate.refuse_unfetched(request.url, "duplicate", detail, A.SKIPPED)
+        gate.admission.unfetched(request.url, "duplicate", detail, A.SKIPPED)
         if hasattr(seen := getattr(gate.crawler.spider, "seen", None), "decided"):
             seen.decided(request.url)  # a cluster: no survivor needs to decide on it again
 

@@ -11,7 +11,6 @@ from scrapy import Request
 from crawler.decide.optout import decide
 from crawler.decide.robots import PARSED, robots_rule
 from crawler.gate.middleware import CivilGate
-from crawler.gate.reads import TERMS_READ
 from crawler.gate.refusal import Refused
 from crawler.gate.state import RequestState, state_meta
 from crawler.net.urls import origin, split_origin
@@ -23,7 +22,7 @@ async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
     request = Request(url, meta={**state_meta(admitted=True), "depth": 0})
     _, host, _ = split_origin(url)
     url_origin = origin(url)
-    policy = gate._policy_for(url)
+    policy = gate.policies.for_url(url)
     out["policy"] = None if policy is None else {
         "file": policy.source, "site": policy.site, "terms": policy.automated_access,
         "terms_url": policy.terms.url if policy.terms else None,
@@ -33,18 +32,17 @@ async def explain(gate: CivilGate, url: str) -> dict[str, Any]:
         out["decision"], out["reason"], out["detail"] = "fetch", None, ""
     except Refused as exc:
         out["decision"], out["reason"], out["detail"] = "refuse", exc.reason, exc.detail
-    record = gate.robots_known(url_origin)
+    record = gate.reads.robots_known(url_origin)
     if record is None and out["reason"] not in ("tos", "private-network", "bad-url", "robots-unavailable"):
-        record = await gate._robots_for(url_origin)  # refused before robots.txt was read: read it to explain
+        record = await gate.reads.robots(url_origin)  # refused before robots.txt was read: read it to explain
     if record is not None:
         eff = record.effective(time.time())
-        gate._apply_pace(host, url_origin, eff, policy)
+        gate.pacing.apply(host, url_origin, eff, policy, gate.token)
         out["robots"] = {"status": eff.describe(), "kind": eff.kind,
                          **(robots_rule(eff.body, gate.token, url) if eff.kind == PARSED else {})}
-    st = gate.politeness.hosts.get(host)
-    if st is not None:
-        out["delay"] = {"seconds": st.gap, "source": st.gap_source, "concurrency": st.concurrency}
-    terms = gate.reads.get(TERMS_READ, url_origin)
+    if (pace := gate.pacing.host(host)) is not None:
+        out["delay"] = dict(zip(("seconds", "source", "concurrency"), pace, strict=True))
+    terms = gate.reads.terms_known(url_origin)
     out["terms_conditions"] = [{"kind": c.kind, "detail": c.detail} for c in terms.verdict.conditions] if terms else []
     out["terms"] = terms.describe() if terms else (
         f"policy: {policy.automated_access} ({policy.where('terms')})" if policy and policy.terms else

@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from crawler.audit import log as A
 from crawler.gate.refusal import Refused
 from crawler.gate.state import RequestState
+from crawler.net.urls import host_or_blank
 
 if TYPE_CHECKING:
     from crawler.gate.middleware import CivilGate
@@ -46,7 +47,7 @@ def note(gate: CivilGate, request: Request, exc: BaseException, where: str, deci
     gate.crawler.stats.inc_value(ERRORS_STAT)
     if RequestState.of(request).is_read:
         return  # their reader turns the failure into its decision (robots.txt unreachable: disallow all)
-    gate.audit.record(request.url, gate._host(request), decision, "error", f"{where}: {describe(exc)}", **extra)
+    gate.audit.record(request.url, host_or_blank(request.url), decision, "error", f"{where}: {describe(exc)}", **extra)
 
 
 def audited(where: str, decision: str) -> Callable[[Callable[..., Awaitable[T]]], Callable[..., Awaitable[T]]]:

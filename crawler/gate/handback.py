@@ -36,6 +36,7 @@ def stopped(crawler: Crawler, request: Request) -> bool:
     if getattr(scheduler, "dqs", None) is None:  # not Scrapy's scheduler with a JOBDIR: nothing outlives the run
         return False
     meta = {**request.meta, STATE_META: state.kept()}  # what it is; not the state of the attempt the stop caught
+    meta.pop("retry_times", None)  # the resumed run makes its own attempts
     # dont_filter: the dupefilter has seen it already; it was never fetched
     scheduler.enqueue_request(request.replace(meta=meta, dont_filter=True))
     crawler.stats.inc_value("civil/handed_back")

@@ -83,5 +83,5 @@ class PageRulesMiddleware:
             return
         for url, page in self.held.items():
             if url not in self.sent:
-                gate.refuse_unfetched(url, "nofollow", f"only requested from a nofollow page ({page}); not fetched",
+                gate.admission.unfetched(url, "nofollow", f"only requested from a nofollow page ({page}); not fetched",
                                       A.SKIPPED)

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
+from scrapy.utils.misc import build_from_crawler, load_object
 
-from crawler.audit import log as A
 from crawler.decide.optout.aitxt import parse as parse_aitxt
 from crawler.decide.optout.tdmrep import parse_file as parse_tdmrep
 from crawler.decide.robots import (
@@ -38,11 +39,16 @@ from crawler.gate.refusal import Refused, Stopping
 from crawler.gate.state import ROBOTS_TXT, state_meta
 from crawler.net.urls import BadURL, origin, split_origin
 
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.pace.local import Politeness
+
 logger = logging.getLogger(__name__)
 
-AHEAD_FOR = 600.0  # seconds a host counts as prepared: then its reads are looked at again (they may have expired)
-_AHEAD: ContextVar[bool] = ContextVar("civil_read_ahead", default=False)  # inside prepare(): reads go after pages
 TDMREP, AITXT = "/.well-known/tdmrep.json", "/ai.txt"
+#: set inside a read-ahead (crawler.gate.ahead): its reads wait behind requests whose turn has come
+READING_AHEAD: ContextVar[bool] = ContextVar("civil_read_ahead", default=False)
 
 
 @dataclass
@@ -81,63 +87,42 @@ TERMS_READ = ReadKind[TermsResult]("terms", lambda r, now: r.fresh(now), TermsRe
 _FILES = {TDMREP: TDMREP_READ, AITXT: AITXT_READ}
 
 
-def read_cache(state_dir: str | None) -> ReadCache:
-    """The gate's cache of decision reads: in the state folder when there is one."""
-    return ReadCache(FolderStore(state_dir) if state_dir else None)
+def read_cache(crawler: Crawler, stopping: Callable[[], bool]) -> ReadCache:
+    """The gate's cache of decision reads: the ``CIVIL_READ_STORE`` backend (a cluster's, in Redis), else the
+    state folder when there is one, else memory."""
+    s = crawler.settings
+    if s.get("CIVIL_READ_STORE"):
+        return ReadCache(build_from_crawler(load_object(s.get("CIVIL_READ_STORE")), crawler, stopping=stopping))
+    return ReadCache(FolderStore(s.get("CIVIL_STATE_DIR")) if s.get("CIVIL_STATE_DIR") else None)
 
 
 class DecisionReads:
-    """The gate's reads for its decisions (mixed into :class:`crawler.gate.middleware.CivilGate`); cached in ``self.reads``."""
+    """The gate's reads for its decisions, each fetched through the gate (Scrapy's engine) and kept in ``cache``."""
 
-    reads: ReadCache
-    _ahead: dict[str, float]  # origin -> when (monotonic) it was prepared
-
-    def prepared(self, url: str) -> bool:
-        """Has :meth:`prepare` run for ``url``'s origin lately? (a bad URL needs nothing: the gate refuses it)"""
-        try:
-            return time.monotonic() - self._ahead.get(origin(url), float("-inf")) < AHEAD_FOR
-        except BadURL:
-            return True
-
-    async def prepare(self, url: str) -> None:
-        """Decide on ``url`` once ahead, recording nothing: the reads its decision needs (robots.txt, terms,
-        tdmrep.json, ai.txt) are then done and its host's pace set, so the request itself, handed out later
-        (crawler.queue.hosts), waits for none of them inside the engine's slots."""
-        try:
-            _, host, _ = split_origin(url)
-            url_origin = origin(url)
-        except BadURL:
-            return
-        _AHEAD.set(True)  # this task's own context: its reads wait behind requests whose turn has come
-        try:
-            await self.decide(Request(url, meta=state_meta(probe=True, admitted=True)), host, url_origin)
-        except Refused:
-            pass  # the request itself is refused (and recorded) when it comes
-        finally:
-            self._ahead[url_origin] = time.monotonic()
+    def __init__(self, crawler: Crawler, cache: ReadCache, token: str, politeness: Politeness):
+        self.crawler, self.cache, self.token, self.politeness = crawler, cache, token, politeness
+        self._homes: dict[str, Response] = {}  # home pages read for terms, until the crawl takes them
 
     async def _download(self, request: Request) -> Response:
         """Fetch a decision read through the gate once its host's turn has come: waiting here holds no engine slot."""
         try:
-            await self.politeness.wait_ready(split_origin(request.url)[1], origin(request.url), behind=_AHEAD.get())
+            await self.politeness.wait_ready(split_origin(request.url)[1], origin(request.url),
+                                             behind=READING_AHEAD.get())
         except BadURL:
             pass
         return await self.crawler.engine.download_async(request)
 
-    async def robots_for(self, url: str) -> RobotsRecord:
-        """The robots.txt record for a URL's origin, fetching it (politely, through this gate) when needed."""
-        return await self._robots_for(origin(url))
-
-    async def _robots_for(self, url_origin: str) -> RobotsRecord:
-        return await self.reads.read(ROBOTS_READ, url_origin, lambda previous: self._fetch_robots(url_origin, previous))
+    async def robots(self, url_origin: str) -> RobotsRecord:
+        """The robots.txt record of an origin, fetching it (politely, through the gate) when needed."""
+        return await self.cache.read(ROBOTS_READ, url_origin, lambda previous: self._fetch_robots(url_origin, previous))
 
     def robots_known(self, url_origin: str) -> RobotsRecord | None:
         """The robots.txt record already read for an origin (by this process or, per the state, before)."""
-        return self.reads.get(ROBOTS_READ, url_origin)
+        return self.cache.get(ROBOTS_READ, url_origin)
 
-    def tdm_rules(self, url_origin: str) -> list:
+    def tdm_rules(self, url_origin: str) -> list[Any]:
         """The tdmrep.json rules already read for an origin ([] if none or not read)."""
-        read = self.reads.get(TDMREP_READ, url_origin)
+        read = self.cache.get(TDMREP_READ, url_origin)
         return (_parsed(TDMREP, read) or []) if read is not None else []
 
     async def _fetch_robots(self, url_origin: str, previous: RobotsRecord | None) -> RobotsRecord:
@@ -174,9 +159,9 @@ class DecisionReads:
         return RobotsRecord(url_origin, ALLOW_ALL, time.time(), None,
                             f"more than {MAX_REDIRECTS} redirects: treated as unavailable (4xx), all allowed")
 
-    async def _aux(self, url_origin: str, path: str) -> Any:
-        """A well-known file of an origin (tdmrep.json, ai.txt), parsed; None if absent or unreadable."""
-        read = await self.reads.read(_FILES[path], url_origin, lambda previous: self._fetch_file(url_origin, path))
+    async def file(self, url_origin: str, path: str) -> Any:
+        """A well-known file of an origin (``TDMREP``, ``AITXT``), parsed; None if absent or unreadable."""
+        read = await self.cache.read(_FILES[path], url_origin, lambda previous: self._fetch_file(url_origin, path))
         return _parsed(path, read)
 
     async def _fetch_file(self, url_origin: str, path: str) -> FileRead:
@@ -195,10 +180,26 @@ class DecisionReads:
         return FileRead(request.url, response.status, response.body[:PARSE_LIMIT].decode("utf-8-sig", "replace"),
                         time.time(), f"HTTP {response.status}")
 
-    async def terms_for(self, url_origin: str, *, guess_paths: bool = True, max_guesses: int = MAX_GUESSES) -> TermsResult:
-        """The terms-of-service verdict for an origin, read once through this gate (robots.txt and pace apply)."""
-        return await self.reads.read(TERMS_READ, url_origin,
+    async def terms(self, url_origin: str, *, guess_paths: bool = True, max_guesses: int = MAX_GUESSES) -> TermsResult:
+        """The terms-of-service verdict for an origin, read once through the gate (robots.txt and pace apply)."""
+        return await self.cache.read(TERMS_READ, url_origin,
                                      lambda previous: self._read_terms(url_origin, guess_paths, max_guesses))
+
+    def terms_known(self, url_origin: str) -> TermsResult | None:
+        """The terms verdict already read for an origin, if any."""
+        return self.cache.get(TERMS_READ, url_origin)
+
+    def has_home(self, url: str) -> bool:
+        """Whether ``url`` is a home page read for terms discovery that the crawl has not taken yet."""
+        return url in self._homes
+
+    def take_home(self, url: str) -> Response | None:
+        """The home page read for terms discovery, for the crawl's own request for it (once); None if none."""
+        return self._homes.pop(url, None)
+
+    def forget_home(self, url_origin: str) -> None:
+        """A refused site: nothing read from it is kept."""
+        self._homes.pop(url_origin + "/", None)
 
     async def _read_terms(self, url_origin: str, guess_paths: bool, max_guesses: int) -> TermsResult:
         home = url_origin + "/"
@@ -210,12 +211,12 @@ class DecisionReads:
             except Exception:
                 return None
             if url == home and response.status == 200:
-                self._prefetched[url] = response  # the crawl will want it too: fetch it once
+                self._homes[url] = response  # the crawl will want it too: fetch it once
             text = response.text if isinstance(response, TextResponse) else ""
             return response.status, response.headers, text, response.url
 
         try:
-            robots = (await self._robots_for(url_origin)).effective(time.time())
+            robots = (await self.robots(url_origin)).effective(time.time())
             result = await find_terms(fetch, home, allowed=lambda url: robots.allows(url, self.token),
                                       guess_paths=guess_paths, max_guesses=max_guesses)
         except Exception as exc:  # unreadable terms are a missing verdict, not a crash
@@ -223,14 +224,6 @@ class DecisionReads:
             result = TermsResult()
         self.crawler.stats.set_value(f"civil/terms/{url_origin}", result.describe())
         return result
-
-    def _reuse(self, request: Request, host: str, response: Response) -> Response:
-        """Serve a page already read for terms discovery (and counted in the budget then) instead of fetching it again."""
-        verdict = self.read_page(request, response)
-        reason, detail = verdict.refusal() or ("ok", "")
-        self.audit.record(request.url, host, A.FETCHED, reason, f"{detail}; read once for terms discovery".lstrip("; "),
-                          status=response.status)
-        return response.replace(request=request)
 
 
 def _parsed(path: str, read: FileRead) -> Any:

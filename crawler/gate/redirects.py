@@ -30,7 +30,7 @@ class _Recorded:
         from crawler.gate.middleware import CivilGate
 
         if (gate := self.crawler.get_downloader_middleware(CivilGate)) is not None:
-            gate.refuse_unfetched(url, reason, detail, A.REFUSED)
+            gate.admission.unfetched(url, reason, detail, A.REFUSED)
 
     def _build_redirect_request(self, source_request: Request, response: Response, *, url: str,
                                 **kwargs: Any) -> Request:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from crawler.audit.log import utc_iso
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.http import Response
@@ -36,9 +38,8 @@ class RequestState:
     read: str | None = None  # a file the gate reads to decide: robots-txt, tdmrep, ai-txt or terms
     read_for: str = ""  # the origin that file is read for
     replay: bool = False  # a job's stored answer stands in for a fetch (crawler.jobs.journalmw)
-    probe: bool = False  # a decision taken ahead (DecisionReads.prepare): it reads what it needs, records nothing
-    # retries (crawler.gate.retry)
-    attempts: int = 0
+    probe: bool = False  # a decision taken ahead (crawler.gate.ahead): it reads what it needs, records nothing
+    # retries (crawler.gate.retry; their count is Scrapy's retry_times meta)
     retry_note: str = ""
     earlier: list[str] | None = None  # starts of the attempts before this one: the server saw them
     # this attempt, from the moment it takes its host's turn
@@ -87,6 +88,11 @@ class RequestState:
         """A page of the crawl: admitted by the spider, not an image fetched for a page."""
         return self.admitted and self.image_of is None
 
+    def timing(self) -> dict[str, Any]:
+        """This attempt's timing, and how the URL was found, for its audit record (None values are left out)."""
+        return {"started": utc_iso(self.started) if self.started else None, "wait": round(self.waited, 3),
+                "gap": self.gap, "bytes": self.bytes, "earlier": self.earlier, "via": self.via}
+
     def own(self, request: Request) -> RequestState:
         """A copy for ``request`` alone: a redirect's copy of the meta shares its source's state object."""
         state = request.meta[STATE_META] = replace(self)
@@ -98,8 +104,7 @@ class RequestState:
 
     def retried(self, note: str, started: str | None) -> RequestState:
         """The state of the next attempt: the same request, with this attempt's start among the earlier ones."""
-        return replace(self.kept(), attempts=self.attempts + 1, retry_note=note,
-                       earlier=(self.earlier or []) + ([started] if started else []))
+        return replace(self.kept(), retry_note=note, earlier=(self.earlier or []) + ([started] if started else []))
 
 
 def state_meta(**fields: Any) -> dict[str, RequestState]:

@@ -22,7 +22,7 @@ from crawler.gate.images import AUDIT_REASONS, is_image
 from crawler.gate.refusal import Refused
 from crawler.gate.state import RequestState, set_image_verdict
 from crawler.net.guard import GuardRefusal
-from crawler.net.urls import split_origin
+from crawler.net.urls import host_or_blank, split_origin
 from crawler.page.bodies import ACCEPT_ENCODING
 from crawler.page.bodies import decode as decode_body
 from crawler.page.sniff import image_format
@@ -132,8 +132,8 @@ def refuse(gate: CivilGate, request: Request, reason: str, detail: str, status: 
     if host is not None:
         gate.politeness.release(host, ok=status is not None and status < 400)
     if not state.is_read:
-        gate.audit.record(url or request.url, host or gate._host(request), A.REFUSED, reason, detail, status=status,
-                          **gate._timing(state))
+        gate.audit.record(url or request.url, host or host_or_blank(request.url), A.REFUSED, reason, detail,
+                          status=status, **state.timing())
     raise Refused(reason, detail)
 
 

@@ -31,8 +31,8 @@ class JobExtension:
         from crawler.gate.middleware import CivilGate
 
         gate = self.crawler.get_downloader_middleware(CivilGate)
-        if gate is not None and self.pages_done:
-            gate.budget.used = min(self.pages_done, gate.budget.limit or self.pages_done)
+        if gate is not None:
+            gate.budgets.restore(self.pages_done)
 
     def _item_finished(self, item: Any, spider: Any = None, **kwargs: Any) -> None:
         finished = getattr(self.crawler.spider, "item_finished", None)

@@ -16,6 +16,7 @@ from scrapy.responsetypes import responsetypes
 
 from crawler.gate.middleware import CivilGate
 from crawler.gate.refusal import Refused
+from crawler.gate.retry import attempts
 from crawler.gate.state import RequestState
 from crawler.queue.journal import DONE, RECEIVED, Journal
 
@@ -57,7 +58,7 @@ class ReplayMiddleware:
     def process_request(self, request: Request) -> Response | None:
         journal = _journal(self.crawler)
         state = RequestState.of(request)
-        if journal is None or not state.is_page or state.attempts:
+        if journal is None or not state.is_page or attempts(request):
             return None
         if state.replay:
             stored = journal.stored_response(request.url)

@@ -170,7 +170,7 @@ class JobSpider(CivilSpider):
         for row in self.journal.rows(DONE):
             for link in row.nofollow or ():
                 if not self.journal.known(link):
-                    self.gate.refuse_unfetched(link, "nofollow", f"only linked with nofollow (from {row.url})", A.SKIPPED)
+                    self.admission.unfetched(link, "nofollow", f"only linked with nofollow (from {row.url})", A.SKIPPED)
                     self.journal.remember([link])
 
     @staticmethod

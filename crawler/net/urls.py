@@ -56,6 +56,14 @@ def host_of(url: str) -> str:
     return split_origin(url)[1]
 
 
+def host_or_blank(url: str) -> str:
+    """The host of ``url`` for its audit record; "" for a URL no parser takes."""
+    try:
+        return split_origin(url)[1]
+    except BadURL:
+        return ""
+
+
 def absolute_link(base: str, href: str) -> str | None:
     """Resolve ``href`` against ``base`` and drop the fragment; None for non-http(s) links."""
     href = href.strip().split("#", 1)[0]

@@ -3,9 +3,9 @@
 from crawler.decide.policy.bundled import bundled_dir
 from crawler.decide.policy.errors import PolicyError, Problem
 from crawler.decide.policy.loader import SCHEMA, load_dir, load_file, load_policy_set, load_text
-from crawler.decide.policy.model import Policy, PolicySet, Rule, Window, effective_gap
+from crawler.decide.policy.model import Policy, PolicySet, Rule, Window
 
 __all__ = [
     "SCHEMA", "Policy", "PolicyError", "PolicySet", "Problem", "Rule", "Window",
-    "bundled_dir", "effective_gap", "load_dir", "load_file", "load_policy_set", "load_text",
+    "bundled_dir", "load_dir", "load_file", "load_policy_set", "load_text",
 ]

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from crawler.decide.pathpattern import PathPattern, compile_pattern, normalize_path
 from crawler.decide.policy.errors import PolicyError, Problem
+from crawler.net.urls import split_origin
 
 ACCESS = ("allowed", "forbidden", "conditional", "unknown")
 
@@ -94,6 +96,12 @@ class Window:
         a, b = hours.split("-")
         end = None if b == "24:00" else time.fromisoformat(b)
         return cls(time.fromisoformat(a), end, tz)
+
+    @property
+    def hours(self) -> str:
+        """The hours as a policy file writes them: ``22:00-06:00``."""
+        end = "24:00" if self.end is None else self.end.isoformat("minutes")
+        return f"{self.start.isoformat('minutes')}-{end}"
 
     def contains(self, now: datetime) -> bool:
         if now.tzinfo is None:
@@ -257,23 +265,12 @@ class Policy:
         return {"source": self.source, "shadows": list(self.shadows), **self.data}
 
 
-def effective_gap(policy: Policy | None, default: float, robots: float | None = None) -> tuple[float, str]:
-    """(seconds, origin): the policy may lower ``default`` but never below robots.txt's own delay."""
-    gap, origin = default, "default"
-    own = policy.min_gap() if policy else None
-    if policy is not None and own is not None:
-        key = "crawl.min_delay" if own == policy.min_delay else "crawl.requests_per_minute"
-        gap, origin = own, f"policy {policy.where(key)}"
-    if robots is not None and robots > gap:
-        gap, origin = robots, "robots.txt"
-    return gap, origin
-
-
 class PolicySet:
     """Policies from several folders in order; ``for_host`` returns the one governing a host."""
 
     def __init__(self, layers: Iterable[Iterable[Policy]] = ()):
         self._by_key: dict[str, Policy] = {}
+        self._by_url: dict[str, Policy | None] = {}
         problems: list[Problem] = []
         for layer in layers:
             seen: dict[str, Policy] = {}
@@ -298,6 +295,15 @@ class PolicySet:
                 problems += _relaxes(policy, parent, f"the policy for a parent domain, {parent.site}")
         if problems:
             raise PolicyError(problems)
+
+    def for_url(self, url: str) -> Policy | None:
+        """The policy for ``url``'s host and port (as :meth:`for_host`), remembered per host and port."""
+        parts = urlsplit(url)
+        _, host, port = split_origin(url)
+        key = f"{host}:{port}"
+        if key not in self._by_url:
+            self._by_url[key] = self.for_host(host, port if parts.port is not None else None)
+        return self._by_url[key]
 
     def for_host(self, host: str, port: int | None = None) -> Policy | None:
         """The most specific policy for ``host`` (``port``: the URL's explicit port, None for the default)."""

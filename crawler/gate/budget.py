@@ -1,0 +1,63 @@
+"""The page budgets a request spends as it leaves: the crawl's (``--max-pages``) and its site's (a policy's
+``crawl.max_pages``).
+
+Images and the files read to decide (robots.txt, tdmrep.json, ai.txt) are outside both; terms pages count.
+A budget is spent only as the request takes its turn: others may have spent it while it waited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from crawler.decide.policy.check import site_budget_refusal
+from crawler.decide.refusal import Refusal
+
+if TYPE_CHECKING:
+    from crawler.decide.policy import Policy
+    from crawler.gate.state import RequestState
+    from crawler.pace.local import PageBudget
+
+
+class Budgets:
+    """The crawl's page budget (the ``CIVIL_PAGE_BUDGET`` backend: local, or shared by a cluster) and each site's."""
+
+    def __init__(self, pages: PageBudget):
+        self.pages = pages
+        self._sites: dict[str, int] = {}  # policy site -> pages taken
+
+    @staticmethod
+    def counts(state: RequestState) -> bool:
+        """Whether the request spends a page: not an image, not a file read to decide (terms pages are pages)."""
+        return state.image_of is None and (not state.is_read or state.read == "terms")
+
+    def crawl_refusal(self) -> Refusal | None:
+        """``--max-pages`` when it is used up."""
+        return Refusal("max-pages", self.pages.describe(), True) if self.pages.exhausted() else None
+
+    def site_refusal(self, policy: Policy | None) -> Refusal | None:
+        """The site's budget when it is used up."""
+        return site_budget_refusal(policy, self._sites.get(policy.site, 0)) if policy is not None else None
+
+    def give_up(self) -> Callable[[], bool] | None:
+        """What ends a wait for the host's turn early: the crawl's budget spent meanwhile (None: nothing can)."""
+        return self.pages.exhausted if self.pages.limit else None
+
+    def spend(self, policy: Policy | None) -> Refusal | None:
+        """Take one page of the site's budget and one of the crawl's, or say which was used up (none taken)."""
+        if refusal := self.site_refusal(policy):
+            return refusal
+        if not self.pages.take():
+            return Refusal("max-pages", self.pages.describe(), True)
+        if policy is not None:
+            self._sites[policy.site] = self._sites.get(policy.site, 0) + 1
+        return None
+
+    def restore(self, pages_done: int) -> None:
+        """A resumed job: the pages its earlier runs fetched count against ``--max-pages`` again."""
+        if pages_done:
+            self.pages.used = min(pages_done, self.pages.limit or pages_done)
+
+    @property
+    def used(self) -> int:
+        return self.pages.used

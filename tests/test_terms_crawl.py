@@ -55,6 +55,7 @@ SITES = {
                         "/en/a": page("<p>a</p>"), "/en/legal/terms": page(FORBID_EN)}),
     "research.test": site("/terms", RESEARCH, '<a href="/terms">Terms of use</a>'),
     "ai.test": site("/terms", AI_ONLY, '<a href="/terms">Terms of use</a>'),
+    "budget.test": site("/terms", HARMLESS, '<a href="/terms">Terms of use</a>'),
 }
 
 
@@ -181,6 +182,22 @@ def test_terms_reads_count_against_max_pages_and_the_policy_budget(crawl, server
     r = crawl("rel.test", args=("--delay", "0", "--policies", str(tmp_path / "pol")), terms=None)
     assert [i["url"] for i in r.items] == [server.url("rel.test")]
     assert any(x["reason"] == "policy" and "site budget of 2" in x["detail"] for x in r.audit)
+
+
+@pytest.mark.parametrize("budget", [1, 2, 3])
+def test_the_home_page_read_for_the_terms_keeps_the_site_budget(crawl, server, tmp_path, budget):
+    """The crawl takes the home page the terms discovery read (not fetched again): it is one of the policy's
+    max_pages, so the site never sees more pages than that, whichever seed comes first and however many at once."""
+    (tmp_path / "pol").mkdir()
+    (tmp_path / "pol" / "b.yaml").write_text(f"site: budget.test:{server.port}\ncrawl:\n  max_pages: {budget}\n")
+    before = len(paths(server, "budget.test"))
+    seeds = [server.url("budget.test", p) for p in ("/b", "/", "/a")]
+    r = crawl(*seeds, args=("--delay", "0", "--host-concurrency", "4", "--policies", str(tmp_path / "pol")),
+              terms=None)
+    pages = [p for p in paths(server, "budget.test")[before:] if p not in ("/robots.txt", "/.well-known/tdmrep.json")]
+    assert pages[0] == "/" and pages.count("/") == 1, pages
+    assert len(pages) <= budget and len(r.items) <= budget, (pages, [i["url"] for i in r.items])
+    assert any(x["reason"] == "policy" and f"site budget of {budget}" in x["detail"] for x in r.audit)
 
 
 def test_terms_policy_reads_no_terms(crawl, server):

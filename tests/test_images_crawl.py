@@ -95,3 +95,24 @@ def test_personal_images_are_never_written(gallery, server, tmp_path):
             data = path.read_bytes()
             assert not any(hashlib.sha256(data).hexdigest() == h for h in personal)
             assert gallery["face"][1000:1064] not in data
+
+
+def test_an_image_retried_after_a_503_is_still_its_pages_image(server, tmp_path):
+    from tests.sites import once
+
+    server.sites["retried.test"] = Site({
+        "/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
+        "/": page('<img src="/img/land.jpg">'),
+        "/img/land.jpg": once(Reply(503, "busy", content_type="text/plain", headers={"Retry-After": "0"}),
+                              Reply(body=encode(gradient()), content_type="image/jpeg")),
+    })
+    images, out, audit = tmp_path / "images", tmp_path / "pages.jsonl", tmp_path / "audit.jsonl"
+    p = subprocess.run([sys.executable, "-m", "crawler", "crawl", server.url("retried.test"), "--contact", CONTACT,
+                        "--resolve", "retried.test=127.0.0.1", "--allow-network", "127.0.0.1/32", "--delay", "0",
+                        "--terms", "policy", "--images", "--images-dir", str(images), "--out", str(out),
+                        "--audit", str(audit)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    final = [r for r in read_jsonl(audit) if r["url"].endswith("/img/land.jpg")]
+    assert [r["decision"] for r in final] == ["fetched"] and "attempt 2" in final[0]["detail"], final
+    assert [i["url"].rsplit("/", 1)[1] for i in read_jsonl(out)[0]["images"]] == ["land.jpg"]
+    assert len(list(images.iterdir())) == 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import sys
 import time
 from collections import deque
 from contextlib import suppress
@@ -29,6 +30,7 @@ from scrapy.utils.asyncio import call_later
 
 from crawler.net.urls import BadURL, host_of, origin
 from crawler.pace.local import Politeness
+from crawler.queue.stored import HostQueue, RequestStore
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -45,7 +47,7 @@ class _Slots:
     @staticmethod
     def get_slot_key(request: Request) -> str:
         try:
-            return host_of(request.url)
+            return sys.intern(host_of(request.url))  # one string per host, however many requests and entries
         except BadURL:
             return ""
 
@@ -55,6 +57,13 @@ def _origin(url: str) -> str | None:
         return origin(url)
     except BadURL:
         return None
+
+
+def _head_url(queue: Any) -> str | None:
+    if isinstance(queue, HostQueue):
+        return queue.peek_url()
+    head = queue.peek()
+    return head.url if head is not None else None
 
 
 class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
@@ -82,6 +91,15 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         self._wake_call: Any = None
         for host in self.pqueues:
             self._schedule(host, -INF)
+
+    def pqfactory(self, slot: str, startprios: Any = ()) -> Any:
+        """A host's queue: in the request store (memory mode), or Scrapy's own on disk (a JOBDIR)."""
+        if self.key:
+            return super().pqfactory(slot, startprios)
+        store = getattr(self, "_store", None)
+        if store is None:
+            store = self._store = RequestStore(self.crawler)
+        return store.queue()
 
     # -- what the queue asks of the gate and the pacer ---------------------------------------------------
 
@@ -217,12 +235,12 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
                 continue  # superseded by an earlier look
             del self._due[host]
             queue = self.pqueues.get(host)
-            if queue is None or self._at_limit(host) or (head := queue.peek()) is None:
+            if queue is None or self._at_limit(host) or (url := _head_url(queue)) is None:
                 continue  # nothing queued; or requests out: looked at again when they are back
-            if not self._prepared(head.url):
-                self._warm(host, head.url)
+            if not self._prepared(url):
+                self._warm(host, url)
                 continue
-            turn = self._pacer.next_turn(host, _origin(head.url)) if self._pacer is not None else -INF
+            turn = self._pacer.next_turn(host, _origin(url)) if self._pacer is not None else -INF
             if turn == INF:  # at its concurrency (the gate's own reads): on_free brings it back; this is a fallback
                 self._schedule(host, now + 1.0)
             elif turn > now:

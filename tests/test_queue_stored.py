@@ -7,6 +7,7 @@ import tracemalloc
 from scrapy import Request, Spider
 from scrapy.utils.test import get_crawler
 
+from crawler.gate.state import state_meta
 from crawler.queue import stored
 from crawler.queue.stored import RequestStore
 
@@ -30,7 +31,7 @@ def store(objects: int = 0) -> RequestStore:
 def test_highest_priority_first_then_first_in_first_out_and_callbacks_kept():
     q = store().queue()
     spider = q.store.crawler.spider
-    q.push(Request("http://a.test/1", callback=spider.parse, meta={"depth": 2, "civil_admitted": True}))
+    q.push(Request("http://a.test/1", callback=spider.parse, meta={"depth": 2, **state_meta(admitted=True, via="sitemap")}))
     q.push(Request("http://a.test/2"))
     q.push(Request("http://a.test/img", priority=10))
     q.push(Request("http://a.test/odd", callback=lambda r: None))  # cannot be pickled: an object, in its place
@@ -42,7 +43,7 @@ def test_highest_priority_first_then_first_in_first_out_and_callbacks_kept():
         assert r is not None and r.url == url
         got.append(r)
     assert [r.url.rsplit("/", 1)[1] for r in got] == ["img", "1", "2", "odd", "3"]
-    assert got[1].callback == spider.parse and got[1].meta == {"depth": 2, "civil_admitted": True}
+    assert got[1].callback == spider.parse and got[1].meta == {"depth": 2, **state_meta(admitted=True, via="sitemap")}
     assert len(q) == 0 and q.pop() is None
 
 

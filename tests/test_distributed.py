@@ -234,3 +234,23 @@ def test_job_file_redis_key_makes_a_cluster_worker(tmp_path):
                     "redis: redis://127.0.0.1:6379/0\n", "utf-8")
     settings = job_settings(load_job(path), tmp_path / "audit.jsonl", None, args)
     assert (settings["CIVIL_REDIS_URL"], settings["CIVIL_CLUSTER"]) == ("redis://127.0.0.1:6379/0", "civilcrawl")
+
+
+def test_a_worker_split_another_way_stops_before_sending(redis_url, tmp_path):
+    """Every worker of a crawl must spread its hosts over the same partitions (their keys differ otherwise): one
+    that does not is stopped with a message that says what to set, before any request, leaving no marks."""
+    with LocalServer({"split.test": site(3, 0.0)}) as srv:
+        cluster = Cluster(tmp_path, redis_url, [srv.url("split.test")], ["--resolve", "split.test=127.0.0.1"])
+        r = sync_client(redis_url)
+        r.hset(Keys(cluster.name, "w", 4).meta, "partitions", 4)
+        try:
+            assert cluster.start(1).wait() == [1]
+            logs = cluster.logs()
+            assert "was started with 4 partitions, this worker has 1: set CIVIL_CLUSTER_PARTITIONS = 4" in logs
+            assert "Traceback" not in logs and srv.hits == []
+            assert [k.decode() for k in r.scan_iter(f"civil:{cluster.name}:*")] == [Keys(cluster.name, "w").meta]
+        finally:
+            drop_cluster(redis_url, cluster.name)
+    p = subprocess.run([sys.executable, "-m", "crawler", "crawl", "http://example.org/", "--contact", CONTACT,
+                        "--redis", redis_url, "--cluster", "two words"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "--cluster: 'two words' is not a cluster name" in p.stderr, p.stderr

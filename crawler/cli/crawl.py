@@ -193,9 +193,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--cluster needs --redis URL (the Redis server the cluster's workers share)")
     if args.redis:
         from crawler.net.redisclient import url_problem
+        from crawler.net.rediskeys import name_problem
 
         if problem := url_problem(args.redis):
             raise UsageError(f"--redis {args.redis!r}: {problem}")
+        if args.cluster and (problem := name_problem(args.cluster)):
+            raise UsageError(f"--cluster: {problem}")
         settings.update(CIVIL_REDIS_URL=args.redis, CIVIL_CLUSTER=args.cluster or option("cluster").default)
     from crawler.cli.runner import run_crawl
 

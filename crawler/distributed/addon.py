@@ -3,13 +3,12 @@ switch to their shared (Redis) versions. Called by :class:`crawler.addon.CivilAd
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-from crawler.net.rediskeys import worker_id
+from crawler.net.rediskeys import name_problem, worker_id
 from crawler.options import setting_defaults
 
 #: The shared (Redis) backends a cluster worker uses in place of the local ones: the same gate, spider and
@@ -26,8 +25,6 @@ BACKENDS = {
 #: Cluster settings and their defaults (crawler.options; CIVIL_REDIS_URL itself defaults to None: no cluster).
 DEFAULTS: dict[str, Any] = setting_defaults(cluster=True)
 
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-
 
 def per_worker(path: str, worker: str) -> str:
     """``audit.jsonl`` -> ``audit.<worker>.jsonl`` (or ``{worker}`` in the path is replaced)."""
@@ -42,8 +39,8 @@ def configure(settings: BaseSettings) -> None:
     for name, value in setting_defaults(cluster=True).items():
         settings.setdefault(name, value, "addon")
     cluster = settings.get("CIVIL_CLUSTER")
-    if not _NAME.match(str(cluster)):
-        raise ValueError(f"CIVIL_CLUSTER {cluster!r}: use 1-100 letters, digits, '_', '.' or '-'")
+    if problem := name_problem(cluster):
+        raise ValueError(f"CIVIL_CLUSTER: {problem}")
     worker = settings.get("CIVIL_WORKER") or worker_id()
     settings.set("CIVIL_WORKER", worker, "addon")
     for name, path in BACKENDS.items():

@@ -20,6 +20,7 @@ from crawler.decide.policy.errors import PolicyError, Problem
 from crawler.jobs.layout import PLAIN, SECTIONS, TOP, field, value
 from crawler.net.guard import parse_allowance, parse_resolve_address
 from crawler.net.redisclient import url_problem
+from crawler.net.rediskeys import name_problem
 from crawler.net.urls import BadURL, split_origin
 from crawler.options import option
 
@@ -218,6 +219,9 @@ def _build(path: Path, base: Path, data: dict, problem: Callable[[str, str], Non
     if redis is not None and (wrong := url_problem(redis_url)):
         problem("redis", f"{wrong}, or {{url: ..., cluster: NAME}}; got {redis!r}")
         redis_url = None
+    if cluster is not None and (wrong := name_problem(str(cluster))):
+        problem("redis.cluster", wrong)
+        cluster = None
     scope, include, exclude = _scope(data.get("scope"), problem)
     state = data.get("state")
     out_dir = plain.pop("out_dir")

@@ -11,6 +11,7 @@ the page budget and the decision reads are keys of their own (one-key commands: 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import zlib
 from typing import Any
@@ -27,6 +28,16 @@ def worker_id() -> str:
     if _WORKER is None:
         _WORKER = f"{socket.gethostname()}-{os.getpid()}"
     return _WORKER
+
+
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+def name_problem(cluster: object) -> str | None:
+    """What is wrong with ``cluster`` as a cluster's name (it goes into every key and hash tag), or None."""
+    if isinstance(cluster, str) and _NAME.fullmatch(cluster):
+        return None
+    return f"{cluster!r} is not a cluster name: use 1-100 letters, digits, '_', '.' or '-'"
 
 
 def key_prefix(cluster: str) -> str:

@@ -10,6 +10,7 @@ loses nothing. The pop's answer also says whether another worker paused the requ
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter, defaultdict
@@ -50,6 +51,7 @@ class ClusterScheduler:
         self._is_stale, self._forget = self.server.register_script(IS_STALE), self.server.register_script(FORGET)
         self._pending = self.server.register_script(PENDING)
         self.queue: LeasedQueue | None = None
+        self._halted = False
         self.leases = LeaseSweeper(crawler, self._finished)
         self._pushes: list[Request] = []  # queued by Scrapy, not yet in Redis
         self._acks: list[str] = []  # leases to end: what their callbacks yielded is in Redis
@@ -91,9 +93,10 @@ class ClusterScheduler:
 
         stored, *seen_counts, pending = await call_async(self.outage, "joining the cluster", join)
         if int(stored) != k.partitions:
-            raise ValueError(f"the cluster {k.cluster} on {self.outage.url} was started with {int(stored)} "
-                             f"partitions, this worker has {k.partitions}: set CIVIL_CLUSTER_PARTITIONS = {int(stored)} "
-                             "(every worker of a cluster must split its keys the same way)")
+            self._halt(f"the cluster {k.cluster} on {self.outage.url} was started with {int(stored)} partitions, "
+                       f"this worker has {k.partitions}: set CIVIL_CLUSTER_PARTITIONS = {int(stored)} (every worker of "
+                       "a cluster must split its keys the same way); this worker stops without fetching anything")
+            return
         if sum(seen_counts) and not pending:
             logger.warning("cluster %s has already finished a crawl (%d URLs seen): its seeds count as seen, so "
                            "nothing new is fetched; use a new --cluster name for a new crawl", k.cluster,
@@ -102,10 +105,27 @@ class ClusterScheduler:
         if self.idle_poll > 0:
             self._poll.start(self.idle_poll, now=False)
 
+    def _halt(self, message: str) -> None:
+        """Take nothing from the cluster and give it nothing; close the crawl (a worker that cannot join)."""
+        logger.error("%s", message)
+        self.queue, self._halted = None, True
+
+        def close(spider: Spider) -> None:  # once the engine has opened: closing it sooner breaks its set-up
+            engine = self.crawler.engine
+            asyncio.get_running_loop().call_soon(
+                lambda: asyncio.ensure_future(engine.close_spider_async(reason="cluster-partitions")))
+
+        self.crawler.signals.connect(close, signal=signals.spider_opened, weak=False)
+
     def close(self, reason: str) -> None:
         for loop in (self._heart, self._poll):
             if loop.running:
                 loop.stop()
+        if self._halted:  # forget the URLs its seen-set claimed (under keys of the wrong split) before it stopped
+            try:
+                self._reclaim_worker(self.keys.worker, -1)
+            except UNAVAILABLE:
+                pass
         if self.queue is None:
             return
         self.leases.sweep(collect=True)
@@ -123,6 +143,8 @@ class ClusterScheduler:
 
     def enqueue_request(self, request: Request) -> bool:
         """Keep ``request`` for the next trip to Redis; a duplicate is reported then (``request_dropped``)."""
+        if self._halted:
+            return True  # the crawl is closing: nothing is sent, nothing recorded
         self._pushes.append(request)
         if len(self._pushes) >= PUSH_BATCH:
             try:
@@ -173,6 +195,8 @@ class ClusterScheduler:
     def has_pending_requests(self) -> bool:
         """True while anything is queued or leased anywhere in the cluster (or Redis cannot say)."""
         self.leases.sweep()
+        if self._halted or self.queue is None:
+            return False
         if self._pushes:
             return True
         try:

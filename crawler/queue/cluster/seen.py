@@ -26,6 +26,7 @@ class SharedSeen(SeenSet):
         self.client, self.keys, self.outage = client, keys, outage
         self._mark = client.register_script(MARK)
         self._claimed: dict[str, bool] = {}  # first sights claimed ahead by expect(), not asked about yet
+        self._split_ok: bool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -64,6 +65,12 @@ class SharedSeen(SeenSet):
 
     def claim_all(self, urls: list[str]) -> list[bool]:
         """:meth:`claim` for each of ``urls``, in one round trip."""
+        if self._split_ok is None:  # a worker splitting keys another way stops (crawler.queue.cluster.scheduler)
+            stored = call_blocking(self.outage, "joining the cluster",
+                                   lambda: self.client.hget(self.keys.meta, "partitions"))
+            self._split_ok = stored is None or int(stored) == self.keys.partitions
+        if not self._split_ok:
+            return [False] * len(urls)
         parts: dict[int, list[str]] = {}
         for url in urls:
             parts.setdefault(self._part(url), []).append(url)

@@ -267,6 +267,7 @@ INTERNAL: Final[Mapping[str, str]] = MappingProxyType({
     "CIVIL_CLI": "the crawl runs under civilcrawl's command line: messages name --options, not settings",
     "CIVIL_JOB": "the crawl is a job run (crawler.jobs.extension)",
     "CIVIL_JOB_PAGES_DONE": "pages a resumed run already fetched (the budget counts them)",
+    "CIVIL_JOB_ORIGIN_PAGES": "pages a resumed run already fetched per origin (the sites' budgets count them)",
     "CIVIL_PROGRESS": "the progress display: live, lines or off (crawler.jobs.progress)",
     "CIVIL_PROGRESS_INTERVAL": "seconds between progress lines",
     "CIVIL_LOG_FORMAT": "text or json log lines (run --log-format)",

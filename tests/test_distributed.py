@@ -142,6 +142,23 @@ def test_redis_outage_sends_nothing_then_completes(tmp_path):
         own.kill()
 
 
+def test_a_sites_policy_budget_is_the_clusters(any_redis, tmp_path):
+    """A policy's crawl.max_pages binds the cluster as a whole, not each worker (a counter per site in Redis)."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "cap.yaml").write_text("site: sitecap.test\ncrawl:\n  max_pages: 7\n", "utf-8")
+    with LocalServer({"sitecap.test": site(30, 0.0)}) as srv:
+        cluster = Cluster(tmp_path, any_redis, [srv.url("sitecap.test")],
+                          ["--resolve", "sitecap.test=127.0.0.1", "--delay", "0.05",
+                           "--policies", str(tmp_path / "policies")]).start(3)
+        try:
+            assert cluster.wait() == [0, 0, 0], cluster.logs()[-3000:]
+            assert len([p for p in page_hits(srv, "sitecap.test") if p != "/robots.txt"]) == 7
+            assert len(cluster.records("pages")) == 7
+            assert any("site budget of 7 pages" in r["detail"] for r in cluster.records("audit"))
+        finally:
+            drop_cluster(any_redis, cluster.name)
+
+
 def test_budget_is_exact_for_the_cluster(any_redis, tmp_path):
     redis_url = any_redis
     with LocalServer({"budget.test": site(30, 0.0)}) as srv:

@@ -28,6 +28,7 @@ def srv():
         "inc.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
                           "/": Reply(body=html("home", "x", [f"/p{i}" for i in range(8)])), **pages}),
         "slow.test": tree_site(pages=20, sections=2),
+        "sitecap.test": tree_site(pages=20, sections=2),
         "nf.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
                          "/": meta_page("home", links='<a href="/a">a</a><a rel="nofollow" href="/only-nf">n</a>'
                                                       '<a rel="nofollow" href="/both">b</a>'),
@@ -160,6 +161,28 @@ def test_sigterm_stops_within_seconds_and_the_next_run_resumes(tmp_path, srv):
     assert all(n == 1 for path, n in hits.items() if path not in OWN), "no page fetched twice"
     items = read_jsonl(tmp_path / "state" / "runs" / "run-0001" / "items.jsonl")
     assert len(items) == len({i["url"] for i in items}) == 23
+
+
+def test_a_sites_page_budget_holds_across_a_stop_and_resume(tmp_path, srv):
+    """A policy's crawl.max_pages counts the pages the job's earlier processes fetched (from their audit log)."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "sitecap.yaml").write_text("site: sitecap.test\ncrawl:\n  max_pages: 8\n", "utf-8")
+    job = write_job(tmp_path, srv, "sitecap.test", delay=0.3, extra="policies: [policies]\n")
+    audit = tmp_path / "state" / "runs" / "run-0001" / "audit.jsonl"
+    p = start_job(job)
+    deadline = time.monotonic() + 30
+    while len([r for r in read_jsonl(audit) if r["decision"] == "fetched" and r["reason"] in ("ok", "rate")]) < 4 \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 3, err
+    r = run_job(job)
+    assert r.returncode in (0, 4), r.stderr
+    hits = page_hits(srv, "sitecap.test")
+    assert sum(n for path, n in hits.items() if path not in OWN) == 8, hits
+    records = read_jsonl(audit)
+    assert any(x["decision"] == "skipped" and "site budget of 8 pages" in x["detail"] for x in records)
 
 
 # -- incremental ----------------------------------------------------------------------------------------------

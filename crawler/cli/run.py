@@ -166,6 +166,7 @@ def _run_locked(job: Any, args: argparse.Namespace) -> int:
         if job.warc:
             settings["CIVIL_WARC"] = files["warc"]
         settings["CIVIL_JOB_PAGES_DONE"] = plan.pages_fetched
+        settings["CIVIL_JOB_ORIGIN_PAGES"] = plan.origin_pages
         settings["CIVIL_AUDIT_RUN"] = f"{job.path.stem} run-{run.id:04d}"
         started = time.time()
         spider, spider_args = job_spider(job, journal, plan)

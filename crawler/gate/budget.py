@@ -23,8 +23,7 @@ class Budgets:
     """The crawl's page budget (the ``CIVIL_PAGE_BUDGET`` backend: local, or shared by a cluster) and each site's."""
 
     def __init__(self, pages: PageBudget):
-        self.pages = pages
-        self._sites: dict[str, int] = {}  # policy site -> pages taken
+        self.pages = pages  # the backend keeps each site's count too: a cluster's sites are shared like its pages
 
     @staticmethod
     def counts(state: RequestState) -> bool:
@@ -37,7 +36,10 @@ class Budgets:
 
     def site_refusal(self, policy: Policy | None) -> Refusal | None:
         """The site's budget when it is used up."""
-        return site_budget_refusal(policy, self._sites.get(policy.site, 0)) if policy is not None else None
+        if policy is None or policy.max_pages is None:
+            return None
+        return site_budget_refusal(policy, policy.max_pages if self.pages.site_spent(policy.site, policy.max_pages)
+                                   else 0)
 
     def give_up(self) -> Callable[[], bool] | None:
         """What ends a wait for the host's turn early: the crawl's budget spent meanwhile (None: nothing can)."""
@@ -45,18 +47,24 @@ class Budgets:
 
     def spend(self, policy: Policy | None) -> Refusal | None:
         """Take one page of the site's budget and one of the crawl's, or say which was used up (none taken)."""
-        if refusal := self.site_refusal(policy):
-            return refusal
+        site = None
+        if policy is not None and policy.max_pages is not None:
+            if not self.pages.take_site(policy.site, policy.max_pages):
+                return site_budget_refusal(policy, policy.max_pages)
+            site = policy.site
         if not self.pages.take():
+            if site is not None:
+                self.pages.give_back_site(site)
             return Refusal("max-pages", self.pages.describe(), True)
-        if policy is not None:
-            self._sites[policy.site] = self._sites.get(policy.site, 0) + 1
         return None
 
-    def restore(self, pages_done: int) -> None:
-        """A resumed job: the pages its earlier runs fetched count against ``--max-pages`` again."""
+    def restore(self, pages_done: int, sites: dict[str, int] | None = None) -> None:
+        """A resumed job: the pages its earlier runs fetched count against ``--max-pages`` and, per site, against
+        each policy's ``crawl.max_pages`` again."""
         if pages_done:
             self.pages.used = min(pages_done, self.pages.limit or pages_done)
+        if sites:
+            self.pages.restore_sites(sites)
 
     @property
     def used(self) -> int:

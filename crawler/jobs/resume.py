@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from crawler.audit import log as A
 from crawler.audit import read
 from crawler.audit.log import AuditLog
-from crawler.net.urls import BadURL, host_of
+from crawler.net.urls import BadURL, host_of, origin
 from crawler.queue.journal import QUEUED, RECEIVED, SENT, Journal, Row
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,16 @@ class ResumePlan:
     recovered_records: int = 0  # audit records written from the stored answer
     items_written: set[str] = field(default_factory=set)
     pages_fetched: int = 0  # for the page budget
+    origin_pages: dict[str, int] = field(default_factory=dict)  # origin -> pages fetched: for the sites' budgets
+
+    def count_page(self, url: str) -> None:
+        """A page fetched by an earlier process: it counts against the crawl's budget and its site's."""
+        self.pages_fetched += 1
+        try:
+            key = origin(url)
+        except BadURL:
+            return
+        self.origin_pages[key] = self.origin_pages.get(key, 0) + 1
 
 
 def reconcile(journal: Journal, audit_path: str | None, items_path: str | None,
@@ -52,7 +62,7 @@ def reconcile(journal: Journal, audit_path: str | None, items_path: str | None,
             continue
         decisions[rec["url"]] = rec
         if rec.get("decision") == A.FETCHED:
-            plan.pages_fetched += 1
+            plan.count_page(rec["url"])
     plan.items_written = {i["url"] for i in read.records(items_path, missing_ok=True) if "url" in i}
     journal.remember(decisions)
     log = AuditLog(audit_path, run=run) if audit_path else None  # appends go on with the file's hash chain
@@ -74,6 +84,7 @@ def _settle(row: Row, rec: dict | None, journal: Journal, plan: ResumePlan, log:
             log.record(row.url, _host(row.url), A.FETCHED, "ok", "record written on resume: the answer was stored "
                        "before the previous process stopped", status=stored[0] if stored else None)
             plan.recovered_records += 1
+            plan.count_page(row.url)
         plan.replay.append(row)
         return
     if rec is not None:  # decided before the kill, the row just had not caught up

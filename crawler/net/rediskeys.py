@@ -5,7 +5,8 @@ A crawl's hosts are spread over ``partitions`` tags, ``{<cluster>/<k>}`` with ``
 a host's pace (its gap, pause, back-off and leases), its queued requests, their fingerprints and their URLs'
 seen marks all live in its partition, so a claim can see whether a host's turn has come in the same script
 that takes its request. More partitions spread the crawl over more Redis Cluster shards. The workers' heartbeats,
-the page budget and the decision reads are keys of their own (one-key commands: any slot will do).
+the page budgets (the crawl's, each
+site's) and the decision reads are keys of their own (one-key commands: any slot will do).
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ class Keys:
         self.cluster, self.worker, self.partitions = cluster, worker, partitions
         self.prefix = key_prefix(cluster)
         self.workers, self.meta, self.budget = self.prefix + "workers", self.prefix + "meta", self.prefix + "budget"
+
+    def site_budget(self, site: str) -> str:
+        """Pages taken of a policy's site (``crawl.max_pages``) by the whole crawl (counter; one-key commands)."""
+        return f"{self.budget}:site:{site}"
 
     def part(self, host: str) -> int:
         """The partition of ``host`` (stable across workers and runs: CRC-32 of its name)."""

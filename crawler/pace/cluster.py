@@ -127,6 +127,13 @@ if used >= tonumber(ARGV[1]) then return {0, used} end
 return {1, redis.call('INCR', KEYS[1])}
 """
 
+#: KEYS: a site's budget counter. ARGV: pages an earlier run took. Never lowers the count.
+AT_LEAST = """
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+"""
+
 #: Sent by the cluster's scheduler (with ``host``, ``seconds``, ``reason``) when the request it hands out is of a host
 #: another worker paused: the gate then knows of the pause before it asks for a turn, without asking Redis.
 host_paused = object()
@@ -283,19 +290,24 @@ class ClusterBudget(PageBudget):
 
     REFRESH = 0.25  # seconds between looks at the shared counter from exhausted()
 
-    def __init__(self, limit: int, url: str, key: str):
+    def __init__(self, limit: int, url: str, key: str, site_key: Callable[[str], str]):
         super().__init__(limit)
-        self.key = key
+        self.key, self.site_key = key, site_key
         self.sync = sync_client(url)
         self.outage = Outage(url)
         self._take = self.sync.register_script(TAKE)
+        self._at_least = self.sync.register_script(AT_LEAST)
         self._spent = False
         self._looked = 0.0
+        self._sites_spent: set[str] = set()
+        self._sites_looked: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
-        return cls(s.getint("CIVIL_MAX_PAGES", default("CIVIL_MAX_PAGES")), redis_url(s, cls), keys_for(s).budget)
+        keys = keys_for(s)
+        return cls(s.getint("CIVIL_MAX_PAGES", default("CIVIL_MAX_PAGES")), redis_url(s, cls), keys.budget,
+                   keys.site_budget)
 
     def exhausted(self) -> bool:
         if not self.limit or self._spent:
@@ -322,6 +334,41 @@ class ClusterBudget(PageBudget):
 
     def describe(self) -> str:
         return f"cluster budget of {self.limit} pages used"
+
+    # a site's budget (a policy's crawl.max_pages) is the cluster's too: one counter per site, taken atomically
+
+    def site_spent(self, site: str, limit: int) -> bool:
+        if site in self._sites_spent:
+            return True
+        if time.monotonic() - self._sites_looked.get(site, 0.0) >= self.REFRESH:
+            self._sites_looked[site] = time.monotonic()
+            try:
+                if int(self.sync.get(self.site_key(site)) or 0) >= limit:
+                    self._sites_spent.add(site)
+            except UNAVAILABLE:
+                pass  # take_site() decides, and waits for Redis
+        return site in self._sites_spent
+
+    def take_site(self, site: str, limit: int) -> bool:
+        taken, _ = call_blocking(self.outage, f"taking a page from {site}'s budget in the cluster",
+                                 lambda: self._take(keys=[self.site_key(site)], args=[limit]))
+        if taken:
+            self.sites[site] = self.sites.get(site, 0) + 1
+        else:
+            self._sites_spent.add(site)
+        return bool(taken)
+
+    def give_back_site(self, site: str) -> None:
+        super().give_back_site(site)
+        call_blocking(self.outage, f"giving back a page of {site}'s budget in the cluster",
+                      lambda: self.sync.decr(self.site_key(site)))
+
+    def restore_sites(self, pages: dict[str, int]) -> None:
+        super().restore_sites(pages)
+        for site, n in pages.items():  # the counter outlives a run; a worker's own pages are a floor under it
+            key = self.site_key(site)
+            call_blocking(self.outage, f"restoring {site}'s budget in the cluster",
+                          functools.partial(self._at_least, keys=[key], args=[n]))
 
 
 __all__ = ["ClusterBudget", "ClusterPoliteness", "ShutdownError", "host_paused"]

@@ -325,6 +325,7 @@ class PageBudget:
 
     def __init__(self, limit: int = 0):
         self.limit, self.used = limit, 0
+        self.sites: dict[str, int] = {}  # a policy's site -> its pages taken (crawl.max_pages)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -342,3 +343,23 @@ class PageBudget:
 
     def describe(self) -> str:
         return f"budget of {self.limit} pages used"
+
+    def site_spent(self, site: str, limit: int) -> bool:
+        """Whether ``site``'s own budget of ``limit`` pages is used up."""
+        return self.sites.get(site, 0) >= limit
+
+    def take_site(self, site: str, limit: int) -> bool:
+        """Spend one page of ``site``'s budget of ``limit`` if any is left."""
+        if self.site_spent(site, limit):
+            return False
+        self.sites[site] = self.sites.get(site, 0) + 1
+        return True
+
+    def give_back_site(self, site: str) -> None:
+        """Return a page taken by :meth:`take_site` that was not spent (the crawl's budget was used up)."""
+        self.sites[site] = max(0, self.sites.get(site, 0) - 1)
+
+    def restore_sites(self, pages: dict[str, int]) -> None:
+        """A resumed job: the pages its earlier runs fetched of each site count again (never fewer than now)."""
+        for site, n in pages.items():
+            self.sites[site] = max(self.sites.get(site, 0), n)

@@ -15,8 +15,12 @@ civilcrawl also reads, per site, tdmrep.json and the terms of service (the home 
 paths) before its pages: in a short window on many hosts that start-up is most of what it fetches, so the
 requests per second at the server are printed beside the pages.
 
-Per N: pages/s of each and the ratio, peak RSS, RSS growth and state-folder bytes per queued URL, and the time
-from starting `run` again after the SIGKILL to its first new page.
+Per N: pages/s of each and the ratio, peak RSS, RSS growth per queued URL in the window (it also holds every
+host started meanwhile: its reads, pacing and connections), state-folder bytes per URL, the time from starting
+`run` again after the SIGKILL to its first new page, and the machine's load average around the run.
+
+Then the memory a queued URL costs on its own (benchmarks/broad_frontier.py: ``--frontier`` URLs queued on 10
+hosts that may not be fetched yet; RSS slope over queued URLs); the last line's ``bytes_per_queued_url`` is that.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from broad_frontier import frontier_memory  # noqa: E402
 from broad_web import host  # noqa: E402
 
 DELAY = 1.0
@@ -161,8 +166,13 @@ def run_scrapy(tmp: Path, n: int, port: int, seconds: float, concurrency: int) -
             "cpu": usage.ru_utime + usage.ru_stime}
 
 
-def one(n: int, seconds: float, concurrency: int) -> tuple[float, float, float]:
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def one(n: int, seconds: float, concurrency: int) -> tuple[float, float]:
     tmp = Path(tempfile.mkdtemp(prefix=f"civil-broad-{n}-"))
+    load_before = load()
     server = Server(n, seconds * 4 + 300)
     try:
         civil = run_civil(civil_job(tmp, n, server.port, seconds, concurrency), tmp, seconds, concurrency)
@@ -181,16 +191,18 @@ def one(n: int, seconds: float, concurrency: int) -> tuple[float, float, float]:
     for example in civil_rules["examples"]:
         print(f"hosts={n}: civilcrawl broke a gap: {example}")
     print(f"hosts={n}: ratio {c / s if s else float('nan'):.2f}; frontier at the SIGKILL: {civil['queued']} queued "
-          f"of {civil['urls']} URLs; RSS growth per queued URL {civil['rss_per_queued']:.0f} B; state folder "
-          f"{civil['state_bytes'] / 1e6:.1f} MB = {civil['state_per_queued']:.0f} B per URL; "
-          f"resumed to its first new page in {civil['resume']:.1f} s", flush=True)
-    return c, s, civil["state_per_queued"]
+          f"of {civil['urls']} URLs; RSS growth per queued URL in the window {civil['rss_per_queued']:.0f} B; "
+          f"state folder {civil['state_bytes'] / 1e6:.1f} MB = {civil['state_per_queued']:.0f} B per URL; "
+          f"resumed to its first new page in {civil['resume']:.1f} s; load average {load_before} -> {load()}",
+          flush=True)
+    return c, s
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hosts", default="1000", help="host counts, comma-separated (e.g. 100,1000,10000)")
     ap.add_argument("--seconds", type=float, default=40.0, help="crawl time per crawler and host count")
+    ap.add_argument("--frontier", type=int, default=100_000, help="URLs queued for the memory measure (0: skip it)")
     args = ap.parse_args()
     try:
         counts = sorted({int(x) for x in args.hosts.split(",")})
@@ -201,10 +213,16 @@ def main() -> None:
     print(f"broad crawl: {args.seconds:g} s per crawler, concurrency {CONCURRENCY}, delay {DELAY:g} s per host, "
           "one request per host at a time; plain Scrapy obeys Disallow only (not Crawl-delay, Request-rate, "
           "Retry-After, nor a 503 robots.txt)", flush=True)
-    result = (0.0, 0.0, 0.0)
+    result = (0.0, 0.0)
     for n in counts:
         result = one(n, args.seconds, CONCURRENCY)
-    c, s, b = result
+    c, s = result
+    b = float("nan")
+    if args.frontier:
+        mem = frontier_memory(args.frontier)
+        b = mem["rss_per_url"]
+        print(f"frontier: {mem['queued']} URLs queued on 10 hosts that may not be fetched yet: RSS {b:.0f} B per "
+              f"queued URL (slope), state folder {mem['state_per_url']:.0f} B per URL; load average {load()}")
     print(f"broad: hosts={counts[-1]} civilcrawl={c:.1f} pages/s scrapy={s:.1f} pages/s "
           f"ratio={c / s if s else float('nan'):.2f} bytes_per_queued_url={b:.0f}")
 

@@ -26,15 +26,19 @@ class Gate:
         self.politeness = Politeness()
         self.reads = reads
         self.done: set[str] = set()
+        self.known: set[str] = set()  # hosts whose reads are in the state folder: preparing them needs no network
         self.asked: list[str] = []
         self.release: asyncio.Event | None = None
 
     def prepared(self, url: str) -> bool:
         return not self.reads or url.split("/")[2] in self.done
 
+    def read_before(self, url: str) -> bool:
+        return url.split("/")[2] in self.known
+
     async def prepare(self, url: str) -> None:
         self.asked.append(url.split("/")[2])
-        if self.release is not None:
+        if self.release is not None and url.split("/")[2] not in self.known:
             await self.release.wait()
         self.done.add(url.split("/")[2])
 
@@ -114,7 +118,7 @@ def test_reads_are_made_ahead_once_per_host_and_a_few_hosts_at_a_time():
         gate = Gate(reads=True)
         gate.release = asyncio.Event()
         q, active = make_queue(gate, concurrency=1)
-        q.warm_limit = 2
+        q.warmups.limits[False] = 2
         for i in range(4):
             for k in range(3):
                 q.push(Request(f"http://h{i}.test/{k}"))
@@ -129,6 +133,24 @@ def test_reads_are_made_ahead_once_per_host_and_a_few_hosts_at_a_time():
         active.clear()
         assert sorted(take(q, active, 5)) == ["-", "h0.test", "h1.test", "h2.test", "h3.test"]
         assert len(q) == 12 - 6
+
+    asyncio.run(run())
+
+
+def test_hosts_whose_reads_are_known_do_not_wait_behind_the_network():
+    async def run() -> None:
+        gate = Gate(reads=True)
+        gate.release = asyncio.Event()  # network reads never end in this test
+        gate.known = {"warm.test"}  # e.g. a resumed run: its robots.txt is in the state folder
+        q, active = make_queue(gate, concurrency=1)
+        q.warmups.limits[False] = 2
+        for i in range(5):
+            q.push(Request(f"http://cold{i}.test/"))
+        q.push(Request("http://warm.test/1"))
+        assert take(q, active, 1) == ["-"]
+        await asyncio.sleep(0.01)
+        assert gate.asked == ["cold0.test", "cold1.test", "warm.test"]
+        assert take(q, active, 1) == ["warm.test"]  # before cold2..cold4, still in line for the network
 
     asyncio.run(run())
 

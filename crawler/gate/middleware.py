@@ -334,6 +334,15 @@ class CivilGate:
         """Make the decision reads for ``url``'s origin ahead of its first request (crawler.queue.hosts asks)."""
         await self.ahead.prepare(url)
 
+    def read_before(self, url: str) -> bool:
+        """Is ``url``'s robots.txt known and fresh (this process's, or the state folder's)? Preparing it then reads
+        from there, not the network (crawler.queue.hosts prepares such hosts at once: a resumed run's, say)."""
+        try:
+            record = self.reads.robots_known(origin(url))
+        except BadURL:
+            return True
+        return record is not None and record.fresh(time.time())
+
     def judge_stored(self, request: Request, response: Response) -> Response:
         """The page verdict for an answer replayed from a job's stored copy (crawler.jobs.journalmw): no fetch, no
         record. Returns the response as the spider must see it (its Content-Encoding undone)."""

@@ -26,6 +26,6 @@ class SlotPins:
         if key in self._pinned:
             return
         self._pinned.add(key)
-        downloader.per_slot_settings[key] = dict(PASS_THROUGH)
+        downloader.per_slot_settings[key] = PASS_THROUGH  # one dict for every slot: Scrapy only reads it
         if (slot := downloader.slots.get(key)) is not None:
             slot.delay, slot.jitter, slot.concurrency = 0.0, 0.0, max(slot.concurrency, 64)

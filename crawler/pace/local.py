@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
@@ -42,9 +41,9 @@ def backoff_steps(gap: float) -> list[float]:
     return steps
 
 
-@dataclass
+@dataclass(slots=True)
 class HostState:
-    """The pacing state of one host."""
+    """The pacing state of one host (a broad crawl keeps one per host it met: slots, and a list for the rare waiters)."""
 
     gap: float = 0.0  # seconds between request starts, before back-off (the largest of its origins' gaps)
     gap_source: str = "default"
@@ -58,7 +57,7 @@ class HostState:
     paused_until: float = 0.0
     pause_reason: str = ""
     errors: int = 0  # consecutive 5xx / 429 answers
-    queue: deque[tuple[asyncio.Future[None], str | None]] = field(default_factory=deque)
+    queue: list[tuple[asyncio.Future[None], str | None]] = field(default_factory=list)  # waiters, first in first out
     # Hosts serving several origins (ports, http and https): each origin keeps its own gap (its robots.txt's
     # Crawl-delay / Request-rate), and ``floor`` (our own per-host delay) holds between any two starts at the host.
     origins: dict[str, tuple[float, str]] = field(default_factory=dict)
@@ -271,7 +270,7 @@ class Politeness:
                 entry = min(st.queue, key=lambda e: st.ready_at(e[1]))  # stable: FIFO among equals
                 st.queue.remove(entry)
             else:
-                entry = st.queue.popleft()
+                entry = st.queue.pop(0)
             if not entry[0].done():
                 st.active += 1
                 entry[0].set_result(None)
@@ -291,7 +290,7 @@ class Politeness:
             self._closed.set()
         for st in self.hosts.values():
             while st.queue:
-                fut, _ = st.queue.popleft()
+                fut, _ = st.queue.pop(0)
                 if not fut.done():
                     fut.set_result(None)
 

@@ -31,6 +31,7 @@ from scrapy.utils.asyncio import call_later
 from crawler.net.urls import BadURL, host_of, origin
 from crawler.pace.local import Politeness
 from crawler.queue.stored import HostQueue, RequestStore
+from crawler.queue.warmup import WarmUps
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -77,14 +78,11 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         self._due: dict[str, float] = {}  # host -> the due time of its one live heap entry
         self._seq = count()
         self._out: dict[str, list[Request]] = {}  # host -> its requests handed out and still in the downloader
-        self._warming: dict[str, list[str]] = {}  # origin whose reads are under way -> hosts waiting for them
-        self._held: set[str] = set()  # hosts waiting for a warm-up (theirs or a free slot for one)
-        self._cold: dict[str, None] = {}  # hosts waiting for a free warm-up slot, in order
         self._since: dict[str, float] = {}  # host -> when its next request first waited here for its turn
-        self._tasks: set[asyncio.Future[Any]] = set()
         self._spare_waiters: deque[asyncio.Future[None]] = deque()
         # hosts whose reads are under way at once: their reads only fill slots the pages leave free
-        self.warm_limit = 4 * max(1, crawler.settings.getint("CONCURRENT_REQUESTS", 16))
+        self.warmups = WarmUps(4 * max(1, crawler.settings.getint("CONCURRENT_REQUESTS", 16)), self._prepare,
+                               self._read_before, self._warmed)
         self._gate: Any = None
         self._pacer: Politeness | None = None
         self._wake_at = INF
@@ -118,6 +116,19 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
                 mw.politeness.spare = self._spare
                 return
 
+    async def _prepare(self, url: str) -> None:
+        await self._gate.prepare(url)
+
+    def _warmed(self, host: str) -> None:
+        if host:
+            self._schedule(host, -INF)
+        else:
+            self._wake(-INF)
+
+    def _read_before(self, url: str) -> bool:
+        read_before = getattr(self._gate, "read_before", None)
+        return read_before is not None and read_before(url)
+
     def _prepared(self, url: str) -> bool:
         prepared = getattr(self._gate, "prepared", None)
         return prepared is None or prepared(url)
@@ -140,7 +151,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
 
     def _freed(self, host: str) -> None:
         """The pacer says ``host``'s turn is free (an answer came back): look at its next request."""
-        if host in self.pqueues and host not in self._out and host not in self._held:
+        if host in self.pqueues and host not in self._out and host not in self.warmups.held:
             self._schedule(host, -INF)
 
     async def _spare(self) -> None:
@@ -177,57 +188,23 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
             if host in self.pqueues:
                 self._schedule(host, -INF)  # the pacer says when it may go
 
-    # -- warm-ups: the gate's decision reads for a host, before its first request is handed out ------------
-
-    def _warm(self, host: str, url: str) -> None:
-        key = _origin(url) or url
-        self._held.add(host)
-        if key in self._warming:
-            self._warming[key].append(host)
-        elif len(self._warming) < self.warm_limit:
-            self._warming[key] = [host]
-            task = asyncio.ensure_future(self._gate.prepare(url))
-            self._tasks.add(task)
-            task.add_done_callback(lambda t, k=key: self._warmed(t, k))
-        else:
-            self._cold[host] = None
-
-    def _warmed(self, task: asyncio.Future[Any], key: str) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            logger.debug("reading ahead for %s failed (its requests read at the gate): %s", key, exc)
-        for host in self._warming.pop(key, ()):
-            self._held.discard(host)
-            self._schedule(host, -INF)
-        if self._cold:
-            self._wake(-INF)  # a warm-up slot is free: pop() starts the next
-
-    def _unpark(self) -> None:
-        """Hosts waiting for a warm-up slot, as many as there are free slots, are looked at now (in order)."""
-        for _ in range(self.warm_limit - len(self._warming)):
-            if not self._cold:
-                return
-            host = next(iter(self._cold))
-            del self._cold[host]
-            self._held.discard(host)
-            if host in self.pqueues:
-                self._schedule(host, -INF)
-
     # -- Scrapy's queue interface ---------------------------------------------------------------------------
 
     def push(self, request: Request) -> None:
         super().push(request)
         self._count += 1
         host = self._downloader_interface.get_slot_key(request)
-        if host not in self._out and host not in self._held:
+        if host not in self._out and host not in self.warmups.held:
             self._schedule(host, -INF)
 
     def pop(self) -> Request | None:
         self._find_gate()
         if self._out:
             self._return_out()
-        if self._cold and len(self._warming) < self.warm_limit:
-            self._unpark()
+        if self.warmups.waiting():
+            for host in self.warmups.next_in_line():
+                if host in self.pqueues:
+                    self._schedule(host, -INF)
         now = time.monotonic()
         while self._heap and self._heap[0][0] <= now:
             due, _, host = heapq.heappop(self._heap)
@@ -238,7 +215,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
             if queue is None or self._at_limit(host) or (url := _head_url(queue)) is None:
                 continue  # nothing queued; or requests out: looked at again when they are back
             if not self._prepared(url):
-                self._warm(host, url)
+                self.warmups.warm(host, url)
                 continue
             turn = self._pacer.next_turn(host, _origin(url)) if self._pacer is not None else -INF
             if turn == INF:  # at its concurrency (the gate's own reads): on_free brings it back; this is a fallback
@@ -288,8 +265,7 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
         return next((q.peek() for q in self.pqueues.values()), None)
 
     def close(self) -> dict[str, list[int]]:
-        for task in list(self._tasks):
-            task.cancel()
+        self.warmups.close()
         if self._wake_call is not None:
             self._wake_call.cancel()
         if self._pacer is not None and self._freed in self._pacer.on_free:

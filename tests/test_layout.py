@@ -147,3 +147,12 @@ def test_module_is_at_most_400_lines(path: Path):
 def test_top_of_the_package_is_short():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert len(top) <= MAX_TOP_MODULES, f"{len(top)} modules at the top of crawler/: {top}"
+
+
+def test_request_state_is_one_typed_object():
+    """Request state travels as one RequestState (crawler.gate.state), not in loose ``civil_*`` meta keys."""
+    import re
+
+    names = {m for p in PACKAGE.rglob("*.py") for m in re.findall(r"""["'](civil_[a-z0-9_]+)["']""", p.read_text())}
+    assert len(names) <= 3, f"{len(names)} distinct 'civil_*' names in crawler/ (at most 3): {sorted(names)}"
+    assert "civil_state" in names

@@ -71,8 +71,8 @@ def parse_json(n: int, text: str) -> Entry:
     if target is None:
         raise LogError(f"no request path (one of request, {', '.join(_PATH_KEYS)})")
     try:
-        status = int(obj.get("status"))
-    except (TypeError, ValueError):
+        status = int(obj["status"])
+    except (KeyError, TypeError, ValueError):
         raise LogError(f"no numeric status (got {obj.get('status')!r})") from None
     ua = next((str(obj[k]) for k in _UA_KEYS if k in obj), "")
     ra = next((str(obj[k]) for k in _RA_KEYS if obj.get(k) not in (None, "", "-")), None)

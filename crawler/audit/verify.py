@@ -9,6 +9,7 @@ signed chain show too; lines after the last signature (a killed process) are rep
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ class Verdict:
                 "problems": self.problems, "notes": self.notes}
 
 
-def verify_file(path: str | Path, trusted: set[str] | None = None) -> Verdict:
+def verify_file(path: str | os.PathLike[str], trusted: set[str] | None = None) -> Verdict:
     """Verify one audit log and its signatures; ``trusted`` keyids (from a published JWKS) are required if given."""
     v = Verdict(str(path))
     tips: dict[str, Chain] = {}  # hash of a chain's last line -> chain

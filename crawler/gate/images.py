@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from scrapy.http import Response
 
@@ -103,15 +103,15 @@ class ImageJudge:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
         self._proc = subprocess.Popen([sys.executable, "-m", "crawler.images.worker"], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, env=env, start_new_session=True)
-        if self._proc.stdout.read(1) != READY:
+        if _pipes(self._proc)[1].read(1) != READY:
             raise OSError(f"it exited with status {self._proc.wait()}")
 
     def _ask(self, body: bytes) -> Any:
         """(pool thread) Send one image to the child and read its verdict."""
-        proc = self._proc
-        pickle.dump((self.purpose, body), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        proc.stdin.flush()
-        return pickle.load(proc.stdout)
+        stdin, stdout = _pipes(self._proc)
+        pickle.dump((self.purpose, body), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        stdin.flush()
+        return pickle.load(stdout)
 
     def _kill(self) -> None:
         proc = self._proc
@@ -123,7 +123,7 @@ class ImageJudge:
                 pass
 
     def _close_pipes(self) -> None:
-        for pipe in (self._proc.stdin, self._proc.stdout):
+        for pipe in _pipes(self._proc):
             try:
                 pipe.close()
             except OSError:
@@ -143,3 +143,9 @@ class _Overran(Exception):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
+
+
+def _pipes(proc: subprocess.Popen[bytes] | None) -> tuple[IO[bytes], IO[bytes]]:
+    """The child's stdin and stdout (it is always started with both piped)."""
+    assert proc is not None and proc.stdin is not None and proc.stdout is not None
+    return proc.stdin, proc.stdout

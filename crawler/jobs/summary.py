@@ -23,8 +23,8 @@ def build(journal: Journal, audit_path: str | None, *, status: str, exit_status:
     run = journal.run
     assert run is not None
     outcomes = journal.counts()
-    refused: Counter[str] = Counter()
-    skipped: Counter[str] = Counter()
+    refused: Counter[str | None] = Counter()  # a record without a reason counts under None (JSON null)
+    skipped: Counter[str | None] = Counter()
     requests: Counter[str] = Counter()
     received = 0
     for rec in read.records(audit_path, missing_ok=True):

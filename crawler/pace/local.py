@@ -82,7 +82,7 @@ class HostState:
         """When a request of ``origin`` may start at this host."""
         host_gap, origin_gap = self.gap_for(origin)
         ready = max(self.last_start + (host_gap + GAP_MARGIN if host_gap else 0.0), self.paused_until)
-        if origin_gap:
+        if origin_gap and origin is not None:  # a gap of its own means a known origin
             ready = max(ready, self.origin_last.get(origin, float("-inf")) + origin_gap + GAP_MARGIN)
         return ready
 

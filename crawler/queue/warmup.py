@@ -10,6 +10,7 @@ there in moments, so it does not queue behind those: up to 4 x ``limit`` of them
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -50,7 +51,7 @@ class WarmUps:
         self.counts[known] += 1
         task = asyncio.ensure_future(self.prepare(url))
         self.tasks.add(task)
-        task.add_done_callback(lambda t, k=key: self._done(t, k))
+        task.add_done_callback(functools.partial(self._done, key=key))
 
     def _done(self, task: asyncio.Future[Any], key: str) -> None:
         self.tasks.discard(task)

@@ -243,7 +243,7 @@ def _chart(h: HostReport, width: int = 1000, height: int = 160) -> str:
     gaps = h.gaps
     # scale to the allowed gaps and the usual gaps, so one long pause (a restart, a Retry-After) does not flatten
     # the rest; taller bars are clipped and say so in their tooltip
-    ordered = sorted(r.gap for r in gaps)
+    ordered = sorted(r.gap for r in gaps if r.gap is not None)
     usual = ordered[int(len(ordered) * 0.95)] if ordered else 0.0
     top = max([usual * 1.2] + [(r.allowed or 0) * 2 for r in gaps] + [1e-3])
     pad, axis = 40, 24

@@ -84,7 +84,7 @@ class HostReport:
 
     @property
     def min_gap(self) -> float | None:
-        return min((r.gap for r in self.gaps), default=None)
+        return min((r.gap for r in self.requests if r.gap is not None), default=None)
 
     @property
     def allowed_gap(self) -> float | None:

@@ -43,6 +43,11 @@ def same_port(hit: Hit, host: str, path: str = "/robots.txt") -> str:
     return f"http://{host}:{hit.headers['Host'].rsplit(':', 1)[1]}{path}"
 
 
+def moved_to(host: str, path: str):
+    """A route answering 302 to ``path`` on another test host (on the port the request came in on)."""
+    return lambda hit: Reply(302, headers={"Location": same_port(hit, host, path)})
+
+
 def stall(hit: Hit) -> Reply:
     return Reply(200, "User-agent: *\nAllow: /\n", delay=6, content_type=TXT)
 
@@ -104,6 +109,14 @@ SITES: dict[str, Site] = {
                         "/": Reply(body=html("g", "", ["/to-loopback", "/to-metadata"])),
                         "/to-loopback": Reply(302, headers={"Location": "http://127.0.0.2:9/"}),
                         "/to-metadata": Reply(302, headers={"Location": "http://guard.test/x"})}),
+    "hop.test": Site({"/robots.txt": robots("User-agent: *\nAllow: /\n"),
+                      "/": Reply(body=html("hop", "", ["/out", "/sub-ok", "/sub-private"])),
+                      "/out": moved_to("away.test", "/"),
+                      "/sub-ok": moved_to("www.hop.test", "/ok"),
+                      "/sub-private": moved_to("www.hop.test", "/private")}),
+    "www.hop.test": Site({"/robots.txt": robots("User-agent: *\nDisallow: /private\n"), "/ok": PAGE,
+                          "/private": PAGE}),
+    "away.test": Site({"/robots.txt": robots("User-agent: *\nAllow: /\n"), "/": PAGE}),
     "loop.test": Site({"/robots.txt": robots("", 404), "/": Reply(302, headers={"Location": "/a"}),
                        "/a": Reply(302, headers={"Location": "/"})}),
     "target.test": Site({"/robots.txt": robots("User-agent: *\nDisallow: /x\n"), "/": PAGE}),

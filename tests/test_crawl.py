@@ -172,10 +172,30 @@ def test_network_guard_without_flag(crawl, server):
 
 
 def test_network_guard_on_redirects(crawl, server):
-    r = crawl("guard.test", args=("--delay", "0"))
+    r = crawl("guard.test/to-loopback", args=("--delay", "0"))  # a seed that moved: its new origin is in scope
     rec = r.final("http://127.0.0.2:9/")
     assert rec["reason"] == "private-network" and "127.0.0.2" in rec["detail"]
     assert r.final(server.url("guard.test", "/to-loopback"))["status"] == 302
+
+
+def test_redirect_targets_are_held_to_the_scope(crawl, server):
+    """A redirect of a page the spider admitted is decided again like a link: scope first, then robots.txt."""
+    r = crawl("hop.test", args=("--delay", "0"), hosts=("away.test", "www.hop.test"))
+    assert r.returncode == 0, r.stderr
+    away = r.final(server.url("away.test"))
+    assert (away["decision"], away["reason"]) == ("skipped", "scope") and "outside origin scope" in away["detail"]
+    assert r.final(server.url("www.hop.test", "/ok"))["reason"] == "scope"
+    assert r.final(server.url("hop.test", "/out"))["status"] == 302
+    assert not server.hits_for("away.test") and not server.hits_for("www.hop.test"), "not even robots.txt"
+    r = crawl("hop.test", args=("--delay", "0", "--scope", "subdomains"), hosts=("away.test", "www.hop.test"))
+    assert r.returncode == 0, r.stderr
+    assert r.final(server.url("away.test"))["reason"] == "scope"
+    assert (r.final(server.url("www.hop.test", "/ok"))["decision"]) == "fetched"
+    private = r.final(server.url("www.hop.test", "/private"))
+    assert (private["decision"], private["reason"]) == ("refused", "robots"), "the new host's robots.txt holds"
+    assert "/ok" in {h.path for h in server.hits_for("www.hop.test")}
+    assert "/private" not in {h.path for h in server.hits_for("www.hop.test")}
+    assert not server.hits_for("away.test")
 
 
 def test_redirect_loop_is_a_decision_not_a_crash(crawl, server):

@@ -29,6 +29,9 @@ def srv():
                           "/": Reply(body=html("home", "x", [f"/p{i}" for i in range(8)])), **pages}),
         "slow.test": tree_site(pages=20, sections=2),
         "sitecap.test": tree_site(pages=20, sections=2),
+        "moves.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
+                            "/": Reply(body=html("home", "x", ["/out", "/a"])), "/a": Reply(body=html("a")),
+                            "/out": Reply(302, headers={"Location": "http://away.test/"})}),
         "nf.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
                          "/": meta_page("home", links='<a href="/a">a</a><a rel="nofollow" href="/only-nf">n</a>'
                                                       '<a rel="nofollow" href="/both">b</a>'),
@@ -183,6 +186,17 @@ def test_a_sites_page_budget_holds_across_a_stop_and_resume(tmp_path, srv):
     assert sum(n for path, n in hits.items() if path not in OWN) == 8, hits
     records = read_jsonl(audit)
     assert any(x["decision"] == "skipped" and "site budget of 8 pages" in x["detail"] for x in records)
+
+
+def test_a_redirect_out_of_scope_is_a_decision_the_job_completes_with(tmp_path, srv):
+    job = write_job(tmp_path, srv, "moves.test")
+    r = run_job(job)
+    assert r.returncode == 0, r.stderr
+    assert summary(job, 1)["status"] == "complete"
+    records = read_jsonl(tmp_path / "state" / "runs" / "run-0001" / "audit.jsonl")
+    away = [x for x in records if x["url"] == "http://away.test/"]
+    assert [(x["decision"], x["reason"]) for x in away] == [("skipped", "scope")]
+    assert set(page_hits(srv, "moves.test")) - OWN == {"/", "/a", "/out"}
 
 
 # -- incremental ----------------------------------------------------------------------------------------------

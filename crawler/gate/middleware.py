@@ -181,7 +181,7 @@ class CivilGate:
         Raises Refused (with the audit record written) or returns the site's policy.
         """
         state = RequestState.of(request)
-        if not state.is_read and not state.admitted:
+        if self._scoped(request, state):
             self._check_scope(request, host, url_origin)
         policy = self.policies.for_url(request.url)
         require = self.terms_label if self.terms_mode == "require-policy" else None
@@ -284,6 +284,14 @@ class CivilGate:
                               refusal.detail, via=state.via)
         raise Refused(refusal.reason, refusal.detail)
 
+    @staticmethod
+    def _scoped(request: Request, state: RequestState) -> bool:
+        """Whether the gate holds ``request`` to the spider's scope: the spider did not admit it, or it is a redirect
+        (which carries its source's state, "admitted" included). Not the gate's own reads, nor a page's images."""
+        if state.is_read:
+            return False
+        return not state.admitted or (bool(request.meta.get("redirect_urls")) and state.image_of is None)
+
     def _check_scope(self, request: Request, host: str, url_origin: str) -> None:
         """A request the spider did not admit (another spider's, a redirect's): the spider's scope holds for it."""
         spider = self.crawler.spider
@@ -342,6 +350,19 @@ class CivilGate:
         except BadURL:
             return True
         return record is not None and record.fresh(time.time())
+
+    def check_redirect(self, request: Request) -> None:
+        """A redirect's target, before it is queued (crawler.gate.redirects): out of scope, it is recorded and
+        Refused is raised, so nothing of its host is read ahead."""
+        state = RequestState.of(request)
+        if not self._scoped(request, state):
+            return
+        try:
+            _, host, _ = split_origin(request.url)
+            url_origin = origin(request.url)
+        except BadURL:
+            return  # refused by process_request when it comes
+        self._check_scope(request, host, url_origin)
 
     def judge_stored(self, request: Request, response: Response) -> Response:
         """The page verdict for an answer replayed from a job's stored copy (crawler.jobs.journalmw): no fetch, no

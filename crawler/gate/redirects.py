@@ -3,6 +3,8 @@
 The eleventh hop (``REDIRECT_MAX_TIMES``) is refused as ``redirect-limit``; a redirect to a URL that is
 not http(s) (``file:``, ``ftp:``, ``data:``) or that no parser takes is refused as ``bad-url``. Scrapy
 drops both without a trace; here the target URL gets its record from the gate, like any URL considered.
+A target the gate holds out of the crawl's scope is recorded (``skipped``/``scope``) before it is queued, so
+nothing of its host is read ahead.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ class _Recorded:
     crawler: Any
     max_redirect_times: int
 
-    def _refuse(self, url: str, reason: str, detail: str) -> None:
+    def _gate(self) -> Any:
         from crawler.gate.middleware import CivilGate
 
-        if (gate := self.crawler.get_downloader_middleware(CivilGate)) is not None:
+        return self.crawler.get_downloader_middleware(CivilGate)
+
+    def _refuse(self, url: str, reason: str, detail: str) -> None:
+        if (gate := self._gate()) is not None:
             gate.admission.unfetched(url, reason, detail, A.REFUSED)
 
     def _build_redirect_request(self, source_request: Request, response: Response, *, url: str,
@@ -41,13 +46,19 @@ class _Recorded:
 
     def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
         try:
-            return super()._redirect(redirected, request, reason)  # type: ignore[misc]
+            followed: Request = super()._redirect(redirected, request, reason)  # type: ignore[misc]
         except IgnoreRequest:
             first = (request.meta.get("redirect_urls") or [request.url])[0]
             self._refuse(redirected.url, "redirect-limit",
                          f"more than {self.max_redirect_times} redirects (REDIRECT_MAX_TIMES) from {first}; "
                          "not followed")
             raise Refused("redirect-limit", redirected.url) from None
+        if (gate := self._gate()) is not None:
+            try:
+                gate.check_redirect(followed)  # out of scope: recorded and refused now, before it is queued
+            except Refused as exc:
+                raise Refused(exc.reason, exc.detail, target=followed.url) from None
+        return followed
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         try:

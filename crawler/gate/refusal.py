@@ -6,14 +6,15 @@ from scrapy.exceptions import IgnoreRequest
 
 
 class Refused(IgnoreRequest):
-    """A request the gate refused; its audit record is already written. ``reason`` is the audit reason."""
+    """A request the gate refused; its audit record is already written. ``reason`` is the audit reason;
+    ``target``: the redirect target refused while its source's answer was read (crawler.gate.redirects)."""
 
-    def __init__(self, reason: str, detail: str = ""):
+    def __init__(self, reason: str, detail: str = "", target: str | None = None):
         super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason, self.detail = reason, detail
+        self.reason, self.detail, self.target = reason, detail, target
 
-    def __reduce__(self) -> tuple[type[Refused], tuple[str, str]]:
-        return type(self), (self.reason, self.detail)
+    def __reduce__(self) -> tuple[type[Refused], tuple[str, str, str | None]]:
+        return type(self), (self.reason, self.detail, self.target)
 
 
 class Stopping(Refused):

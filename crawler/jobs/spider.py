@@ -17,7 +17,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.audit import log as A
-from crawler.gate.refusal import Stopping
+from crawler.gate.refusal import Refused, Stopping
 from crawler.gate.state import RequestState, state_meta
 from crawler.jobs.journalmw import AlreadyHandled
 from crawler.jobs.resume import ResumePlan
@@ -197,6 +197,9 @@ class JobSpider(CivilSpider):
             return
         if failure.check(Stopping):
             self.journal.requeue(request.url)
+            return
+        if isinstance(failure.value, Refused) and (target := failure.value.target):
+            self.journal.done(target, REFUSED)  # a redirect refused as it was read: its source's row says redirect
             return
         refused = failure.check(IgnoreRequest) and not failure.check(HttpError)
         self.journal.done(request.url, REFUSED if refused else ERROR)

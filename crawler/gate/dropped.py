@@ -34,7 +34,7 @@ def watch(gate: CivilGate) -> None:
         else:
             detail = DETAIL
         gate.admission.unfetched(request.url, "duplicate", detail, A.SKIPPED)
-        if hasattr(seen := getattr(gate.crawler.spider, "seen", None), "decided"):
-            seen.decided(request.url)  # a cluster: no survivor needs to decide on it again
+        if (decided := getattr(getattr(gate.crawler.spider, "seen", None), "decided", None)) is not None:
+            decided(request.url)  # a cluster: no survivor needs to decide on it again
 
     gate.crawler.signals.connect(on_dropped, signal=signals.request_dropped, weak=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -60,7 +60,9 @@ class _Recorded:
                 raise Refused(exc.reason, exc.detail, target=followed.url) from None
         return followed
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Request | Response:
+        # ``spider`` only matches the signature of Scrapy's; Scrapy no longer passes it (deprecated)
         try:
             result = super().process_response(request, response)  # type: ignore[misc]
         except ValueError as exc:  # a Location no URL parser takes (http://[::1, a bad port)

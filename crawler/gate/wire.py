@@ -151,7 +151,7 @@ async def screen(gate: CivilGate, request: Request, response: Response) -> Respo
     if fmt is None and not (200 <= decoded.status < 300 and is_image(decoded, RequestState.of(request).image_of is not None)):
         return decoded
     stats = gate.crawler.stats
-    if fmt is not None and not decoded.headers.get("Content-Type", b"").lower().startswith(b"image/"):
+    if fmt is not None and not (decoded.headers.get("Content-Type") or b"").lower().startswith(b"image/"):
         stats.inc_value("civil/images/mislabelled")
     verdict = await gate.images.judge(decoded.body)
     if not verdict.ok:

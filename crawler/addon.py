@@ -50,21 +50,21 @@ class CivilAddon:
             logger.warning("civilcrawl: %s", warning)
         settings.set("USER_AGENT", ua, "cmdline")
         self._wrap_handlers(settings)
-        settings.set_in_component_priority_dict("SPIDER_MIDDLEWARES", PAGE_RULES, -1000)  # nearest the engine
+        _set_component(settings, "SPIDER_MIDDLEWARES", PAGE_RULES, -1000)  # nearest the engine
         mws = settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
         for path in ("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
                      "scrapy.downloadermiddlewares.retry.RetryMiddleware"):
-            settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", path, None)
-        settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", GATE, 950)
+            _set_component(settings, "DOWNLOADER_MIDDLEWARES", path, None)
+        _set_component(settings, "DOWNLOADER_MIDDLEWARES", GATE, 950)
         own = settings.getdict("DOWNLOADER_MIDDLEWARES")
         for scrapy_path, ours in REDIRECTS.items():  # the same middlewares, recording the redirects they refuse
             if (priority := own.get(scrapy_path, mws.get(scrapy_path))) is not None:
-                settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", scrapy_path, None)
-                settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", ours, priority)
+                _set_component(settings, "DOWNLOADER_MIDDLEWARES", scrapy_path, None)
+                _set_component(settings, "DOWNLOADER_MIDDLEWARES", ours, priority)
         for ext in ("scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl"):
-            settings.set_in_component_priority_dict("EXTENSIONS", ext, None)  # they run code sent to them: never on
+            _set_component(settings, "EXTENSIONS", ext, None)  # they run code sent to them: never on
         if settings.get("CIVIL_WARC"):  # just inside the gate: it archives only what the gate let through
-            settings.set_in_component_priority_dict("DOWNLOADER_MIDDLEWARES", "crawler.output.warc.WarcMiddleware", 949)
+            _set_component(settings, "DOWNLOADER_MIDDLEWARES", "crawler.output.warc.WarcMiddleware", 949)
         feeds.configure(settings)  # CIVIL_OUT: JSON Lines appended as it goes, or a Scrapy feed (JSON, CSV, XML)
         # Floors no project setting may lift: set above every other priority (the gate re-checks at run time).
         for name in ("TELNETCONSOLE_ENABLED", "REMOTE_CONTROL_ENABLED", "HTTPCACHE_ENABLED", "AUTOTHROTTLE_ENABLED"):
@@ -105,3 +105,9 @@ class CivilAddon:
         own = dict(settings.getdict("DOWNLOAD_HANDLERS"))
         own.update({scheme: WIRE for scheme in inner})
         settings.set("DOWNLOAD_HANDLERS", own, "cmdline")
+
+
+def _set_component(settings: BaseSettings, name: str, path: str, priority: int | None) -> None:
+    """``path``'s priority in the component dict ``name`` (None: off), kept as the import path settings hold."""
+    # Scrapy hints a class here; with an import path it sets that key (a class would re-key the user's dict)
+    settings.set_in_component_priority_dict(name, path, priority)  # type: ignore[arg-type]

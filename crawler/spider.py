@@ -132,9 +132,9 @@ class CivilSpider(Spider):
 
     def parse(self, response: Response) -> list[Any]:
         """One item per page, then requests for the new in-scope links it has (not a generator: cheaper)."""
-        return list(self._parse(response))
+        return list(self._results(response))
 
-    def _parse(self, response: Response) -> Iterator[Any]:
+    def _results(self, response: Response) -> Iterator[Any]:
         if self.sitemaps:
             yield from self._sitemaps_for(response.url)
         verdict = page_verdict(response.request)
@@ -205,6 +205,7 @@ class CivilSpider(Spider):
         url = RequestState.answered(response).image_url or response.url
         record = None
         if verdict is not None:
+            assert self.image_store is not None  # image requests are sent only with a store
             record = {"url": url, **self.image_store.save(verdict)}
         return self._image_done(url, record)
 

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from crawler.jobs.config import Job
@@ -215,6 +215,12 @@ def _worker(job: Any) -> str | None:
     from crawler.net.rediskeys import worker_id
 
     return worker_id()
+
+
+@overload
+def _as_written(path: Path, worker: str | None) -> Path: ...
+@overload
+def _as_written(path: None, worker: str | None) -> None: ...
 
 
 def _as_written(path: Path | None, worker: str | None) -> Path | None:

@@ -28,6 +28,7 @@ class TaskSpider(Spider):
     async def start(self) -> AsyncIterator[Any]:
         gate = self.crawler.get_downloader_middleware(CivilGate)
         try:
+            assert gate is not None, "civilcrawl's gate is not among the downloader middlewares"  # the addon adds it
             self.box["result"] = await self.task(gate)
         except Exception as exc:  # reported by the command, never a traceback for the user
             self.box["error"] = exc

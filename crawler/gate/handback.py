@@ -27,12 +27,11 @@ def stopped(crawler: Crawler, request: Request) -> bool:
     if request.callback is NO_CALLBACK or state.is_read:
         return False  # the gate's own reads and media pipelines' downloads were never the scheduler's
     try:
-        slot = crawler.engine._slot  # noqa: SLF001 - the scheduler has no public accessor
+        scheduler = crawler.engine.scheduler
     except (AttributeError, RuntimeError):
         return False
-    if slot is None:
-        return False
-    scheduler = slot.scheduler
+    if scheduler is None:
+        return False  # the engine has not started
     if (keep := getattr(scheduler, "keep_stopped", None)) is not None:
         keep(request)  # a cluster: its lease is not ended, so the cluster's queue gets it back (crawler.queue.cluster)
         return False

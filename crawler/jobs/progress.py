@@ -12,6 +12,7 @@ import logging
 import shutil
 import sys
 import time
+from collections.abc import Sized
 from typing import TYPE_CHECKING, Any, TextIO
 
 from scrapy import signals
@@ -108,7 +109,8 @@ class Progress:
         if journal is not None and getattr(journal, "run", None) is not None:
             return journal.pending()
         try:
-            return len(self.crawler.engine._slot.scheduler)  # type: ignore[union-attr]
+            scheduler = self.crawler.engine.scheduler
+            return len(scheduler) if isinstance(scheduler, Sized) else None
         except (AttributeError, TypeError):
             return None
 

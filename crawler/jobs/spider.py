@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, TypedDict
 
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
@@ -25,6 +25,13 @@ from crawler.queue.journal import DONE, Journal, Row
 from crawler.spider import CivilSpider
 
 NEW, CHANGED, UNCHANGED, REFUSED, ERROR = "new", "changed", "unchanged", "refused", "error"
+
+
+class Validators(TypedDict, total=False):
+    """A page's cache validators, as Journal.done takes them."""
+
+    etag: str
+    last_modified: str
 
 
 class JobSpider(CivilSpider):
@@ -44,7 +51,7 @@ class JobSpider(CivilSpider):
         self.plan = plan or ResumePlan()  # what a resumed run still has to do (crawler.jobs.resume)
         self._found: list[str] | None = None
         self._not_found: list[str] | None = None  # nofollow links of the page being parsed
-        self._awaiting_item: dict[str, tuple[str, str, str | None, list[str], list[str], dict[str, str]]] = {}
+        self._awaiting_item: dict[str, tuple[str, str, str | None, list[str], list[str], Validators]] = {}
 
     async def start(self) -> AsyncIterator[Request]:
         for replay, rows in ((False, self.plan.send), (True, self.plan.replay)):
@@ -97,7 +104,7 @@ class JobSpider(CivilSpider):
 
     # -- responses ----------------------------------------------------------------------------------------
 
-    def _parse(self, response: Response) -> Iterator[Any]:
+    def _results(self, response: Response) -> Iterator[Any]:
         url = response.request.url if response.request is not None else response.url
         previous = self.journal.get(url)
         if RequestState.answered(response).replay and response.status >= 400 and response.status != 304:
@@ -116,7 +123,7 @@ class JobSpider(CivilSpider):
         self._found, self._not_found = [], []
         try:
             with self.journal.batch():
-                out = list(super()._parse(response))
+                out = list(super()._results(response))
                 found, self._found = self._found, None
                 nofollow, self._not_found = self._not_found, None
                 items = [x for x in out if not isinstance(x, Request)]
@@ -174,8 +181,8 @@ class JobSpider(CivilSpider):
                     self.journal.remember([link])
 
     @staticmethod
-    def _validators(response: Response) -> dict[str, str]:
-        out = {}
+    def _validators(response: Response) -> Validators:
+        out: Validators = {}
         if etag := response.headers.get("ETag"):
             out["etag"] = etag.decode("latin-1")
         if lm := response.headers.get("Last-Modified"):
@@ -185,6 +192,8 @@ class JobSpider(CivilSpider):
     def item_finished(self, item: Any) -> None:
         """The item of a page is written (or dropped by a pipeline): the page is done."""
         url = item.get("url") if isinstance(item, dict) else getattr(item, "url", None)
+        if url is None:
+            return  # not a page's item
         pending = self._awaiting_item.pop(url, None)
         if pending is not None:
             req_url, outcome, digest, links, nofollow, validators = pending
@@ -192,7 +201,7 @@ class JobSpider(CivilSpider):
 
     def failed(self, failure: Failure) -> None:
         """Refused or failed: done for this run, unless the crawl is stopping (then the next run sends it)."""
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
         if failure.check(AlreadyHandled):
             return
         if failure.check(Stopping):

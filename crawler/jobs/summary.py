@@ -18,7 +18,7 @@ COMPLETE, PARTIAL, INTERRUPTED = "complete", "partial", "interrupted"
 
 
 def build(journal: Journal, audit_path: str | None, *, status: str, exit_status: int,
-          files: dict[str, str], extra: dict[str, Any]) -> dict[str, Any]:
+          files: dict[str, str | None], extra: dict[str, Any]) -> dict[str, Any]:
     """The machine-readable summary of this run so far (see README, "Scheduled jobs")."""
     run = journal.run
     assert run is not None

@@ -19,9 +19,7 @@ NEUTRAL = frozenset({"__init__", "safeyaml", "options"})
 
 #: Imports found when this test was written, each owned by a restructuring under way; the set only shrinks.
 KNOWN_UPWARD: frozenset[tuple[str, str]] = frozenset()
-KNOWN_CIRCLES = frozenset({
-    frozenset({"crawler.audit.chain", "crawler.audit.log"}),
-})
+KNOWN_CIRCLES: frozenset[frozenset[str]] = frozenset()
 KNOWN_LONG: frozenset[str] = frozenset()
 MAX_LINES, MAX_TOP_MODULES = 400, 10
 

@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.audit.clock import utc_iso
+
 if TYPE_CHECKING:
     from crawler.net.keys import Key
 
@@ -87,7 +89,7 @@ class ChainedFile:
             except (ValueError, AttributeError):
                 named = None
             self.run = named if isinstance(named, str) and named else self.run
-            self._resumed = _utc_now()
+            self._resumed = utc_iso()
 
     def write(self, record: dict[str, Any]) -> None:
         """Append ``record`` with its chain fields."""
@@ -96,7 +98,7 @@ class ChainedFile:
                 raise ValueError(f"{self.path} is closed")
             head: dict[str, Any] = {}
             if self.tip is None:
-                head.update(run=self.run, run_started=record.get("ts") or _utc_now())
+                head.update(run=self.run, run_started=record.get("ts") or utc_iso())
             elif self._resumed:
                 head.update(run=self.run, resumed=self._resumed)
                 self._resumed = ""
@@ -116,7 +118,7 @@ class ChainedFile:
             return None
         from crawler.net.keys import b64url
 
-        entry = {"run": self.run, "hash": self.tip, "ts": _utc_now(), "alg": "ed25519", "keyid": self.signer.keyid,
+        entry = {"run": self.run, "hash": self.tip, "ts": utc_iso(), "alg": "ed25519", "keyid": self.signer.keyid,
                  "jwk": self.signer.jwk, "sig": b64url(self.signer.sign(signed_message(self.run, self.tip)))}
         fd = os.open(str(self.path) + SIG_SUFFIX, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -137,12 +139,6 @@ class ChainedFile:
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _utc_now() -> str:
-    from crawler.audit.log import utc_iso
-
-    return utc_iso()
 
 
 def prev_of_cut_line(line: bytes) -> tuple[bool, str | None]:

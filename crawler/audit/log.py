@@ -8,13 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.audit.chain import ChainedFile
+from crawler.audit.clock import utc_iso
 from crawler.net.redact import install as install_log_redaction
 from crawler.net.redact import redact
 
@@ -25,12 +24,6 @@ logger = logging.getLogger(__name__)
 
 FETCHED, REFUSED, SKIPPED = "fetched", "refused", "skipped"
 audit_closing = object()  # signal sent by the gate just before the audit log closes: write final records then
-
-
-def utc_iso(ts: float | None = None) -> str:
-    """An ISO 8601 UTC timestamp with milliseconds."""
-    dt = datetime.fromtimestamp(time.time() if ts is None else ts, tz=UTC)
-    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class JsonLinesFile:

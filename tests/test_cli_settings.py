@@ -44,6 +44,37 @@ def test_max_time_does_not_drain_the_waiting_requests(tmp_path):
     assert len(pages_fetched) < 20, f"{len(pages_fetched)} pages sent after a 1.5 s limit at 0.3 s apart"
 
 
+def test_max_time_records_the_urls_it_left_unsent(tmp_path):
+    """Every URL the crawl took in ends with a record: those still queued (or waiting for their turn) when --max-time
+    stops a plain crawl are skipped/max-time, and were not sent."""
+    import json
+    import subprocess
+    import sys
+
+    from crawler.cli.localsite import LocalServer, Reply, Site, html
+
+    pages = {"/robots.txt": Reply(200, "User-agent: *\nAllow: /\n", content_type="text/plain"),
+             "/": Reply(200, html("home", "x", [f"/p{i}" for i in range(40)]), content_type="text/html")}
+    pages |= {f"/p{i}": Reply(200, html(f"p{i}", "x"), content_type="text/html") for i in range(40)}
+    with LocalServer({"left.test": Site(pages)}) as srv:
+        audit = tmp_path / "audit.jsonl"
+        p = subprocess.run([sys.executable, "-m", "crawler", "crawl", srv.url("left.test"), "--contact",
+                            "mailto:a@b.org", "--resolve", "left.test=127.0.0.1", "--allow-network", "127.0.0.1/32",
+                            "--terms", "policy", "--delay", "0.3", "--max-time", "1.5", "--progress", "off",
+                            "--audit", str(audit)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        sent = {h.path for h in srv.hits}
+    assert p.returncode == 0, p.stderr
+    records = [json.loads(x) for x in audit.read_text().splitlines()]
+    final: dict[str, list[dict]] = {}
+    for rec in records:
+        final.setdefault(rec["url"], []).append(rec)
+    for i in range(40):
+        assert len(final.get(srv.url("left.test", f"/p{i}"), [])) == 1, f"/p{i}: {final.get(srv.url('left.test', f'/p{i}'))}"
+    left = [r for r in records if r["reason"] == "max-time"]
+    assert len(left) > 20 and all(r["decision"] == "skipped" and "--max-time 1.5" in r["detail"] for r in left)
+    assert not {r["url"].split(str(srv.port), 1)[1] for r in left} & sent, "a URL recorded as not sent was sent"
+
+
 def test_a_scrapy_setting_is_applied(site, tmp_path):
     r = civil_crawl(site, tmp_path, "-s", "CLOSESPIDER_ITEMCOUNT=1", "-s", "LOG_LEVEL=INFO", "--max-depth", "1")
     assert r.returncode == 0, r.stderr

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 def stopped(crawler: Crawler, request: Request) -> bool:
     """Keep a request the stop caught before it left for a resumed run: in JOBDIR's disk queue, or in the
-    cluster's queue. True when it went back into this process's scheduler (JOBDIR)."""
+    cluster's queue. True when one of them keeps it; False when nothing does (a plain crawl)."""
     state = RequestState.of(request)
     if request.callback is NO_CALLBACK or state.is_read:
         return False  # the gate's own reads and media pipelines' downloads were never the scheduler's
@@ -34,7 +34,7 @@ def stopped(crawler: Crawler, request: Request) -> bool:
         return False  # the engine has not started
     if (keep := getattr(scheduler, "keep_stopped", None)) is not None:
         keep(request)  # a cluster: its lease is not ended, so the cluster's queue gets it back (crawler.queue.cluster)
-        return False
+        return True
     if getattr(scheduler, "dqs", None) is None:  # not Scrapy's scheduler with a JOBDIR: nothing outlives the run
         return False
     meta = {**request.meta, STATE_META: state.kept()}  # what it is; not the state of the attempt the stop caught

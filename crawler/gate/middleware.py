@@ -44,6 +44,7 @@ from crawler.gate.refusal import Refused, Stopping
 from crawler.gate.retry import RETRY_STATUSES, attempts, retry
 from crawler.gate.sizecap import BodyCap
 from crawler.gate.state import RequestState, image_verdict
+from crawler.gate.unsent import Unsent
 from crawler.net.guard import GuardRefusal, NetworkGuard
 from crawler.net.identity import DEFAULT_TOKEN, user_agent
 from crawler.net.urls import BadURL, host_or_blank, origin, redirect_target, split_origin
@@ -113,6 +114,8 @@ class CivilGate:
         self.answers = AnswerReader(crawler, self.audit, self.reads, self.images, token=self.token,
                                     purpose=self.purpose, art3=self.art3)
         self.body_cap = BodyCap(self.max_bytes, PARSE_LIMIT)
+        kept = s.getbool("CIVIL_JOB") or hasattr(load_object(s.get("SCHEDULER")), "keep_stopped")
+        self.unsent = Unsent(self.audit, s, kept)
         crawler.signals.connect(self.body_cap.on_headers, signal=signals.headers_received)
         crawler.signals.connect(self.body_cap.on_bytes, signal=signals.bytes_received)
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
@@ -160,7 +163,8 @@ class CivilGate:
         try:
             policy = await self.decide(request, host, url_origin)
         except Stopping:  # a decision read it waited for was caught by the stop: not a decision, keep it
-            stopped(self.crawler, request)
+            if not stopped(self.crawler, request):
+                self.unsent.note([request])
             raise
         counts = self.budgets.counts(state)
         if not state.is_read and (home := self.reads.take_home(request.url)) is not None:
@@ -316,7 +320,8 @@ class CivilGate:
         except PausedTooLong as exc:
             self._refuse(request, host, Refusal("retry-after", str(exc)))
         except ShutdownError:
-            stopped(self.crawler, request)  # JOBDIR (or the cluster) keeps it for the resumed run
+            if not stopped(self.crawler, request):  # JOBDIR (or the cluster) keeps it for the resumed run
+                self.unsent.note([request])  # nothing does: recorded at close
             raise Stopping() from None
         except GaveUp:  # the page budget was spent while this request waited: no turn taken, nothing sent
             self._refuse(request, host, Refusal("max-pages", self.budgets.pages.describe(), True))
@@ -373,5 +378,6 @@ class CivilGate:
         self.politeness.close()
         self.images.close()
         self.crawler.stats.set_value("civil/pages", self.budgets.used)
+        self.unsent.record(reason, self.crawler)
         self.crawler.signals.send_catch_log(signal=A.audit_closing)  # last records (crawler.gate.pagerules)
         self.audit.close()

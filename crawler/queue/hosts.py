@@ -275,6 +275,15 @@ class HostAwarePriorityQueue(DownloaderAwarePriorityQueue):
     def __len__(self) -> int:
         return self._count
 
+    def drain(self) -> list[Request]:
+        """Take every queued request out (the crawl closes: the gate records what a memory queue never sent)."""
+        left = []
+        for queue in self.pqueues.values():
+            while (request := queue.pop()) is not None:
+                left.append(request)
+        self._count = 0
+        return left
+
     # -- waking the engine when the next host comes due ---------------------------------------------------------
 
     def _wake(self, due: float) -> None:

@@ -41,6 +41,8 @@ SKIPPED = {
     "max-pages": "the page budget (--max-pages) was used up: not fetched this run",
     "max-depth": "deeper than the link depth limit (--max-depth): not followed",
     "interrupted": "in flight when the previous process was killed; left to the next run (resume: skip)",
+    "max-time": "still waiting when the time limit (--max-time) stopped the crawl: not sent",
+    "stopped": "still waiting when the crawl stopped (a signal, a close-spider limit): not sent",
     "nofollow": "linked only with nofollow: not followed",
     "noimageindex": "an image of a page that says noimageindex: not fetched",
     "policy": "a site policy file's limits (depth, page budget, images): not fetched",

@@ -134,7 +134,8 @@ class Report:
 def _is_policy(reason: str) -> bool:
     """Refusals that come from policy files, terms of service or opt-out signals, not from robots.txt."""
     return reason not in {"robots", "robots-unavailable", "private-network", "offsite", "scope", "max-pages",
-                          "max-depth", "too-large", "bad-url", "error", "retry-after", "interrupted", *IMAGE_REASONS}
+                          "max-depth", "too-large", "bad-url", "error", "retry-after", "interrupted", "max-time",
+                          "stopped", *IMAGE_REASONS}
 
 
 def analyse(records: Iterable[dict[str, Any]], bad_lines: int = 0) -> Report:

@@ -73,6 +73,22 @@ def test_the_state_folder_serves_a_fresh_read_to_the_next_process(tmp_path):
     assert later.get(AITXT_READ, ORIGIN) is None, "kinds are kept apart"
 
 
+def test_memory_keeps_the_reads_used_last_and_the_state_folder_the_rest(tmp_path):
+    cache, fetch = ReadCache(FolderStore(tmp_path), limit=2), Fetcher(tdm(), delay=0)
+    origins = [f"http://h{i}.test" for i in range(5)]
+    for o in origins:
+        asyncio.run(cache.read(TDMREP_READ, o, fetch))
+    assert fetch.calls == 5 and len(cache._recent) == 2  # the others are in the state folder only
+    for o in origins:  # every one is still known, and fresh: none is fetched again
+        assert cache.get(TDMREP_READ, o).status == 200
+        assert asyncio.run(cache.read(TDMREP_READ, o, fetch)).status == 200
+    assert fetch.calls == 5
+    alone = ReadCache(limit=2)  # without a state folder nothing may be dropped: it would be fetched again
+    for o in origins:
+        asyncio.run(alone.read(TDMREP_READ, o, fetch))
+    assert all(alone.get(TDMREP_READ, o) is not None for o in origins) and fetch.calls == 10
+
+
 def test_a_stale_read_is_fetched_again_with_the_old_copy_at_hand(tmp_path):
     FolderStore(tmp_path).put(TDMREP_READ, ORIGIN, tdm(age=25 * 3600)(None))  # older than a day
     fetch = Fetcher(tdm(status=404, body="gone"))

@@ -8,6 +8,9 @@ caller fetches it the others wait for that answer. Where the answer is kept deci
 * :class:`FolderStore`: the state folder, one JSON file per read, so a resumed or later run of a job reads it
   from there while it is fresh (``STATE/<kind>/<sha256 of the key>.json``);
 * :class:`crawler.distributed.reads.RedisStore`: the cluster, behind a lock, so one worker fetches for all.
+
+Memory holds what only memory has; of the reads a store keeps and can give back at once (the state folder's),
+only the MEMORY_LIMIT used last stay in memory: a crawl of a million hosts does not hold a million robots.txt.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import json
 import logging
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +32,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 #: fetch(previous) -> the new value; ``previous`` is the stale copy, if any (robots.txt keeps its last good one).
 Fetch = Callable[[Any], Awaitable[Any]]
+MEMORY_LIMIT = 30_000  # reads kept in memory that the store can give back (~3 per host: robots.txt, terms, tdmrep)
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,19 @@ class Store(Protocol):
     def peek(self, kind: ReadKind, key: str) -> Any | None:
         """The stored value, without waiting (None if absent or only remotely known)."""
 
+    def keeps(self, kind: ReadKind) -> bool:
+        """Can a value of ``kind`` be had again from :meth:`peek` once memory has dropped it?"""
+
     async def fetch_once(self, kind: ReadKind, key: str, fetch: Fetch, previous: Any | None) -> Any:
         """The fresh value, fetching it (``fetch(previous)``) only if no one else is."""
 
 
 class MemoryStore:
     """No store beyond the cache's own memory: every process reads for itself."""
+
+    def keeps(self, kind: ReadKind) -> bool:
+        """Can a value of ``kind`` be had again from :meth:`peek` once memory has dropped it?"""
+        return False
 
     def peek(self, kind: ReadKind, key: str) -> Any | None:
         return None
@@ -70,6 +82,9 @@ class FolderStore(MemoryStore):
 
     def __init__(self, state_dir: str | os.PathLike[str]):
         self.root = Path(state_dir)
+
+    def keeps(self, kind: ReadKind) -> bool:
+        return kind.persistent  # written by fetch_once, read back by peek
 
     def path(self, kind: ReadKind, key: str) -> Path:
         return self.root / kind.name / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
@@ -103,21 +118,36 @@ class FolderStore(MemoryStore):
 class ReadCache:
     """Single-flight reads: fresh values are served from memory or the store, one fetch per key at a time."""
 
-    def __init__(self, store: Store | None = None):
+    def __init__(self, store: Store | None = None, limit: int = MEMORY_LIMIT):
         self.store: Store = store if store is not None else MemoryStore()
-        self._memory: dict[tuple[str, str], Any] = {}
+        self.limit = limit
+        self._memory: dict[tuple[str, str], Any] = {}  # values only memory has
+        self._recent: OrderedDict[tuple[str, str], Any] = OrderedDict()  # values the store keeps: the last used
         self._pending: dict[tuple[str, str], asyncio.Future[Any]] = {}
         self.fetches = 0  # fetches made by this cache (not served from memory or the store)
 
     def get(self, kind: ReadKind[T], key: str) -> T | None:
         """What is known now (fresh or not), without fetching."""
         k = (kind.name, key)
-        if k not in self._memory:
-            value = self.store.peek(kind, key)
-            if value is None:
-                return None
+        if k in self._memory:
+            return self._memory[k]
+        if k in self._recent:
+            self._recent.move_to_end(k)
+            return self._recent[k]
+        value = self.store.peek(kind, key)
+        if value is not None:
+            self._remember(kind, k, value)
+        return value
+
+    def _remember(self, kind: ReadKind, k: tuple[str, str], value: Any) -> None:
+        keeps = getattr(self.store, "keeps", None)  # a store without it keeps nothing we may drop
+        if keeps is None or not keeps(kind):
             self._memory[k] = value
-        return self._memory[k]
+            return
+        self._recent[k] = value
+        self._recent.move_to_end(k)
+        if len(self._recent) > self.limit:
+            self._recent.popitem(last=False)
 
     async def read(self, kind: ReadKind[T], key: str, fetch: Fetch) -> T:
         """The fresh value for ``key``; ``fetch(previous)`` is called only when nobody has a fresh one."""
@@ -143,6 +173,6 @@ class ReadCache:
             raise
         finally:
             del self._pending[k]
-        self._memory[k] = value
+        self._remember(kind, k, value)
         fut.set_result(value)
         return value

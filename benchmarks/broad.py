@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -182,6 +183,8 @@ def one(n: int, seconds: float, concurrency: int) -> tuple[float, float]:
         plain_rules = server.ask(f"check plainscrapy {DELAY}")
     finally:
         server.close()
+        if not os.environ.get("BROAD_KEEP"):  # ~15 MB per host count (state folder, items, audit); BROAD_KEEP=1 keeps it
+            shutil.rmtree(tmp, ignore_errors=True)
     c, s = civil["pages"] / civil["seconds"], plain["pages"] / plain["seconds"]
     broken = lambda r: ", ".join(f"{k} {v}" for k, v in r.items() if k not in ("requests", "examples")) or "none"  # noqa: E731
     for name, r, rules in (("civilcrawl", civil, civil_rules), ("scrapy    ", plain, plain_rules)):

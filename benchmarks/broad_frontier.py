@@ -12,6 +12,8 @@ hosts' all along, so they are not in it.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -91,6 +93,8 @@ def frontier_memory(urls: int = 100_000, hosts: int = 10, limit: float = 240.0) 
             p.send_signal(signal.SIGKILL)
             p.wait()
     state = sum(f.stat().st_size for f in (tmp / "state").rglob("*") if f.is_file())
+    if not os.environ.get("BROAD_KEEP"):
+        shutil.rmtree(tmp, ignore_errors=True)
     ramp = [(q, r) for q, r in samples if q >= urls * 0.1]
     n = len(ramp)
     if n < 3 or samples[-1][0] < urls * 0.9:

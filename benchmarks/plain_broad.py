@@ -10,19 +10,7 @@ import sys
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
-from scrapy.resolver import CachingThreadedResolver
 from scrapy.spiders import CrawlSpider, Rule
-
-
-class LoopbackNames(CachingThreadedResolver):
-    """Resolve ``*.broad.test`` to 127.0.0.1 (and nothing else differently)."""
-
-    def getHostByName(self, name, timeout=None):
-        if name.endswith(".broad.test"):
-            from twisted.internet import defer
-
-            return defer.succeed("127.0.0.1")
-        return super().getHostByName(name, timeout)
 
 
 class BroadSpider(CrawlSpider):
@@ -47,7 +35,7 @@ if __name__ == "__main__":
         "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 1.0, "DOWNLOAD_DELAY_JITTER": 0,
         "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "LOG_LEVEL": "WARNING",
         "CLOSESPIDER_TIMEOUT": seconds, "USER_AGENT": "plainscrapy (+mailto:bench@localhost)",
-        "TWISTED_DNS_RESOLVER": "plain_broad.LoopbackNames",
+        "TWISTED_DNS_RESOLVER": "loopback.LoopbackNames",
         "FEEDS": {out: {"format": "jsonlines", "overwrite": True}}, "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
     })

@@ -10,19 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
-from scrapy.resolver import CachingThreadedResolver
 from scrapy.spiders import CrawlSpider, Rule
-
-
-class LoopbackNames(CachingThreadedResolver):
-    """Resolve the benchmark's ``*.docs`` names to 127.0.0.1 (and nothing else differently)."""
-
-    def getHostByName(self, name, timeout=None):
-        if name.endswith(".docs"):
-            from twisted.internet import defer
-
-            return defer.succeed("127.0.0.1")
-        return super().getHostByName(name, timeout)
 
 
 class DocsSpider(CrawlSpider):
@@ -46,7 +34,7 @@ if __name__ == "__main__":
     out, urls = sys.argv[1], sys.argv[2:]
     process = CrawlerProcess({
         "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16, "LOG_LEVEL": "WARNING",
-        "TWISTED_DNS_RESOLVER": f"{__name__}.LoopbackNames" if __name__ != "__main__" else "plain_scrapy.LoopbackNames",
+        "TWISTED_DNS_RESOLVER": "loopback.LoopbackNames",
         "FEEDS": {out: {"format": "jsonlines", "overwrite": True}}, "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
     })

@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import sys
 
+from plain_base import PlainSpider
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
-from scrapy.spiders import CrawlSpider, Rule
+from scrapy.spiders import Rule
 
 
-class BroadSpider(CrawlSpider):
+class BroadSpider(PlainSpider):
     name = "plainbroad"
     allowed_domains = ["broad.test"]
     rules = (Rule(LinkExtractor(), callback="parse_item", follow=True),)  # allowed_domains keeps it on broad.test
 
-    def __init__(self, urls: list[str], **kw):
-        self.start_urls = urls
-        super().__init__(**kw)
-
-    def parse_start_url(self, response):
-        return self.parse_item(response)
-
-    def parse_item(self, response):
-        yield {"url": response.url, "title": response.css("title::text").get()}
 
 
 if __name__ == "__main__":
@@ -35,7 +27,7 @@ if __name__ == "__main__":
         "ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 1.0, "DOWNLOAD_DELAY_JITTER": 0,
         "CONCURRENT_REQUESTS": concurrency, "CONCURRENT_REQUESTS_PER_DOMAIN": 1, "LOG_LEVEL": "WARNING",
         "CLOSESPIDER_TIMEOUT": seconds, "USER_AGENT": "plainscrapy (+mailto:bench@localhost)",
-        "TWISTED_DNS_RESOLVER": "loopback.LoopbackNames",
+        "TWISTED_DNS_RESOLVER": "plain_base.LoopbackNames",
         "FEEDS": {out: {"format": "jsonlines", "overwrite": True}}, "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
     })

@@ -2,12 +2,14 @@
 
 Data: images made here from scikit-image's data and drawings (always), plus ../shared/datasets/faces-dev
 when given (--data), split as pinned in benchmarks/faces_split.tsv, plus illustrations Debian ships when
-given (--art, see benchmarks/faces_train.py; every third by name is held out). Prints recall on faces and false
+given (--art, see benchmarks/faces_train.py; every third by name is held out), plus photos, animals, drawings
+and renders from registry packages when given (--extra DIR from benchmarks/faces_fetch.py, labelled in
+faces_extra.tsv; every third group by hash is held out). Prints recall on faces and false
 refusals on non-faces per class (photo, small <= 96 px, drawing, cgi, animal; photo-stressed = faces-dev's
 face photos as GIF, posterised, six flat colours, JPEG q12, blurred grey, rotated 35 degrees, and small
 inside a large picture), then images/s on one core for ~640 px JPEGs
 (decode included), with the time split into decode, metadata, detector and strip.
-Usage: python benchmarks/faces.py [--data ../shared/datasets/faces-dev] [--art DIR] [--cores 1] [--list-errors]
+Usage: python benchmarks/faces.py [--data ../shared/datasets/faces-dev] [--art DIR] [--extra DIR] [--cores 1] [--list-errors]
        [--photo-threshold P] (try another photo-check threshold; the shipped one is in photo_weights.json)
 """
 
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> int | str:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, help="faces-dev folder (positives/, negatives/, MANIFEST.tsv)")
     ap.add_argument("--art", type=Path, help="folder with Debian's illustration packages unpacked (faces_train.py)")
+    ap.add_argument("--extra", type=Path, help="folder made by benchmarks/faces_fetch.py (faces_extra.tsv's images)")
     ap.add_argument("--photo-threshold", type=float, help="photo-check threshold to try instead of the shipped one")
     ap.add_argument("--cores", type=int, default=1, help="CPU cores to use (default 1)")
     ap.add_argument("--list-errors", action="store_true", help="name every missed face and false refusal")
@@ -135,11 +138,11 @@ def main(argv: list[str] | None = None) -> int | str:
         return f"face detector unavailable: {detector.error}"
     if args.photo_threshold is not None and detector._photo is not None:
         detector._photo.threshold = args.photo_threshold
-    items = load(args.data, args.art)
+    items = load(args.data, args.art, args.extra)
     print(f"detector: YuNet 2023mar via OpenCV {cv2.__version__}, threshold {THRESHOLD:.2f}, photo check "
           f"{detector._photo.threshold if detector._photo else '-'}, cores {args.cores}")
     results = judge(items, detector)
-    sources = [s for s in ("faces-dev", "made", "art") if any(i.name.startswith(s) for i, _ in items)]
+    sources = [s for s in ("faces-dev", "made", "art", "extra") if any(i.name.startswith(s) for i, _ in items)]
     for source in sources:
         table(results, source)
     if len(sources) > 1:
@@ -148,7 +151,7 @@ def main(argv: list[str] | None = None) -> int | str:
         errors(results)
     ms = [r[3] * 1000 for r in results]
     print(f"median ms per image as given (CPU): {statistics.median(ms):.1f}")
-    speed([i for i, _ in items if i.cls != "photo-stressed" and not i.name.startswith("art/")], detector, args.cores)
+    speed([i for i, _ in items if i.cls != "photo-stressed" and not i.name.startswith(("art/", "extra/"))], detector, args.cores)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"cold start (model load): {cold * 1000:.0f} ms; peak RSS {rss:.0f} MiB")
     return 0

@@ -3,7 +3,9 @@
 Classes: photo (real photos and other pictures > 96 px), small (<= 96 px), drawing (drawings, comics, flat
 vector art, emoji), cgi (renders), animal. The held-out split is chosen by hash, stratified by label and
 class, and never used for tuning. faces-dev's split is pinned in faces_split.tsv (names and hashes only);
-made images are split by the hash of their recipe name with the same rule.
+made images are split by the hash of their recipe name with the same rule. Images from registry packages
+(faces_extra.tsv, fetched by faces_fetch.py) hold out every third group by the hash of its name: fixed per
+group, so adding rows never moves an image across; faces-dev's near-duplicates were left out of the table.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class Item:
     cls: str
     group: str
     data: bytes
+    rights: str = ""  #: faces_extra.tsv's rights column (pkg or third-party); empty for the other sources
 
 
 def encode(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
@@ -175,6 +178,37 @@ def art(root: Path) -> list[Item]:
     return items
 
 
+#: Images from registry packages (benchmarks/faces_fetch.py unpacks them): one row per file or glob, labelled by eye.
+EXTRA_FILE = Path(__file__).with_name("faces_extra.tsv")
+
+
+def extra(root: Path) -> list[Item]:
+    """faces_extra.tsv's images under ``root`` (as faces_fetch.py lays it out); <= 96 px ones are class small.
+
+    Copies of one photo share a group. ``rights`` is ``pkg`` when the package's licence covers the file as far as
+    it says, ``third-party`` when it is evidently someone else's photo of unstated origin (measure only).
+    """
+    items = []
+    with open(EXTRA_FILE, newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            paths = sorted(root.glob(row["file"])) if "*" in row["file"] else [root / row["file"]]
+            if not paths or not paths[0].is_file():
+                raise SystemExit(f"{root}: {row['file']} missing: run python benchmarks/faces_fetch.py {root}")
+            for path in paths:
+                data = path.read_bytes()
+                with Image.open(io.BytesIO(data)) as im:
+                    cls = "small" if max(im.size) <= THUMB else row["class"]
+                name = path.relative_to(root).as_posix()
+                group = "extra/" + (row["group"] or name)
+                items.append(Item("extra/" + name, row["face"] == "1", cls, group, data, row["rights"]))
+    return items
+
+
+def extra_split(item: Item) -> str:
+    """Every third group by the hash of its name is held out (stable as rows are added; groups never straddle)."""
+    return "held-out" if int(hashlib.sha256(item.group.encode()).hexdigest(), 16) % 3 == 1 else "dev"
+
+
 def art_split(item: Item) -> str:
     """Every third illustration by the hash of its name is held out from training and tuning."""
     return "held-out" if int(hashlib.sha256(item.name.encode()).hexdigest(), 16) % 3 == 1 else "dev"
@@ -220,13 +254,15 @@ def pinned_split() -> dict[str, str]:
         return {row["file"]: row["split"] for row in csv.DictReader(fh, delimiter="\t")}
 
 
-def load(dev_root: Path | None, art_root: Path | None = None) -> list[tuple[Item, str]]:
+def load(dev_root: Path | None, art_root: Path | None = None, extra_root: Path | None = None) -> list[tuple[Item, str]]:
     """All items with their split; faces-dev's split comes from faces_split.tsv and must cover every file."""
     made_items = made()
     made_split = split(made_items)
     out = [(item, made_split[item.group]) for item in made_items]
     if art_root is not None:
         out += [(item, art_split(item)) for item in art(art_root)]
+    if extra_root is not None:
+        out += [(item, extra_split(item)) for item in extra(extra_root)]
     if dev_root is not None:
         pinned = pinned_split()
         dev_items = faces_dev(dev_root)

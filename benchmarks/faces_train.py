@@ -8,14 +8,18 @@ Trained on licensed images that registry packages ship, never on ../shared data:
 - not people: scikit-image's lfw_subset non-faces, drawings and renders from tests/drawn_faces.py with seeds
   the benchmark never uses, and with --art DIR the dev two thirds (faces_data.art_split) of the illustrations
   Debian ships: openclipart-png (public domain), wesnoth-1.16-data's portraits (GPL-2+), emoji from
-  fonts-noto-color-emoji (OFL-1.1). Unpack them with
+  fonts-noto-color-emoji (OFL-1.1);
+- with --extra DIR (benchmarks/faces_fetch.py), the dev side (faces_data.extra_split) of faces_extra.tsv's
+  images whose rights column is ``pkg`` (the package's licence covers them): people's faces, also degraded,
+  and animals, drawings and renders. Rows marked ``third-party`` are for measuring only and never used here.
+  Unpack the --art packages with
   ``apt-get download openclipart-png wesnoth-1.16-data fonts-noto-color-emoji`` and ``dpkg-deb -x X.deb DIR``.
   The shipped weights were fitted without --art: with it, real faces on faces-dev fell below any threshold
   that sets the illustrations aside (benchmarks/faces_findings.md).
 Every face candidate YuNet finds (>= 0.6 on people, >= 0.3 on the rest) gives one example; the model is a
 logistic regression on PhotoCheck.features (L2, people weighted 3x). The threshold is chosen on the dev split by
 benchmarks/faces.py --photo-threshold and written here with --threshold.
-Usage: python benchmarks/faces_train.py [--art DIR] [--threshold 0.03] [--write]  (~2 min on one core)
+Usage: python benchmarks/faces_train.py [--art DIR] [--extra DIR] [--threshold 0.03] [--write]  (~2 min on one core)
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.faces_data import art, art_split, made, split
+from benchmarks.faces_data import art, art_split, extra, extra_split, made, split
 from crawler.images.faces import FaceDetector, _rgb, find_model
 from crawler.images.photo import WEIGHTS_FILE, PhotoCheck
 from tests.drawn_faces import drawing, render
@@ -73,7 +77,7 @@ def degraded(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     return image
 
 
-def examples(art_root: Path | None, detector: FaceDetector) -> tuple[np.ndarray, np.ndarray]:
+def examples(art_root: Path | None, detector: FaceDetector, extra_root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Feature rows and labels (1 = a person's face) for every candidate in the training images."""
     from skimage import data as sk
 
@@ -122,6 +126,14 @@ def examples(art_root: Path | None, detector: FaceDetector) -> tuple[np.ndarray,
             if art_split(item) == "dev":
                 image = Image.open(io.BytesIO(item.data))
                 add(image.convert("RGBA") if image.mode in ("P", "LA", "RGBA") else image, 0)
+    if extra_root is not None:
+        for item in extra(extra_root):
+            if item.rights == "pkg" and extra_split(item) == "dev":
+                image = Image.open(io.BytesIO(item.data))
+                image = image.convert("RGBA") if image.mode in ("P", "LA", "RGBA") else image.convert("RGB")
+                add(image, int(item.face))
+                for _ in range(12 if item.face else 1):
+                    add(degraded(image, rng), int(item.face))
     print(f"{sum(labels)} people's faces, {len(labels) - sum(labels)} others", file=sys.stderr)
     return np.array(rows), np.array(labels, float)
 
@@ -144,6 +156,7 @@ def fit(x: np.ndarray, y: np.ndarray, iters: int = 3000, rate: float = 0.5) -> d
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--art", type=Path, help="folder with the Debian packages unpacked (see above)")
+    ap.add_argument("--extra", type=Path, help="folder made by benchmarks/faces_fetch.py (see above)")
     ap.add_argument("--threshold", type=float, default=0.03, help="P(person) below which a face is set aside")
     ap.add_argument("--write", action="store_true", help=f"write {WEIGHTS_FILE.name} (else print a summary)")
     args = ap.parse_args()
@@ -153,7 +166,7 @@ def main() -> int:
     detector = FaceDetector()
     if not detector.available:
         return print(detector.error, file=sys.stderr) or 1
-    x, y = examples(args.art, detector)
+    x, y = examples(args.art, detector, args.extra)
     spec = {"layers": LAYERS, "size": SIZE, "expand": EXPAND, "threshold": args.threshold, **fit(x, y),
             "trained_on": f"{int(y.sum())} people's face candidates, {int(len(y) - y.sum())} others; "
                           "see benchmarks/faces_train.py"}

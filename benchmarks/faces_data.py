@@ -191,7 +191,7 @@ def extra(root: Path) -> list[Item]:
     items = []
     with open(EXTRA_FILE, newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
-            paths = sorted(root.glob(row["file"])) if "*" in row["file"] else [root / row["file"]]
+            paths = sorted(root.glob(row["file"])) if any(c in row["file"] for c in "*?[") else [root / row["file"]]
             if not paths or not paths[0].is_file():
                 raise SystemExit(f"{root}: {row['file']} missing: run python benchmarks/faces_fetch.py {root}")
             for path in paths:

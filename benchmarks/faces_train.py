@@ -6,8 +6,8 @@ Trained on licensed images that registry packages ship, never on ../shared data:
   each also in many degraded copies (scaled 48-640 px, rotated up to 45 degrees, grey, posterised, quantised,
   blurred, JPEG 10-95);
 - not people: scikit-image's lfw_subset non-faces, drawings and renders from tests/drawn_faces.py with seeds
-  the benchmark never uses, and with --art DIR the dev two thirds (faces_data.art_split) of the illustrations
-  Debian ships: openclipart-png (public domain), wesnoth-1.16-data's portraits (GPL-2+), emoji from
+  the benchmark never uses, with --styles the same people redrawn as drawings (faces_styles.py), and with
+  --art DIR the dev two thirds (faces_data.art_split) of the illustrations Debian ships: openclipart-png (public domain), wesnoth-1.16-data's portraits (GPL-2+), emoji from
   fonts-noto-color-emoji (OFL-1.1);
 - with --extra DIR (benchmarks/faces_fetch.py), the dev side (faces_data.extra_split) of faces_extra.tsv's
   images whose rights column is ``pkg`` (the package's licence covers them): people's faces, also degraded,
@@ -19,7 +19,9 @@ Trained on licensed images that registry packages ship, never on ../shared data:
 Every face candidate YuNet finds (>= 0.6 on people, >= 0.3 on the rest) gives one example; the model is a
 logistic regression on PhotoCheck.features (L2, people weighted 3x). The threshold is chosen on the dev split by
 benchmarks/faces.py --photo-threshold and written here with --threshold.
-Usage: python benchmarks/faces_train.py [--art DIR] [--extra DIR] [--threshold 0.03] [--write]  (~2 min on one core)
+The shipped weights were fitted without --styles too: redrawn people bought too little (faces_findings.md).
+Usage: python benchmarks/faces_train.py [--art DIR] [--extra DIR] [--styles flatfill,lineart] [--threshold 0.03]
+       [--write]  (~2 min on one core)
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.faces_data import art, art_split, extra, extra_split, made, split
+from benchmarks.faces_styles import STYLES, redraw
 from crawler.images.faces import FaceDetector, _rgb, find_model
 from crawler.images.photo import WEIGHTS_FILE, PhotoCheck
 from tests.drawn_faces import drawing, render
@@ -77,7 +80,8 @@ def degraded(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     return image
 
 
-def examples(art_root: Path | None, detector: FaceDetector, extra_root: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+def examples(art_root: Path | None, detector: FaceDetector, extra_root: Path | None = None,
+             styles: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     """Feature rows and labels (1 = a person's face) for every candidate in the training images."""
     from skimage import data as sk
 
@@ -121,6 +125,11 @@ def examples(art_root: Path | None, detector: FaceDetector, extra_root: Path | N
         add(render(seed), 0)
         if seed % 3 == 0:
             add(degraded(render(seed), rng), 0)
+    style_rng = np.random.default_rng(7)  # its own stream, so the examples above stay as they were
+    for name, image in people if styles else ():
+        for k in range(6 if name.startswith("lfw") else 40):
+            drawn = redraw(image, styles[k % len(styles)], style_rng)
+            add(drawn if style_rng.random() < 0.3 else degraded(drawn, style_rng), 0)
     if art_root is not None:
         for item in art(art_root):
             if art_split(item) == "dev":
@@ -157,6 +166,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--art", type=Path, help="folder with the Debian packages unpacked (see above)")
     ap.add_argument("--extra", type=Path, help="folder made by benchmarks/faces_fetch.py (see above)")
+    ap.add_argument("--styles", default="", help=f"comma-separated, of {', '.join(STYLES)}: redrawn people as non-people")
     ap.add_argument("--threshold", type=float, default=0.03, help="P(person) below which a face is set aside")
     ap.add_argument("--write", action="store_true", help=f"write {WEIGHTS_FILE.name} (else print a summary)")
     args = ap.parse_args()
@@ -166,7 +176,10 @@ def main() -> int:
     detector = FaceDetector()
     if not detector.available:
         return print(detector.error, file=sys.stderr) or 1
-    x, y = examples(args.art, detector, args.extra)
+    styles = tuple(s for s in args.styles.split(",") if s)
+    if unknown := set(styles) - set(STYLES):
+        return print(f"unknown style(s): {', '.join(sorted(unknown))}", file=sys.stderr) or 1
+    x, y = examples(args.art, detector, args.extra, styles)
     spec = {"layers": LAYERS, "size": SIZE, "expand": EXPAND, "threshold": args.threshold, **fit(x, y),
             "trained_on": f"{int(y.sum())} people's face candidates, {int(len(y) - y.sum())} others; "
                           "see benchmarks/faces_train.py"}

@@ -11,7 +11,8 @@ Trained on licensed images that registry packages ship, never on ../shared data:
   fonts-noto-color-emoji (OFL-1.1);
 - with --extra DIR (benchmarks/faces_fetch.py), the dev side (faces_data.extra_split) of faces_extra.tsv's
   images whose rights column is ``pkg`` (the package's licence covers them): people's faces, also degraded,
-  and animals, drawings and renders. Rows marked ``third-party`` are for measuring only and never used here.
+  and animals, drawings and renders. Rows marked ``third-party`` (photos of unstated origin inside packages) are
+  for measuring only; --third-party adds them too, for experiments whose weights must not ship (faces_findings.md).
   Unpack the --art packages with
   ``apt-get download openclipart-png wesnoth-1.16-data fonts-noto-color-emoji`` and ``dpkg-deb -x X.deb DIR``.
   The shipped weights were fitted without --art: with it, real faces on faces-dev fell below any threshold
@@ -20,8 +21,9 @@ Every face candidate YuNet finds (>= 0.6 on people, >= 0.3 on the rest) gives on
 logistic regression on PhotoCheck.features (L2, people weighted 3x). The threshold is chosen on the dev split by
 benchmarks/faces.py --photo-threshold and written here with --threshold.
 The shipped weights were fitted without --styles too: redrawn people bought too little (faces_findings.md).
-Usage: python benchmarks/faces_train.py [--art DIR] [--extra DIR] [--styles flatfill,lineart] [--threshold 0.03]
-       [--write]  (~2 min on one core)
+Usage: python benchmarks/faces_train.py [--art DIR] [--extra DIR [--third-party] [--extra-people-only]]
+       [--styles flatfill,lineart] [--people-weight 3] [--l2 0.01] [--threshold 0.03] [--write | --out FILE]
+       (~2 min on one core)
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def degraded(image: Image.Image, rng: np.random.Generator) -> Image.Image:
 
 
 def examples(art_root: Path | None, detector: FaceDetector, extra_root: Path | None = None,
-             styles: tuple[str, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+             styles: tuple[str, ...] = (), third_party: bool = False,
+             extra_people_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Feature rows and labels (1 = a person's face) for every candidate in the training images."""
     from skimage import data as sk
 
@@ -137,7 +140,9 @@ def examples(art_root: Path | None, detector: FaceDetector, extra_root: Path | N
                 add(image.convert("RGBA") if image.mode in ("P", "LA", "RGBA") else image, 0)
     if extra_root is not None:
         for item in extra(extra_root):
-            if item.rights == "pkg" and extra_split(item) == "dev":
+            if extra_split(item) != "dev" or extra_people_only and not item.face:
+                continue
+            if item.rights == "pkg" or third_party and item.rights == "third-party":
                 image = Image.open(io.BytesIO(item.data))
                 image = image.convert("RGBA") if image.mode in ("P", "LA", "RGBA") else image.convert("RGB")
                 add(image, int(item.face))
@@ -147,16 +152,18 @@ def examples(art_root: Path | None, detector: FaceDetector, extra_root: Path | N
     return np.array(rows), np.array(labels, float)
 
 
-def fit(x: np.ndarray, y: np.ndarray, iters: int = 3000, rate: float = 0.5) -> dict:
+def fit(x: np.ndarray, y: np.ndarray, iters: int = 3000, rate: float = 0.5, l2: float | None = None,
+        people_weight: float | None = None) -> dict:
     """L2-regularised logistic regression by gradient descent on standardised features."""
+    l2 = L2 if l2 is None else l2
     mean, scale = x.mean(0), x.std(0) + 1e-6
     z = (x - mean) / scale
     w, b = np.zeros(z.shape[1]), 0.0
-    weight = np.where(y == 1, PEOPLE_WEIGHT, 1.0)
+    weight = np.where(y == 1, PEOPLE_WEIGHT if people_weight is None else people_weight, 1.0)
     weight /= weight.mean()
     for _ in range(iters):
         g = (1 / (1 + np.exp(-(z @ w + b))) - y) * weight
-        w -= rate * (z.T @ g / len(y) + L2 * w)
+        w -= rate * (z.T @ g / len(y) + l2 * w)
         b -= rate * g.mean()
     return {"mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(), "weights": w.round(6).tolist(),
             "bias": round(b, 6)}
@@ -167,8 +174,14 @@ def main() -> int:
     ap.add_argument("--art", type=Path, help="folder with the Debian packages unpacked (see above)")
     ap.add_argument("--extra", type=Path, help="folder made by benchmarks/faces_fetch.py (see above)")
     ap.add_argument("--styles", default="", help=f"comma-separated, of {', '.join(STYLES)}: redrawn people as non-people")
+    ap.add_argument("--third-party", action="store_true",
+                    help="with --extra, also its third-party rows (measure only: do not ship such weights)")
+    ap.add_argument("--extra-people-only", action="store_true", help="from --extra, train on people's faces only")
+    ap.add_argument("--people-weight", type=float, default=PEOPLE_WEIGHT, help="weight of people's faces in the fit")
+    ap.add_argument("--l2", type=float, default=L2, help="L2 strength on the standardised weights")
     ap.add_argument("--threshold", type=float, default=0.03, help="P(person) below which a face is set aside")
     ap.add_argument("--write", action="store_true", help=f"write {WEIGHTS_FILE.name} (else print a summary)")
+    ap.add_argument("--out", type=Path, help=f"write the weights to this file instead of {WEIGHTS_FILE.name}")
     args = ap.parse_args()
     import cv2
 
@@ -179,12 +192,16 @@ def main() -> int:
     styles = tuple(s for s in args.styles.split(",") if s)
     if unknown := set(styles) - set(STYLES):
         return print(f"unknown style(s): {', '.join(sorted(unknown))}", file=sys.stderr) or 1
-    x, y = examples(args.art, detector, args.extra, styles)
-    spec = {"layers": LAYERS, "size": SIZE, "expand": EXPAND, "threshold": args.threshold, **fit(x, y),
+    if args.third_party and (args.extra is None or args.write or args.out and args.out.resolve() == WEIGHTS_FILE.resolve()):
+        return print("--third-party needs --extra DIR and cannot --write: such weights are not to ship",
+                     file=sys.stderr) or 1
+    x, y = examples(args.art, detector, args.extra, styles, args.third_party, args.extra_people_only)
+    spec = {"layers": LAYERS, "size": SIZE, "expand": EXPAND, "threshold": args.threshold,
+            **fit(x, y, l2=args.l2, people_weight=args.people_weight),
             "trained_on": f"{int(y.sum())} people's face candidates, {int(len(y) - y.sum())} others; "
                           "see benchmarks/faces_train.py"}
-    if args.write:
-        WEIGHTS_FILE.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
+    if args.write or args.out:
+        (args.out or WEIGHTS_FILE).write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
     print(spec["trained_on"])
     return 0
 

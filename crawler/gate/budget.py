@@ -2,13 +2,15 @@
 ``crawl.max_pages``).
 
 Images and the files read to decide (robots.txt, tdmrep.json, ai.txt) are outside both; terms pages count.
-A budget is spent only as the request takes its turn: others may have spent it while it waited.
+A budget is spent only as the request takes its turn: others may have spent it while it waited. Each attempt
+spends (a retry spends again); the request's audit record says how many pages it spent (``spent``), and a
+resumed job counts those (:meth:`Budgets.spent_by`), so it spends exactly what an uninterrupted one would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from crawler.decide.policy.check import site_budget_refusal
 from crawler.decide.refusal import Refusal
@@ -45,8 +47,15 @@ class Budgets:
         """What ends a wait for the host's turn early: the crawl's budget spent meanwhile (None: nothing can)."""
         return self.pages.exhausted if self.pages.limit else None
 
-    def spend(self, policy: Policy | None) -> Refusal | None:
-        """Take one page of the site's budget and one of the crawl's, or say which was used up (none taken)."""
+    @staticmethod
+    def spent_by(record: Mapping[str, Any]) -> int:
+        """The pages an audit record's request spent, as :meth:`spend` counted them (0: an image, a file read to
+        decide, a page reused from a read, a second record of a URL)."""
+        return int(record.get("spent") or 0)
+
+    def spend(self, policy: Policy | None, state: RequestState) -> Refusal | None:
+        """Take one page of the site's budget and one of the crawl's for ``state``'s request (its ``spent``, for
+        its audit record), or say which was used up (none taken)."""
         site = None
         if policy is not None and policy.max_pages is not None:
             if not self.pages.take_site(policy.site, policy.max_pages):
@@ -56,6 +65,7 @@ class Budgets:
             if site is not None:
                 self.pages.give_back_site(site)
             return Refusal("max-pages", self.pages.describe(), True)
+        state.spent += 1
         return None
 
     def restore(self, pages_done: int, sites: dict[str, int] | None = None) -> None:

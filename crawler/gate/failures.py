@@ -76,7 +76,7 @@ def _fail(gate: CivilGate, request: Request, exc: Exception, where: str, decisio
     if (host := state.host) is not None:
         state.host = None
         gate.politeness.release(host)  # the request held the host's turn: hand it back
-    note(gate, request, exc, where, decision, **extra)
+    note(gate, request, exc, where, decision, spent=state.spent or None, **extra)  # a page sent spent its budget
     raise Refused("error", describe(exc)) from exc
 
 

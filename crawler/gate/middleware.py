@@ -173,7 +173,7 @@ class CivilGate:
             self._refuse(request, host, refusal)
         await self._take_turn(request, host, url_origin, self.budgets.give_up() if counts else None)
         # budgets are spent only now, as the request leaves: others may have spent them while we waited
-        if counts and (refusal := self.budgets.spend(policy)):
+        if counts and (refusal := self.budgets.spend(policy, state)):
             self.politeness.release(host, origin=state.origin)
             state.host = None
             self._refuse(request, host, refusal)
@@ -249,6 +249,7 @@ class CivilGate:
         elif notes := verdict.notes():
             detail = f"{detail}; {notes}".lstrip("; ")
         self.audit.record(request.url, host, A.FETCHED, reason, detail, status=status, **state.timing())
+        state.spent = 0  # this record counted them: a redirect's target (a copy of this state) spends its own
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> Request | None:

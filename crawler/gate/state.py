@@ -55,6 +55,7 @@ class RequestState:
     signals: list[Signal] = field(default_factory=list)  # opt-out signals known before fetching
     robot_signals: list[Signal] | None = None  # robots.txt's, for the page verdict; None: not read yet
     unfollowed_redirect: str | None = None  # a redirect target Scrapy will not follow (crawler.gate.redirects)
+    spent: int = 0  # pages its attempts took of the budgets (crawler.gate.budget); its audit record says so
 
     @classmethod
     def of(cls, request: Request) -> RequestState:
@@ -89,9 +90,11 @@ class RequestState:
         return self.admitted and self.image_of is None
 
     def timing(self) -> dict[str, Any]:
-        """This attempt's timing, and how the URL was found, for its audit record (None values are left out)."""
+        """This attempt's timing, how the URL was found and the pages it spent, for its audit record (None values
+        are left out)."""
         return {"started": utc_iso(self.started) if self.started else None, "wait": round(self.waited, 3),
-                "gap": self.gap, "bytes": self.bytes, "earlier": self.earlier, "via": self.via}
+                "gap": self.gap, "bytes": self.bytes, "earlier": self.earlier, "via": self.via,
+                "spent": self.spent or None}
 
     def own(self, request: Request) -> RequestState:
         """A copy for ``request`` alone: a redirect's copy of the meta shares its source's state object."""
@@ -104,7 +107,8 @@ class RequestState:
 
     def retried(self, note: str, started: str | None) -> RequestState:
         """The state of the next attempt: the same request, with this attempt's start among the earlier ones."""
-        return replace(self.kept(), retry_note=note, earlier=(self.earlier or []) + ([started] if started else []))
+        return replace(self.kept(), retry_note=note, earlier=(self.earlier or []) + ([started] if started else []),
+                       spent=self.spent)
 
 
 def state_meta(**fields: Any) -> dict[str, RequestState]:

@@ -18,7 +18,9 @@ from crawler.jobs.progress import render
 from tests.jobs_support import page_hits, read_jsonl, run_job, start_job, summary, tree_site, write_job
 from tests.sites import meta_page
 
-OWN = {"/.well-known/tdmrep.json", "/ai.txt"}  # the gate's own files, kept in the state folder like robots.txt
+OWN = {"/.well-known/tdmrep.json", "/ai.txt"}
+BAD_MOVES = {"/to-file": "file:///etc/passwd", "/to-ftp": "ftp://badmove.test/f", "/to-data": "data:text/plain,hi",
+             "/to-v6": "http://[bad", "/to-port": "http://badmove.test:99999/"}  # redirects no job may follow  # the gate's own files, kept in the state folder like robots.txt
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,9 @@ def srv():
         "moves.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
                             "/": Reply(body=html("home", "x", ["/out", "/a"])), "/a": Reply(body=html("a")),
                             "/out": Reply(302, headers={"Location": "http://away.test/"})}),
+        "badmove.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
+                              "/": Reply(body=html("home", "x", [*BAD_MOVES, "/a"])), "/a": Reply(body=html("a")),
+                              **{path: Reply(302, headers={"Location": to}) for path, to in BAD_MOVES.items()}}),
         "nf.test": Site({"/robots.txt": Reply(body="User-agent: *\nAllow: /\n", content_type="text/plain"),
                          "/": meta_page("home", links='<a href="/a">a</a><a rel="nofollow" href="/only-nf">n</a>'
                                                       '<a rel="nofollow" href="/both">b</a>'),
@@ -197,6 +202,26 @@ def test_a_redirect_out_of_scope_is_a_decision_the_job_completes_with(tmp_path, 
     away = [x for x in records if x["url"] == "http://away.test/"]
     assert [(x["decision"], x["reason"]) for x in away] == [("skipped", "scope")]
     assert set(page_hits(srv, "moves.test")) - OWN == {"/", "/a", "/out"}
+
+
+def test_a_redirect_to_a_bad_url_is_one_refusal_and_the_job_completes(tmp_path, srv):
+    """Locations that are not http(s) or that no parser takes: the source is a redirect, its target one bad-url
+    refusal; nothing is left queued (the run was left interrupted, or hung on ``http://[bad``)."""
+    job = write_job(tmp_path, srv, "badmove.test")
+    for run in (1, 2):
+        before = len(srv.hits)
+        r = run_job(job, timeout=60)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-3000:]
+        s = summary(job, run)
+        assert (s["status"], s["exit_status"]) == ("complete", 0)
+        assert {k: s["pages"][k] for k in ("redirects", "errors", "pending", "refused")} == \
+            {"redirects": 5, "errors": 0, "pending": 0, "refused": 5}, s["pages"]
+        records = read_jsonl(tmp_path / "state" / "runs" / f"run-{run:04d}" / "audit.jsonl")
+        bad = [x for x in records if x["reason"] == "bad-url"]
+        assert sorted(x["url"] for x in bad) == sorted(BAD_MOVES.values()), bad
+        assert all(x["decision"] == "refused" and "redirect from" in x["detail"] for x in bad)
+        hits = [h.path for h in srv.hits[before:] if h.host == "badmove.test" and h.path not in OWN]
+        assert sorted(hits) == sorted(["/", "/a", *BAD_MOVES] + (["/robots.txt"] if run == 1 else [])), hits
 
 
 # -- incremental ----------------------------------------------------------------------------------------------

@@ -4,22 +4,46 @@ The eleventh hop (``REDIRECT_MAX_TIMES``) is refused as ``redirect-limit``; a re
 not http(s) (``file:``, ``ftp:``, ``data:``) or that no parser takes is refused as ``bad-url``. Scrapy
 drops both without a trace; here the target URL gets its record from the gate, like any URL considered.
 A target the gate holds out of the crawl's scope is recorded (``skipped``/``scope``) before it is queued, so
-nothing of its host is read ahead.
+nothing of its host is read ahead. Each refusal is raised as :class:`Refused` with its ``target``, and a job's
+journal queues only what :func:`redirect_target` says will be followed: the source stays a redirect.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin, urlparse
 
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
+from w3lib.url import safe_url_string
 
 from crawler.audit import log as A
 from crawler.gate.refusal import Refused
 from crawler.gate.state import RequestState
+
+
+def redirect_target(request: Request, response: Response) -> str | None:
+    """The URL Scrapy's RedirectMiddleware follows for this 3xx answer, spelled as it spells it; None when it
+    will not follow one (no Location, not http or https, no parser takes it): that redirect is refused ``bad-url``."""
+    raw = response.headers.get("Location")
+    if not raw:
+        return None
+    try:
+        location = safe_url_string(raw)
+        if raw.startswith(b"//"):
+            location = urlparse_cached(request).scheme + "://" + location.lstrip("/")
+        url = urljoin(request.url, location)
+        if not urlparse(url).fragment and (fragment := urlparse_cached(request).fragment):
+            url = urljoin(url, f"#{fragment}")
+        parts = urlparse(url)
+        parts.port  # noqa: B018  # raises ValueError for a port out of range, as Scrapy's redirect would
+        Request(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") else None
 
 
 class _Recorded:
@@ -68,11 +92,13 @@ class _Recorded:
         except ValueError as exc:  # a Location no URL parser takes (http://[::1, a bad port)
             location = (response.headers.get("Location") or b"").decode("latin-1")
             self._refuse(location, "bad-url", f"redirect from {request.url}: {exc}")
-            raise Refused("bad-url", location) from None
+            raise Refused("bad-url", location, target=location) from None
         state = RequestState.of(request)
         target, state.unfollowed_redirect = state.unfollowed_redirect, None
         if target is not None and result is response:
             self._refuse(target, "bad-url", f"redirect from {request.url}: only http and https URLs are followed")
+            # raised with its target, like a redirect out of scope: the source's answer was a redirect, not an error
+            raise Refused("bad-url", target, target=target)
         return result
 
 

@@ -15,6 +15,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
 from crawler.gate.middleware import CivilGate
+from crawler.gate.redirects import redirect_target
 from crawler.gate.refusal import Refused
 from crawler.gate.retry import attempts
 from crawler.gate.state import RequestState
@@ -99,12 +100,12 @@ class JournalMiddleware:
         journal = _journal(self.crawler)
         if journal is None or not self._tracked(request):
             return response
-        location = response.headers.get("Location")
-        if response.status in REDIRECTS and location and self._will_redirect(request):
-            target = response.urljoin(location.decode("latin-1"))
+        if response.status in REDIRECTS and response.headers.get("Location") and self._will_redirect(request):
+            # the target as the redirect middleware will follow it; None: it refuses it (bad-url) and sends nothing
+            target = redirect_target(request, response)
             with journal.batch():
                 journal.done(request.url, "redirect")
-                if not journal.known(target):
+                if target is not None and not journal.known(target):
                     journal.queue(target, request.meta.get("depth", 0), via=request.url)
             return response
         headers: dict[str, Any] = {k.decode("latin-1"): [v.decode("latin-1") for v in vs]

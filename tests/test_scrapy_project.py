@@ -7,6 +7,7 @@ disk (no file anywhere holds a served face, by SHA-256, by a slice of its bytes,
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import time
@@ -136,3 +137,34 @@ def test_shell_and_fetch_go_through_the_gate(server, folder):
     assert "/dir/plain" in seen and "/private/x" not in seen
     assert_identity(server, since)
     assert face_traces(folder) == []
+
+
+@pytest.mark.parametrize("step", ["response", "request", "again", "copy"])
+def test_a_middleware_after_the_gate_that_breaks_a_request_neither_hangs_its_host_nor_loses_its_record(
+        server, folder, step):
+    """Breaks (at 990) raises in process_response or process_request for /many/3, or hands a copy of it back in
+    place of its answer or failure: the crawl ends, the host's other pages go at its pace, /many/3 has one record."""
+    since, delay = len(server.hits), 0.15
+    began = time.monotonic()
+    r = scrapy(folder, "crawl", "many", "-a", f"base={base(server)}", timeout=60,
+               settings={"FAIL_ON": "/many/3", "FAIL_IN": step, "CIVIL_DELAY": str(delay), "CIVIL_TERMS": "policy"})
+    took = time.monotonic() - began
+    assert r.code == 0, r.err[-3000:]
+    assert took < 30, f"{took:.1f} s: the host was left busy"
+    hits = [h for h in server.hits[since:] if h.host == HOST]
+    wanted = {"/many/"} | {f"/many/{i}" for i in range(1, 21)} - ({"/many/3"} if step == "request" else set())
+    assert wanted <= {h.path for h in hits}, sorted(wanted - {h.path for h in hits})
+    gaps = [b.t - a.t for a, b in itertools.pairwise(hits)]
+    assert min(gaps) >= delay - 0.02, f"the host's pace was not kept: {min(gaps):.3f} s"
+    records: dict[str, list[dict]] = {}
+    for x in r.audit():
+        records.setdefault(x["url"].split(HOST, 1)[1].split("/", 1)[1], []).append(x)
+    assert {k: len(v) for k, v in records.items() if len(v) != 1} == {}, "one record a URL"
+    broken = records["many/3"][0]
+    if step in ("response", "request"):
+        assert (broken["decision"], broken["reason"]) == ("fetched", "error"), broken
+        assert "RuntimeError: broken below the gate" in broken["detail"], broken
+    else:  # the copy is decided when it passes the gate
+        assert (broken["decision"], broken["status"]) == ("fetched", 200), broken
+    assert all(x["decision"] == "fetched" and x["reason"] in ("ok", "rate") for k, x in
+               ((k, v[0]) for k, v in records.items()) if k.startswith("many/") and k != "many/3")

@@ -29,7 +29,7 @@ from crawler.decide.policy.check import policy_refusal
 from crawler.decide.refusal import Refusal
 from crawler.decide.robots import PARSE_LIMIT, UNREACHABLE, robots_sitemaps
 from crawler.decide.scope import Scope, scope_refusal
-from crawler.gate import dropped, failures
+from crawler.gate import dropped, failures, leftover
 from crawler.gate.admission import Admission
 from crawler.gate.ahead import ReadAhead
 from crawler.gate.announce import start_line
@@ -121,6 +121,7 @@ class CivilGate:
         crawler.signals.connect(self._on_closed, signal=signals.spider_closed)
         failures.watch(self)  # exceptions in spider callbacks and errbacks end as audit records too
         dropped.watch(self)  # so do requests the scheduler drops as duplicates
+        leftover.watch(self)  # and those whose answer a middleware after the gate kept from coming back through it
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CivilGate:

@@ -53,3 +53,36 @@ class ProxyDetour:
     def process_request(self, request):
         if "/via-proxy/" in request.url:
             request.meta["proxy"] = self.proxy
+
+
+class Breaks:
+    """Breaks the requests whose URL ends with FAIL_ON, below the gate (on when FAIL_ON is set), at the step FAIL_IN
+    names: "response" (raises in process_response), "request" (raises in process_request), "again" (answers the
+    request's download failure with a fresh copy of it, once), "copy" (answers its response so)."""
+
+    def __init__(self, suffix, step):
+        self.suffix, self.step = suffix, step
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("FAIL_ON"):
+            raise NotConfigured
+        return cls(crawler.settings.get("FAIL_ON"), crawler.settings.get("FAIL_IN") or "response")
+
+    def _hit(self, request):
+        return request.url.endswith(self.suffix) and not request.meta.get("broken_once")
+
+    def process_request(self, request):
+        if self._hit(request) and self.step in ("request", "again"):
+            raise RuntimeError(f"broken below the gate: {request.url}")
+
+    def process_response(self, request, response):
+        if self._hit(request) and self.step == "response":
+            raise RuntimeError(f"broken below the gate: {request.url}")
+        if self._hit(request) and self.step == "copy":
+            return request.replace(meta={**request.meta, "broken_once": True}, dont_filter=True)
+        return response
+
+    def process_exception(self, request, exception):
+        if self._hit(request) and self.step == "again":
+            return request.replace(meta={**request.meta, "broken_once": True}, dont_filter=True)

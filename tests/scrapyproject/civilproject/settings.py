@@ -18,6 +18,7 @@ DOWNLOADER_MIDDLEWARES = {
     "civilproject.middlewares.LastWordUserAgent": 999,
     "civilproject.middlewares.PrivateDetour": 970,
     "civilproject.middlewares.ProxyDetour": 980,
+    "civilproject.middlewares.Breaks": 990,
 }
 EXTENSIONS = {"civilproject.extensions.StatsDump": 500}
 ITEM_PIPELINES = {

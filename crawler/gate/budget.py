@@ -1,7 +1,8 @@
 """The page budgets a request spends as it leaves: the crawl's (``--max-pages``) and its site's (a policy's
 ``crawl.max_pages``).
 
-Images and the files read to decide (robots.txt, tdmrep.json, ai.txt) are outside both; terms pages count.
+Images and the files read to decide (robots.txt, tdmrep.json, ai.txt) spend neither; terms pages count. Once a
+site's budget is used up, the rest of that site is skipped, its images too.
 A budget is spent only as the request takes its turn: others may have spent it while it waited. Each attempt
 spends (a retry spends again); the request's audit record says how many pages it spent (``spent``), and a
 resumed job counts those (:meth:`Budgets.spent_by`), so it spends exactly what an uninterrupted one would.

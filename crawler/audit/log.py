@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FETCHED, REFUSED, SKIPPED = "fetched", "refused", "skipped"
+#: Reasons of the files the gate fetches for its own decisions: recorded, but not pages of the crawl.
+OWN_FILES = frozenset({"robots-txt", "tdmrep", "ai-txt"})
 audit_closing = object()  # signal sent by the gate just before the audit log closes: write final records then
 
 

@@ -150,17 +150,17 @@ def summarise(stats: dict[str, Any], settings: dict[str, Any], out=sys.stdout) -
 
 def summary_line(stats: dict[str, Any], settings: dict[str, Any]) -> str:
     """``crawl finished: fetched 3 (ok 3); refused 1 (robots 1); skipped 0; read to decide: robots-txt 1 | ...``"""
-    from crawler.jobs.progress import OWN_FILES
+    from crawler.jobs.progress import NOT_PAGES
 
     counts = {tuple(k.split("/")[1:3]): n for k, n in stats.items()
               if k.count("/") == 2 and k.split("/")[1] in ("fetched", "refused", "skipped")}
     parts = []
     for decision in ("fetched", "refused", "skipped"):
-        rows = {r: n for (d, r), n in counts.items() if d == decision and not (d == "fetched" and r in OWN_FILES)}
+        rows = {r: n for (d, r), n in counts.items() if d == decision and not (d == "fetched" and r in NOT_PAGES)}
         detail = ", ".join(f"{r} {n}" for r, n in sorted(rows.items(), key=lambda x: (-x[1], x[0]))[:4])
         more = ", ..." if len(rows) > 4 else ""
         parts.append(f"{decision} {sum(rows.values())}" + (f" ({detail}{more})" if detail else ""))
-    own = {r: n for (d, r), n in counts.items() if d == "fetched" and r in OWN_FILES}
+    own = {r: n for (d, r), n in counts.items() if d == "fetched" and r in NOT_PAGES}
     if own:
         parts.append("read to decide: " + ", ".join(f"{r} {n}" for r, n in sorted(own.items())))
     files = [f"{label} {settings[key] if settings[key] != '-' else 'on standard output'}"

@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.audit import log as A
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger("crawler.progress")
 
 LIVE, LINES, OFF = "live", "lines", "off"
-OWN_FILES = ("robots-txt", "tdmrep", "ai-txt", "terms")  # read by the gate to decide: not pages
+NOT_PAGES = A.OWN_FILES | {"terms"}  # read by the gate to decide (terms pages too): not counted as fetched here
 
 
 def snapshot(gate: Any, pending: int | None = None, now: float | None = None) -> dict[str, Any]:
@@ -41,7 +43,7 @@ def snapshot(gate: Any, pending: int | None = None, now: float | None = None) ->
             waiting[host] = f"paused {st.paused_until - now:.0f} s: {st.pause_reason}"
         elif st.waiting or st.active:
             waiting[host] = f"{st.waiting} waiting, gap {st.effective_gap:g} s from {st.gap_source}"
-    fetched = sum(n for (d, r), n in counts.items() if d == "fetched" and r not in OWN_FILES)
+    fetched = sum(n for (d, r), n in counts.items() if d == "fetched" and r not in NOT_PAGES)
     return {"fetched": fetched, "refused": refused, "pending": pending, "hosts_waiting": waiting}
 
 

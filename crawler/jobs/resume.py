@@ -29,7 +29,6 @@ from crawler.queue.journal import QUEUED, RECEIVED, SENT, Journal, Row
 logger = logging.getLogger(__name__)
 
 RESEND, SKIP = "resend", "skip"
-OWN_FILES = {"robots-txt", "tdmrep", "ai-txt"}  # the gate's own fetches, not pages
 
 
 @dataclass
@@ -65,7 +64,7 @@ def reconcile(journal: Journal, audit_path: str | None, items_path: str | None,
     decisions: dict[str, dict] = {}
     new_log, fetched = False, []
     for rec in read.records(audit_path, missing_ok=True):
-        if rec.get("reason") in OWN_FILES:
+        if rec.get("reason") in A.OWN_FILES:
             continue
         decisions[rec["url"]] = rec
         plan.count_pages(rec["url"], Budgets.spent_by(rec))

@@ -10,7 +10,6 @@ from typing import Any
 
 from crawler.audit import log as A
 from crawler.audit import read
-from crawler.jobs.resume import OWN_FILES
 from crawler.net.redact import redact
 from crawler.queue.journal import Journal
 
@@ -34,7 +33,7 @@ def build(journal: Journal, audit_path: str | None, *, status: str, exit_status:
         elif decision == A.SKIPPED:
             skipped[reason] += 1
         elif decision == A.FETCHED:
-            requests["pages" if reason not in OWN_FILES else "robots_txt" if reason == "robots-txt" else "other_files"] += 1
+            requests["pages" if reason not in A.OWN_FILES else "robots_txt" if reason == "robots-txt" else "other_files"] += 1
             if rec.get("status") == 304:
                 requests["not_modified"] += 1
             received += rec.get("bytes") or 0

@@ -12,7 +12,6 @@ from typing import Any
 
 #: A gap may be this much shorter than allowed before it counts as too short (clock and rounding noise).
 TOLERANCE = 0.005
-OWN_FILES = {"robots-txt", "tdmrep", "ai-txt"}
 IMAGE_REASONS = ("personal-image", "image-metadata")
 _GAP_DETAIL = re.compile(r"gap ([0-9.]+) s from ([^;]+)")
 
